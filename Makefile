@@ -1,0 +1,45 @@
+# The two commands of the README: `make demo` and `make test`. Each sets up .venv when it is
+# missing or older than the project's dependency files, then runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The Dockerfile runs the same install command (tests/unit/test_dockerfile.py checks it).
+INSTALL := pip install --no-cache-dir -c constraints.txt -e
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-suite lint run migrate clean help
+
+help:
+	@echo "make demo   - set up, then replay weeks of a simulated community against a local Discord"
+	@echo "make test   - set up, then run ruff, mypy and the whole test suite"
+	@echo "make run    - start the bot on Discord (needs DISCORD_TOKEN, see README.md)"
+	@echo "make lint   - ruff and mypy only"
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		(echo "Foyer needs Python 3.11 or newer; set PYTHON=python3.11" && exit 1)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/$(INSTALL) '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/foyer demo
+
+test: $(STAMP) lint test-suite
+
+test-suite: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot cogs tests benchmarks migrations
+	$(BIN)/ruff format --check bot cogs tests benchmarks migrations
+	$(BIN)/mypy
+
+run: $(STAMP)
+	$(BIN)/foyer run
+
+migrate: $(STAMP)
+	$(BIN)/foyer migrate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,38 @@
+"""One decorator for admin commands: Discord hides them from non-admins by default, and the
+run-time check refuses them anyway, because server owners can override the default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.errors import FoyerError
+
+T = TypeVar("T")
+
+
+def is_admin(permissions: discord.Permissions) -> bool:
+    """Manage Server or Administrator."""
+    return permissions.manage_guild or permissions.administrator
+
+
+def admin_only() -> Callable[[T], T]:
+    """Default permissions Manage Server, guild only, and a run-time check on the
+    permissions Discord resolved for this interaction."""
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild is None:
+            raise FoyerError("errors.guild_only")
+        if not is_admin(interaction.permissions):
+            raise FoyerError("errors.not_admin")
+        return True
+
+    def decorator(func: T) -> T:
+        func = app_commands.default_permissions(manage_guild=True)(func)
+        func = app_commands.guild_only()(func)
+        return app_commands.check(predicate)(func)
+
+    return decorator

@@ -1,0 +1,111 @@
+"""Settings read from the environment and `.env`, validated once at start.
+
+One class per section would be overkill for a dozen settings; the names below are the
+environment variables documented in `.env.example`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+
+class ConfigError(Exception):
+    """Raised with a message meant for the operator, naming the setting to fix."""
+
+
+class Settings(BaseSettings):
+    """Every setting Foyer reads. Defaults suit a single-process SQLite deployment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    discord_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///data/foyer.db"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+    dev_guild_id: int | None = None
+    discord_api_base: str = DISCORD_API_BASE
+    discord_gateway_url: str = DISCORD_GATEWAY_URL
+    heartbeat_file: Path = Path("data/heartbeat")
+    heartbeat_max_age: int = Field(default=180, ge=10)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _parse_shard_ids(cls, value: object) -> object:
+        """Accept `0,1,2` as well as JSON `[0, 1, 2]`, since operators write both."""
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [int(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        drivername = make_url(value).drivername
+        if drivername not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+            raise ValueError(
+                f"unsupported driver {drivername!r}: use sqlite+aiosqlite:///path/to/foyer.db "
+                "or postgresql+asyncpg://user@host/db"
+            )
+        return value
+
+    @field_validator("discord_api_base", "discord_gateway_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/") if value.endswith("/v10/") else value
+
+    @model_validator(mode="after")
+    def _shards_consistent(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("SHARD_IDS needs SHARD_COUNT (the total number of shards)")
+            bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if bad:
+                raise ValueError(f"SHARD_IDS {bad} are outside 0..{self.shard_count - 1}")
+        return self
+
+    @cached_property
+    def sqlite_path(self) -> Path | None:
+        """The database file when the URL is SQLite on disk, else None."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
+    def token(self) -> str:
+        """Return the bot token, or explain how to get one."""
+        if self.discord_token is None or not self.discord_token.get_secret_value().strip():
+            raise ConfigError(
+                "DISCORD_TOKEN is not set. Create an application at "
+                "https://discord.com/developers/applications, copy its bot token, and put "
+                "DISCORD_TOKEN=... in the environment or in .env (see README.md)."
+            )
+        return self.discord_token.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning pydantic's report into one readable message per field."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            lines.append(f"  {field.upper()}: {error['msg']}")
+        raise ConfigError("Invalid configuration:\n" + "\n".join(lines)) from None

@@ -1,0 +1,27 @@
+"""All tables. Importing this package registers every model on `Base.metadata`, which
+Alembic compares against the migrations. Each feature keeps its tables in its own module."""
+
+from bot.db.base import Base
+from bot.db.models.activity import (
+    ActivityEvent,
+    DailyChannelActivity,
+    DailyGuildActivity,
+    DailyMemberActivity,
+    Member,
+    TrackedThread,
+)
+from bot.db.models.guild import GuildSettings, GuildStaffRole
+from bot.db.models.state import BotState
+
+__all__ = [
+    "ActivityEvent",
+    "Base",
+    "BotState",
+    "DailyChannelActivity",
+    "DailyGuildActivity",
+    "DailyMemberActivity",
+    "GuildSettings",
+    "GuildStaffRole",
+    "Member",
+    "TrackedThread",
+]

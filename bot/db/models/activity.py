@@ -1,0 +1,161 @@
+"""What the recorder stores: metadata about activity, never what anyone wrote.
+
+`activity_events` is the raw, idempotent record (one row per Discord fact); the `daily_*`
+tables are rollups maintained in the same transaction, so health figures read a few
+thousand rollup rows instead of scanning millions of events. Days are UTC days.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base, BigIntPK, Snowflake
+
+
+class EventKind(enum.IntEnum):
+    MESSAGE = 1
+    MESSAGE_DELETE = 2
+    REACTION_ADD = 3
+    REACTION_REMOVE = 4
+    THREAD_CREATE = 5
+    MEMBER_JOIN = 6
+    MEMBER_LEAVE = 7
+
+
+class ActorRole(enum.IntEnum):
+    BOT = 0
+    STAFF = 1
+    MEMBER = 2
+
+
+class Interaction(enum.IntEnum):
+    """What a reply or thread answer is, per docs/metrics.md."""
+
+    NONE = 0
+    PEER = 1  # member -> member
+    STAFF = 2  # staff -> member
+    OTHER = 3  # towards staff, or between staff
+
+
+class ThreadContext(enum.IntEnum):
+    ORDINARY = 0
+    WELCOME = 1
+    RITUAL = 2
+
+
+class ActivityEvent(Base):
+    """One Discord fact. `ref_id` is the message id (or thread id, or a time snowflake for
+    joins and leaves) and makes recording idempotent: a replayed or backfilled message
+    hits the unique constraint and is stored once."""
+
+    __tablename__ = "activity_events"
+    __table_args__ = (
+        UniqueConstraint(
+            "guild_id", "kind", "ref_id", "actor_id", "emoji", name="uq_activity_events_ref"
+        ),
+        Index("ix_activity_events_guild_time", "guild_id", "occurred_at"),
+        Index("ix_activity_events_guild_actor_time", "guild_id", "actor_id", "occurred_at"),
+        Index("ix_activity_events_guild_thread", "guild_id", "thread_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    kind: Mapped[int] = mapped_column(SmallInteger)
+    ref_id: Mapped[int] = mapped_column(Snowflake)
+    occurred_at: Mapped[datetime]
+    channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    thread_id: Mapped[int | None] = mapped_column(Snowflake)
+    actor_id: Mapped[int] = mapped_column(Snowflake)
+    actor_role: Mapped[int] = mapped_column(SmallInteger)
+    target_id: Mapped[int | None] = mapped_column(Snowflake)
+    target_role: Mapped[int | None] = mapped_column(SmallInteger)
+    interaction: Mapped[int] = mapped_column(SmallInteger, default=Interaction.NONE)
+    context: Mapped[int] = mapped_column(SmallInteger, default=ThreadContext.ORDINARY)
+    starts_conversation: Mapped[bool] = mapped_column(Boolean, default=False)
+    emoji: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Member(Base):
+    """A human or bot the guild has had, with the latest join and leave."""
+
+    __tablename__ = "members"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    joined_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TrackedThread(Base):
+    """A thread the bot opened for a purpose (welcome or ritual), or any thread it has seen,
+    with its owner: thread answers are counted towards the owner."""
+
+    __tablename__ = "tracked_threads"
+    __table_args__ = (Index("ix_tracked_threads_guild", "guild_id"),)
+
+    thread_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    parent_id: Mapped[int | None] = mapped_column(Snowflake)
+    owner_id: Mapped[int | None] = mapped_column(Snowflake)
+    context: Mapped[int] = mapped_column(SmallInteger, default=ThreadContext.ORDINARY)
+    created_at: Mapped[datetime]
+
+
+class DailyMemberActivity(Base):
+    """Per member and UTC day. Interactions count replies and thread answers."""
+
+    __tablename__ = "daily_member_activity"
+    __table_args__ = (Index("ix_daily_member_activity_guild_day", "guild_id", "day"),)
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(default=0)
+    peer_given: Mapped[int] = mapped_column(default=0)
+    peer_received: Mapped[int] = mapped_column(default=0)
+    staff_received: Mapped[int] = mapped_column(default=0)
+    reactions_given: Mapped[int] = mapped_column(default=0)
+    reactions_received: Mapped[int] = mapped_column(default=0)
+    ritual_messages: Mapped[int] = mapped_column(default=0)
+    threads_created: Mapped[int] = mapped_column(default=0)
+    conversations_started: Mapped[int] = mapped_column(default=0)
+
+
+class DailyChannelActivity(Base):
+    """Per channel (a thread counts towards its parent) and UTC day."""
+
+    __tablename__ = "daily_channel_activity"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    member_messages: Mapped[int] = mapped_column(default=0)
+    staff_messages: Mapped[int] = mapped_column(default=0)
+    bot_messages: Mapped[int] = mapped_column(default=0)
+
+
+class DailyGuildActivity(Base):
+    """Per guild and UTC day: the totals every period figure starts from."""
+
+    __tablename__ = "daily_guild_activity"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    member_messages: Mapped[int] = mapped_column(default=0)
+    staff_messages: Mapped[int] = mapped_column(default=0)
+    bot_messages: Mapped[int] = mapped_column(default=0)
+    peer_interactions: Mapped[int] = mapped_column(default=0)
+    staff_interactions: Mapped[int] = mapped_column(default=0)
+    reactions: Mapped[int] = mapped_column(default=0)
+    joins: Mapped[int] = mapped_column(default=0)
+    leaves: Mapped[int] = mapped_column(default=0)
+    conversations: Mapped[int] = mapped_column(default=0)
+    member_conversations: Mapped[int] = mapped_column(default=0)
+    member_threads: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,51 @@
+"""Per-guild settings chosen by admins with `/setup`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db.base import Base, Snowflake
+
+DEFAULT_RETENTION_DAYS = 365
+DEFAULT_POSTS_PER_CHANNEL_PER_DAY = 2
+
+
+class GuildSettings(Base):
+    """One row per guild the bot has seen.
+
+    `language` is None until an admin chooses one; the guild's preferred locale decides
+    meanwhile. `left_at` is set when the bot is removed, and the guild's data is deleted
+    once the grace period after it has passed.
+    """
+
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    language: Mapped[str | None] = mapped_column(String(2))
+    preferred_locale: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    admin_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    retention_days: Mapped[int] = mapped_column(default=DEFAULT_RETENTION_DAYS)
+    posts_per_channel_per_day: Mapped[int] = mapped_column(
+        default=DEFAULT_POSTS_PER_CHANNEL_PER_DAY
+    )
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+    staff_roles: Mapped[list[GuildStaffRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
+    )
+
+
+class GuildStaffRole(Base):
+    """A role whose holders count as staff (the brand team), not as members."""
+
+    __tablename__ = "guild_staff_roles"
+
+    guild_id: Mapped[int] = mapped_column(
+        Snowflake, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), primary_key=True
+    )
+    role_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)

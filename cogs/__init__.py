@@ -1,0 +1,1 @@
+"""Discord adapters. Each public module here is an extension loaded by `FoyerBot`."""

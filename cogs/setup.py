@@ -1,0 +1,149 @@
+"""`/setup`: the guild's language, time zone, staff roles, admin channel and limits."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import FoyerBot
+from bot.checks import admin_only
+from bot.db.models import GuildSettings
+from bot.errors import FoyerError
+from bot.i18n import cmd, t
+
+_ZONES = sorted(available_timezones())
+
+
+@admin_only()
+class SetupCog(
+    commands.GroupCog,
+    group_name=cmd("cmd.setup.name"),
+    group_description=cmd("cmd.setup.description"),
+):
+    """Admin settings. Every value is validated before anything is written."""
+
+    def __init__(self, bot: FoyerBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(
+        name=cmd("cmd.setup.set.name"), description=cmd("cmd.setup.set.description")
+    )
+    @app_commands.rename(
+        language=cmd("cmd.setup.opt.language"),
+        timezone=cmd("cmd.setup.opt.timezone"),
+        admin_channel=cmd("cmd.setup.opt.admin_channel"),
+        retention_days=cmd("cmd.setup.opt.retention_days"),
+        bot_posts_per_day=cmd("cmd.setup.opt.bot_posts_per_day"),
+    )
+    @app_commands.describe(
+        language=cmd("cmd.setup.opt.language.description"),
+        timezone=cmd("cmd.setup.opt.timezone.description"),
+        admin_channel=cmd("cmd.setup.opt.admin_channel.description"),
+        retention_days=cmd("cmd.setup.opt.retention_days.description"),
+        bot_posts_per_day=cmd("cmd.setup.opt.bot_posts_per_day.description"),
+    )
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name="Français", value="fr"),
+            app_commands.Choice(name="English", value="en"),
+        ]
+    )
+    async def set_(
+        self,
+        interaction: discord.Interaction,
+        language: str | None = None,
+        timezone: str | None = None,
+        admin_channel: discord.TextChannel | None = None,
+        retention_days: int | None = None,
+        bot_posts_per_day: int | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        if admin_channel is not None:
+            self._check_can_post(interaction, admin_channel)
+        row = await self.bot.guild_settings.update(
+            interaction.guild.id,
+            language=language,
+            timezone=timezone,
+            admin_channel_id=admin_channel.id if admin_channel else None,
+            retention_days=retention_days,
+            posts_per_channel_per_day=bot_posts_per_day,
+        )
+        lang = await self.bot.guild_settings.language(interaction.guild.id)
+        await interaction.response.send_message(
+            t("setup.saved", lang) + "\n" + describe(row, lang), ephemeral=True
+        )
+
+    @set_.autocomplete("timezone")
+    async def _timezone_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        needle = current.lower()
+        return [app_commands.Choice(name=z, value=z) for z in _ZONES if needle in z.lower()][:25]
+
+    @app_commands.command(
+        name=cmd("cmd.setup.staff.name"), description=cmd("cmd.setup.staff.description")
+    )
+    @app_commands.rename(role=cmd("cmd.setup.opt.role"), action=cmd("cmd.setup.opt.action"))
+    @app_commands.describe(role=cmd("cmd.setup.opt.role.description"))
+    @app_commands.choices(
+        action=[
+            app_commands.Choice(name=cmd("cmd.setup.choice.add"), value="add"),
+            app_commands.Choice(name=cmd("cmd.setup.choice.remove"), value="remove"),
+        ]
+    )
+    async def staff(
+        self, interaction: discord.Interaction, role: discord.Role, action: str = "add"
+    ) -> None:
+        assert interaction.guild is not None
+        if role.is_default():
+            raise FoyerError("setup.staff_everyone")
+        current = [
+            r.role_id for r in (await self.bot.guild_settings.get(interaction.guild.id)).staff_roles
+        ]
+        wanted = [*current, role.id] if action == "add" else [r for r in current if r != role.id]
+        row = await self.bot.guild_settings.update(interaction.guild.id, staff_role_ids=wanted)
+        lang = await self.bot.guild_settings.language(interaction.guild.id)
+        await interaction.response.send_message(
+            t("setup.saved", lang) + "\n" + describe(row, lang), ephemeral=True
+        )
+
+    @app_commands.command(
+        name=cmd("cmd.setup.show.name"), description=cmd("cmd.setup.show.description")
+    )
+    async def show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        row = await self.bot.guild_settings.get(interaction.guild.id)
+        lang = await self.bot.guild_settings.language(interaction.guild.id)
+        await interaction.response.send_message(describe(row, lang), ephemeral=True)
+
+    @staticmethod
+    def _check_can_post(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        assert interaction.guild is not None
+        perms = channel.permissions_for(interaction.guild.me)
+        if not (perms.view_channel and perms.send_messages):
+            raise FoyerError("setup.cannot_post", channel=channel.mention)
+
+
+def describe(row: GuildSettings, lang: str) -> str:
+    """The settings as an admin reads them."""
+    staff = ", ".join(f"<@&{r.role_id}>" for r in row.staff_roles) or t("setup.staff_default", lang)
+    return t(
+        "setup.summary",
+        lang,
+        language=row.language or t("setup.language_auto", lang),
+        timezone=row.timezone,
+        admin_channel=f"<#{row.admin_channel_id}>"
+        if row.admin_channel_id
+        else t("setup.none", lang),
+        staff=staff,
+        retention_days=row.retention_days,
+        budget=row.posts_per_channel_per_day,
+    )
+
+
+async def setup(bot: FoyerBot) -> None:
+    await bot.add_cog(SetupCog(bot))
