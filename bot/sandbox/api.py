@@ -1,0 +1,379 @@
+"""``Sandbox``: the Python API that tests, the demo and the community script drive.
+
+Setup methods (``create_*``) only change state: use them before the bot connects, their
+objects arrive in GUILD_CREATE. Actions (``await join/post/react/...``) change state and
+dispatch the gateway events a real member's action would cause. Every action takes an
+optional ``at`` (aware UTC datetime) used for the snowflake and timestamps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from . import payloads
+from .core import Call, Core
+from .faults import Faults
+from .interactions import (
+    InteractionRecord,
+    InteractionResult,
+    base_payload,
+    command_data,
+    find_component,
+    modal_submission,
+    new_token,
+)
+from .openapi import ResponseValidator, Violation
+from .permissions import Overwrite
+from .server import API_PREFIX, build_app
+from .snowflake import utcnow
+from .state import CATEGORY, Channel, Command, Guild, Member, Message, Role, User, World
+
+Person = Member | User
+
+
+class Sandbox:
+    """A local Discord: REST + gateway on 127.0.0.1, plus methods to act as its members."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
+                 validate_responses: bool = False, shard_count: int = 1,
+                 allowed_intents: int = -1, token: str | None = None) -> None:
+        self.token = token or "sandbox." + secrets.token_urlsafe(24)
+        self.core = Core(token=self.token, allowed_intents=allowed_intents)
+        self.core.shard_count = shard_count
+        self.host, self.port = host, port
+        self.validator = ResponseValidator() if validate_responses else None
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> Sandbox:
+        """Serve REST and the gateway; the port is chosen by the OS unless given."""
+        app = build_app(self.core, validator=self.validator)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        if server is not None and getattr(server, "sockets", None):
+            self.port = server.sockets[0].getsockname()[1]
+        self.core.gateway_url = f"ws://{self.host}:{self.port}/gateway"
+        return self
+
+    async def stop(self) -> None:
+        """Close sockets and stop serving."""
+        await self.core.hub.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Sandbox:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def api_base(self) -> str:
+        """Return the value for ``discord.http.Route.BASE`` / ``DISCORD_API_BASE``."""
+        return f"http://{self.host}:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        """Return the value for ``DiscordWebSocket.DEFAULT_GATEWAY``."""
+        return self.core.gateway_url
+
+    @property
+    def world(self) -> World:
+        """Return the raw state (guilds, channels, messages, commands)."""
+        return self.core.world
+
+    @property
+    def application_id(self) -> int:
+        """Return the bot's application id (equal to the bot user's id)."""
+        return self.core.application_id
+
+    @property
+    def bot_user(self) -> User:
+        """Return the bot's user."""
+        return self.core.world.bot_user
+
+    @property
+    def faults(self) -> Faults:
+        """Return the fault plan: ``sb.faults.next("POST", "/channels/*", status=429)``."""
+        return self.core.faults
+
+    @property
+    def calls(self) -> list[Call]:
+        """Return every REST call the bot made, in order."""
+        return self.core.calls
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Return the OpenAPI violations found so far (empty when not validating)."""
+        return self.validator.violations if self.validator else []
+
+    def calls_to(self, method: str, route: str) -> list[Call]:
+        """Return calls by method and route template (or concrete path)."""
+        return [c for c in self.calls if c.method == method.upper() and route in (c.route, c.path)]
+
+    # -- setup (no dispatch) ------------------------------------------------------------------
+    def create_guild(self, name: str, *, locale: str = "en-US", at: datetime | None = None,
+                     bot_present: bool = True) -> Guild:
+        """Create a guild with an owner, @everyone (id = guild id) and the bot's role."""
+        guild = self.world.add_guild(name, locale=locale, at=at)
+        if not bot_present:
+            guild.bot_present = False
+            guild.members.pop(self.bot_user.id, None)
+        return guild
+
+    def create_channel(self, guild: Guild, name: str, *, category: Channel | None = None,
+                       kind: int = 0, topic: str | None = None,
+                       at: datetime | None = None) -> Channel:
+        """Create a text channel (or a category with ``kind=4``)."""
+        ch = Channel(self.world.ids.new(at), guild.id, name, type=kind, topic=topic,
+                     position=len(guild.channels),
+                     parent_id=category.id if category else None)
+        if category is not None:
+            ch.overwrites = list(category.overwrites)
+        guild.channels[ch.id] = ch
+        self.world.channels[ch.id] = ch
+        return ch
+
+    def create_category(self, guild: Guild, name: str, at: datetime | None = None) -> Channel:
+        """Create a category channel."""
+        return self.create_channel(guild, name, kind=CATEGORY, at=at)
+
+    def create_role(self, guild: Guild, name: str, *, permissions: int = 0,
+                    above_bot: bool = False, at: datetime | None = None) -> Role:
+        """Create a role below the bot's role (or above it, to provoke hierarchy 403s)."""
+        position = 1000 if above_bot else len(guild.roles)
+        role = Role(self.world.ids.new(at), guild.id, name, permissions, position=position)
+        guild.roles[role.id] = role
+        return role
+
+    def create_member(self, guild: Guild, name: str, *, roles: Iterable[Role] = (),
+                      joined_at: datetime | None = None, bot: bool = False) -> Member:
+        """Add a member without dispatching (for state present before the bot connects)."""
+        user = self.world.new_user(name, bot=bot, at=joined_at)
+        member = Member(user, guild.id, [r.id for r in roles], joined_at=joined_at or utcnow())
+        guild.members[user.id] = member
+        return member
+
+    def set_overwrite(self, channel: Channel, target: Role | Person, *, allow: int = 0,
+                      deny: int = 0) -> None:
+        """Set a channel permission overwrite for a role or a member."""
+        if isinstance(target, Role):
+            oid, otype = target.id, 0
+        else:
+            oid, otype = self._user(target).id, 1
+        channel.overwrites = [o for o in channel.overwrites if o.id != oid]
+        channel.overwrites.append(Overwrite(oid, otype, allow, deny))
+
+    def set_bot_permissions(self, guild: Guild, permissions: int) -> None:
+        """Replace the permissions of the bot's role in ``guild``."""
+        self.world.bot_role(guild).permissions = permissions
+
+    # -- member actions (dispatch) ----------------------------------------------------------
+    async def join(self, guild: Guild, who: str | User, *, roles: Iterable[Role] = (),
+                   at: datetime | None = None) -> Member:
+        """Make a (new or returning) user join: GUILD_MEMBER_ADD."""
+        user = who if isinstance(who, User) else self.world.new_user(who, at=at)
+        member = Member(user, guild.id, [r.id for r in roles], joined_at=at or utcnow())
+        await self.core.add_member(guild, member)
+        return member
+
+    async def leave(self, guild: Guild, who: Person, *, at: datetime | None = None) -> None:
+        """Make a member leave: GUILD_MEMBER_REMOVE."""
+        del at
+        await self.core.remove_member(guild, self._user(who))
+
+    async def add_role(self, guild: Guild, who: Person, role: Role) -> None:
+        """Give a role (as an admin would): GUILD_MEMBER_UPDATE."""
+        member = guild.members[self._user(who).id]
+        if role.id not in member.roles:
+            member.roles.append(role.id)
+            await self.core.member_updated(member)
+
+    async def remove_role(self, guild: Guild, who: Person, role: Role) -> None:
+        """Take a role away: GUILD_MEMBER_UPDATE."""
+        member = guild.members[self._user(who).id]
+        if role.id in member.roles:
+            member.roles.remove(role.id)
+            await self.core.member_updated(member)
+
+    async def add_bot(self, guild: Guild, *, at: datetime | None = None) -> None:
+        """Invite the bot to ``guild`` later: GUILD_CREATE."""
+        await self.core.add_bot(guild, at=at)
+
+    async def remove_bot(self, guild: Guild) -> None:
+        """Kick the bot from ``guild``: GUILD_DELETE."""
+        await self.core.remove_bot(guild)
+
+    async def post(self, channel: Channel, who: Person, content: str = "", *,
+                   at: datetime | None = None, reply_to: Message | None = None,
+                   mentions: Iterable[Person] = (), embeds: list[dict[str, Any]] | None = None,
+                   ) -> Message:
+        """Post a message as a member (a reply if ``reply_to``): MESSAGE_CREATE."""
+        return await self.core.create_message(
+            channel, self._user(who), content, at=at, embeds=embeds,
+            reply_to=reply_to.id if reply_to else None,
+            mentions=[self._user(p).id for p in mentions],
+        )
+
+    async def edit(self, msg: Message, content: str, *, at: datetime | None = None) -> Message:
+        """Edit a message: MESSAGE_UPDATE."""
+        return await self.core.edit_message(msg, {"content": content}, at=at)
+
+    async def delete_message(self, msg: Message) -> None:
+        """Delete a message: MESSAGE_DELETE."""
+        await self.core.delete_message(msg)
+
+    async def create_thread(self, channel: Channel, who: Person, name: str, *,
+                            from_message: Message | None = None, private: bool = False,
+                            at: datetime | None = None) -> Channel:
+        """Open a thread as a member: THREAD_CREATE (``newly_created``)."""
+        return await self.core.create_thread(
+            channel, self._user(who), name, from_message=from_message,
+            thread_type=12 if private else 11, at=at)
+
+    async def join_thread(self, thread: Channel, who: Person, *,
+                          at: datetime | None = None) -> None:
+        """Add a member to a thread: THREAD_MEMBERS_UPDATE."""
+        uid = self._user(who).id
+        if uid not in thread.thread_members:
+            thread.thread_members[uid] = at or utcnow()
+            await self.core.thread_members_update(thread, added=[uid])
+
+    async def react(self, msg: Message, who: Person, emoji: str) -> None:
+        """React as a member: MESSAGE_REACTION_ADD."""
+        await self.core.react(msg, self._user(who), emoji)
+
+    async def unreact(self, msg: Message, who: Person, emoji: str) -> None:
+        """Remove a member's reaction: MESSAGE_REACTION_REMOVE."""
+        await self.core.react(msg, self._user(who), emoji, add=False)
+
+    # -- reading ------------------------------------------------------------------------------
+    def messages_in(self, channel: Channel) -> list[Message]:
+        """Return a channel's messages, oldest first."""
+        return self.world.history(channel.id)
+
+    def threads_in(self, channel: Channel) -> list[Channel]:
+        """Return the threads opened under a channel."""
+        return [c for c in self.world.channels.values() if c.parent_id == channel.id and c.is_thread]
+
+    def commands(self, guild: Guild | None = None) -> list[Command]:
+        """Return the registered commands: global (``None``) or of one guild."""
+        gid = guild.id if guild else None
+        return [c for c in self.world.commands.values() if c.guild_id == gid]
+
+    # -- interactions -------------------------------------------------------------------------
+    async def invoke(self, guild: Guild, who: Person, name: str, *,
+                     subcommand: str | list[str] | None = None,
+                     options: dict[str, Any] | None = None, channel: Channel | None = None,
+                     locale: str | None = None, timeout: float = 5.0,
+                     check_permissions: bool = True) -> InteractionResult:
+        """Run a slash command as a member and return what they see once the bot answered."""
+        cmd = self._find_command(guild, name)
+        member = guild.members[self._user(who).id]
+        if check_permissions and cmd.data.get("default_member_permissions") is not None:
+            need = int(cmd.data["default_member_permissions"])
+            if self.world.guild_permissions(guild, member.user.id) & need != need:
+                raise PermissionError(f"{member.user.username} cannot see /{name}")
+        ch = channel or next(c for c in guild.channels.values() if c.type == 0)
+        path = [subcommand] if isinstance(subcommand, str) else list(subcommand or [])
+        data = command_data(self.world, guild, ch, cmd, path, options or {})
+        return await self._interact(guild, ch, member, 2, data, locale=locale, timeout=timeout)
+
+    async def click(self, message: Message, who: Person, custom_id: str, *,
+                    values: list[str] | None = None, timeout: float = 5.0) -> InteractionResult:
+        """Click a button (or pick select ``values``) on a message."""
+        comp = find_component(message.components, custom_id)
+        if comp is None:
+            raise LookupError(f"no component {custom_id!r} on message {message.id}")
+        guild = self.world.guilds[message.guild_id or 0]
+        ch = self.world.channels[message.channel_id]
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": comp["type"]}
+        if comp["type"] != 2:
+            data["values"] = values or []
+        member = guild.members[self._user(who).id]
+        return await self._interact(guild, ch, member, 3, data, message=message, timeout=timeout)
+
+    async def submit_modal(self, shown: InteractionResult, who: Person, values: dict[str, Any],
+                           *, timeout: float = 5.0) -> InteractionResult:
+        """Fill in and submit the modal the bot showed in ``shown``."""
+        if shown.modal is None or shown.source is None:
+            raise LookupError("that interaction did not open a modal")
+        guild = self.world.guilds[shown.source.guild_id]
+        ch = self.world.channels[shown.source.channel_id]
+        data = {"custom_id": shown.modal["custom_id"],
+                "components": modal_submission(shown.modal.get("components", []), values)}
+        member = guild.members[self._user(who).id]
+        return await self._interact(guild, ch, member, 5, data, message=shown.source.message,
+                                    timeout=timeout)
+
+    async def _interact(self, guild: Guild, ch: Channel, member: Member, itype: int,
+                        data: dict[str, Any], *, message: Message | None = None,
+                        locale: str | None = None, timeout: float) -> InteractionResult:
+        rec = InteractionRecord(self.world.ids.new(), new_token(), itype, guild.id, ch.id,
+                                member.user, message=message)
+        self.core.interactions[rec.token] = rec
+        payload = base_payload(self.world, guild, ch, member, itype=itype, token=rec.token,
+                               iid=rec.id, locale=locale)
+        payload["data"] = data
+        if message is not None:
+            payload["message"] = payloads.message(self.world, message)
+        await self.core.hub.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id)
+        try:
+            await asyncio.wait_for(rec.answered.wait(), timeout)
+        except TimeoutError:
+            what = data.get("name") or data.get("custom_id")
+            raise TimeoutError(f"the bot did not answer {what!r} within {timeout}s") from None
+        if rec.callback_type == 5:
+            try:
+                await asyncio.wait_for(rec.content_ready.wait(), timeout)
+            except TimeoutError:
+                pass
+        await self.wait_for_bot_idle(timeout=timeout)
+        result = rec.result()
+        result.source = rec
+        return result
+
+    def _find_command(self, guild: Guild, name: str) -> Command:
+        for cmd in self.commands(guild) + self.commands(None):
+            if cmd.data["name"] == name and cmd.data.get("type", 1) == 1:
+                return cmd
+        raise LookupError(f"/{name} is not registered (did the bot sync its commands?)")
+
+    # -- faults and synchronisation -------------------------------------------------------------
+    async def drop_socket(self, code: int = 4000) -> None:
+        """Close the bot's gateway socket(s); the client resumes and gets the missed events."""
+        await self.core.hub.drop(code)
+
+    async def send_reconnect(self) -> None:
+        """Send op 7 RECONNECT: the client closes and resumes."""
+        await self.core.hub.send_op(7)
+
+    async def send_invalid_session(self, resumable: bool = False) -> None:
+        """Send op 9 INVALID_SESSION; non-resumable sessions are forgotten (re-IDENTIFY)."""
+        await self.core.hub.send_op(9, resumable, invalidate=not resumable)
+
+    async def wait_for_bot_idle(self, *, quiet: float = 0.05, timeout: float = 5.0) -> None:
+        """Wait until the bot read every dispatch and made no REST call for ``quiet`` s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        await self.core.hub.sync(timeout)
+        await asyncio.sleep(quiet)
+        while loop.time() < deadline:
+            idle_for = loop.time() - self.core.last_activity
+            if self.core.in_flight == 0 and idle_for >= quiet:
+                return
+            await asyncio.sleep(max(0.005, quiet - idle_for) if self.core.in_flight == 0
+                                else 0.01)
+
+    def _user(self, who: Person) -> User:
+        return who.user if isinstance(who, Member) else who

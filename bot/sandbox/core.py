@@ -1,0 +1,289 @@
+"""State mutations that both REST handlers and the Python API share, with their dispatches.
+
+Whoever acts (the bot over REST or a simulated member through ``Sandbox``), a message, a
+thread, a reaction or a membership change goes through one method here, so the stored
+state and the gateway events can never disagree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from . import payloads
+from .faults import Faults
+from .gateway import GatewayHub
+from .snowflake import utcnow
+from .state import PRIVATE_THREAD, Channel, Guild, Member, Message, User, World
+
+EPHEMERAL = 1 << 6
+
+
+class Call:
+    """One REST call the bot made, as the sandbox saw and answered it."""
+
+    def __init__(self, method: str, route: str, path: str, query: dict[str, str]) -> None:
+        self.method = method
+        self.route = route
+        self.path = path
+        self.query = query
+        self.json: Any = None
+        self.files: dict[str, bytes] = {}
+        self.status = 0
+        self.response: Any = None
+
+    def __repr__(self) -> str:
+        return f"<Call {self.method} {self.path} -> {self.status}>"
+
+
+class Core:
+    """Shared state, gateway hub, call log and fault plan of one sandbox."""
+
+    def __init__(self, *, token: str, allowed_intents: int = -1) -> None:
+        self.world = World()
+        self.token = token
+        self.application_id = self.world.bot_user.id
+        self.gateway_url = ""
+        self.shard_count = 1
+        self.hub = GatewayHub(self.world, token=token, application_id=self.application_id,
+                              url=lambda: self.gateway_url, allowed_intents=allowed_intents)
+        self.faults = Faults()
+        self.calls: list[Call] = []
+        self.in_flight = 0
+        self.last_activity = 0.0
+        self.interactions: dict[str, Any] = {}
+        self.dms: dict[int, int] = {}
+        self.dm_messages: list[tuple[int, dict[str, Any]]] = []
+
+    def now(self) -> datetime:
+        """Return the current time (UTC)."""
+        return utcnow()
+
+    def dm_channel_for(self, user_id: int) -> int:
+        """Return the (stub) DM channel id for a user, creating it once."""
+        for cid, uid in self.dms.items():
+            if uid == user_id:
+                return cid
+        cid = self.world.ids.new()
+        self.dms[cid] = user_id
+        return cid
+
+    def record_dm(self, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Store a DM the bot sent (no gateway echo: the bot has no DM intent here)."""
+        self.dm_messages.append((user_id, body))
+        cid = next(c for c, u in self.dms.items() if u == user_id)
+        msg = Message(self.world.ids.new(), cid, None, self.world.bot_user,
+                      body.get("content") or "", embeds=body.get("embeds") or [])
+        return payloads.message(self.world, msg)
+
+    async def remove_bot(self, guild: Guild) -> None:
+        """Remove the bot from a guild and dispatch GUILD_DELETE."""
+        guild.bot_present = False
+        guild.members.pop(self.world.bot_user.id, None)
+        await self.hub.dispatch("GUILD_DELETE", {"id": str(guild.id), "unavailable": False},
+                                guild_id=guild.id)
+
+    async def add_bot(self, guild: Guild, at: datetime | None = None) -> None:
+        """Add the bot to a guild and dispatch GUILD_CREATE."""
+        guild.bot_present = True
+        guild.members[self.world.bot_user.id] = Member(self.world.bot_user, guild.id,
+                                                       joined_at=at or utcnow())
+        await self.hub.dispatch("GUILD_CREATE", payloads.guild_create(self.world, guild),
+                                guild_id=guild.id)
+
+    def touch(self) -> None:
+        """Note REST activity (used to decide when the bot is idle)."""
+        self.last_activity = asyncio.get_running_loop().time()
+
+    # -- messages -------------------------------------------------------------------------
+    async def create_message(
+        self,
+        channel: Channel,
+        author: User,
+        content: str = "",
+        *,
+        embeds: list[dict[str, Any]] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+        files: dict[str, bytes] | None = None,
+        components: list[dict[str, Any]] | None = None,
+        flags: int = 0,
+        reply_to: int | None = None,
+        at: datetime | None = None,
+        webhook_id: int | None = None,
+        msg_type: int | None = None,
+        mentions: list[int] | None = None,
+        dispatch: bool = True,
+    ) -> Message:
+        """Store a message and dispatch MESSAGE_CREATE (ephemeral ones stay private)."""
+        msg = Message(
+            self.world.ids.new(at),
+            channel.id,
+            channel.guild_id,
+            author,
+            content,
+            embeds=list(embeds or []),
+            attachments=list(attachments or []),
+            files=dict(files or {}),
+            components=list(components or []),
+            flags=flags,
+            reply_to=reply_to,
+            webhook_id=webhook_id,
+            mentions=list(mentions or []),
+        )
+        msg.type = msg_type if msg_type is not None else (19 if reply_to else 0)
+        if reply_to is not None:
+            target = self.world.messages.get(reply_to)
+            if target is not None and target.author.id not in msg.mentions:
+                msg.mentions.append(target.author.id)
+        if flags & EPHEMERAL:
+            return msg
+        self.world.messages[msg.id] = msg
+        channel.last_message_id = msg.id
+        if channel.is_thread:
+            channel.message_count += 1
+        if dispatch:
+            await self.dispatch_message("MESSAGE_CREATE", msg)
+        return msg
+
+    async def dispatch_message(self, event: str, msg: Message) -> None:
+        """Dispatch MESSAGE_CREATE/UPDATE with the guild member attached, as Discord does."""
+        data = payloads.message(self.world, msg)
+        guild = self.world.guilds.get(msg.guild_id or 0)
+        if guild is not None:
+            data["guild_id"] = str(guild.id)
+            m = guild.members.get(msg.author.id)
+            if m is not None and msg.webhook_id is None:
+                data["member"] = {k: v for k, v in payloads.member(m).items() if k != "user"}
+        bot_id = self.world.bot_user.id
+        visible = msg.author.id == bot_id or bot_id in msg.mentions
+        await self.hub.dispatch(event, data, guild_id=msg.guild_id, content_visible=visible)
+
+    async def delete_message(self, msg: Message) -> None:
+        """Delete a message and dispatch MESSAGE_DELETE."""
+        self.world.messages.pop(msg.id, None)
+        data: dict[str, Any] = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
+        if msg.guild_id:
+            data["guild_id"] = str(msg.guild_id)
+        await self.hub.dispatch("MESSAGE_DELETE", data, guild_id=msg.guild_id)
+
+    async def edit_message(
+        self, msg: Message, fields: dict[str, Any], at: datetime | None = None
+    ) -> Message:
+        """Apply an edit and dispatch MESSAGE_UPDATE."""
+        for key in ("content", "embeds", "components"):
+            if key in fields and fields[key] is not None:
+                setattr(msg, key, fields[key])
+        if "flags" in fields and fields["flags"] is not None:
+            msg.flags = (msg.flags & EPHEMERAL) | (int(fields["flags"]) & ~(1 << 7))
+        msg.flags &= ~(1 << 7)
+        msg.edited_at = at or utcnow()
+        if msg.id in self.world.messages:
+            await self.dispatch_message("MESSAGE_UPDATE", msg)
+        return msg
+
+    # -- reactions --------------------------------------------------------------------------
+    async def react(self, msg: Message, user: User, emoji: str, *, add: bool = True) -> bool:
+        """Add or remove a reaction; dispatch only when the state changed."""
+        users = msg.reactions.setdefault(emoji, [])
+        if add == (user.id in users):
+            return False
+        if add:
+            users.append(user.id)
+        else:
+            users.remove(user.id)
+        data: dict[str, Any] = {
+            "user_id": str(user.id),
+            "channel_id": str(msg.channel_id),
+            "message_id": str(msg.id),
+            "emoji": payloads.emoji(emoji),
+            "type": 0,
+            "burst": False,
+            "message_author_id": str(msg.author.id),
+        }
+        guild = self.world.guilds.get(msg.guild_id or 0)
+        if guild is not None:
+            data["guild_id"] = str(guild.id)
+            if add and user.id in guild.members:
+                data["member"] = payloads.member(guild.members[user.id])
+        event = "MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE"
+        await self.hub.dispatch(event, data, guild_id=msg.guild_id)
+        return True
+
+    # -- threads ----------------------------------------------------------------------------
+    async def create_thread(
+        self,
+        parent: Channel,
+        owner: User,
+        name: str,
+        *,
+        from_message: Message | None = None,
+        thread_type: int = 11,
+        at: datetime | None = None,
+        auto_archive_duration: int = 1440,
+    ) -> Channel:
+        """Open a thread (its id is the starter message's id) and dispatch THREAD_CREATE."""
+        tid = from_message.id if from_message is not None else self.world.ids.new(at)
+        thread = Channel(
+            tid,
+            parent.guild_id,
+            name,
+            type=PRIVATE_THREAD if thread_type == 12 else 11,
+            parent_id=parent.id,
+            owner_id=owner.id,
+            auto_archive_duration=auto_archive_duration,
+        )
+        thread.thread_members[owner.id] = at or utcnow()
+        self.world.channels[tid] = thread
+        self.world.guilds[parent.guild_id].channels[tid] = thread
+        if from_message is not None:
+            from_message.thread_id = tid
+        await self.hub.dispatch(
+            "THREAD_CREATE",
+            {**payloads.channel(thread), "newly_created": True},
+            guild_id=parent.guild_id,
+        )
+        await self.thread_members_update(thread, added=[owner.id])
+        return thread
+
+    async def thread_members_update(
+        self, thread: Channel, *, added: list[int] | None = None, removed: list[int] | None = None
+    ) -> None:
+        """Dispatch THREAD_MEMBERS_UPDATE for joins/leaves of a thread."""
+        data: dict[str, Any] = {
+            "id": str(thread.id),
+            "guild_id": str(thread.guild_id),
+            "member_count": len(thread.thread_members),
+            "added_members": [payloads.thread_member(thread, u) for u in added or []],
+            "removed_member_ids": [str(u) for u in removed or []],
+        }
+        await self.hub.dispatch("THREAD_MEMBERS_UPDATE", data, guild_id=thread.guild_id)
+
+    # -- members ----------------------------------------------------------------------------
+    async def add_member(self, guild: Guild, member: Member) -> None:
+        """Register a member and dispatch GUILD_MEMBER_ADD."""
+        guild.members[member.user.id] = member
+        if guild.bot_present:
+            await self.hub.dispatch(
+                "GUILD_MEMBER_ADD", payloads.member(member, with_guild_id=True), guild_id=guild.id
+            )
+
+    async def remove_member(self, guild: Guild, user: User) -> None:
+        """Remove a member and dispatch GUILD_MEMBER_REMOVE."""
+        guild.members.pop(user.id, None)
+        for ch in guild.channels.values():
+            ch.thread_members.pop(user.id, None)
+        if guild.bot_present:
+            await self.hub.dispatch(
+                "GUILD_MEMBER_REMOVE",
+                {"guild_id": str(guild.id), "user": payloads.user(user)},
+                guild_id=guild.id,
+            )
+
+    async def member_updated(self, member: Member) -> None:
+        """Dispatch GUILD_MEMBER_UPDATE after a role or nick change."""
+        await self.hub.dispatch(
+            "GUILD_MEMBER_UPDATE",
+            payloads.member(member, with_guild_id=True),
+            guild_id=member.guild_id,
+        )

@@ -1,0 +1,84 @@
+"""Run a real discord.py client (a plain ``Client``/``Bot`` or Foyer's ``FoyerBot``)
+against a ``Sandbox``.
+
+The client runs as a task; ``__aenter__`` waits for ``on_ready`` and ``__aexit__`` closes
+the client and *awaits* the task, so a parser error escaping ``start()`` fails the test
+instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, Generic, TypeVar
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from .api import Sandbox
+
+C = TypeVar("C", bound=discord.Client)
+
+
+def point_discord_at(sandbox: Sandbox) -> None:
+    """Redirect discord.py's REST base and default gateway to ``sandbox`` (process-wide)."""
+    discord.http.Route.BASE = sandbox.api_base
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sandbox.gateway_url)
+
+
+async def _no_identify_delay(shard_id: int | None, *, initial: bool = False) -> None:
+    """Skip discord.py's 5 s sleep before a re-IDENTIFY (no shared identify limit here)."""
+    del shard_id, initial
+
+
+class RunningClient(Generic[C]):
+    """Async context manager: start ``client`` against ``sandbox``, stop it cleanly."""
+
+    def __init__(self, sandbox: Sandbox, client: C, *, ready_timeout: float = 10.0) -> None:
+        self.sandbox = sandbox
+        self.client = client
+        self.ready_timeout = ready_timeout
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> C:
+        point_discord_at(self.sandbox)
+        self.client.before_identify_hook = _no_identify_delay  # type: ignore[method-assign]
+        self.task = asyncio.create_task(self.client.start(self.sandbox.token))
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait({self.task, ready}, timeout=self.ready_timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            if self.task in done:
+                await self.task  # re-raise the client's error
+                raise RuntimeError("the client stopped before it was ready")
+            await self._stop()
+            raise TimeoutError(f"the client was not ready within {self.ready_timeout}s")
+        return self.client
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stop()
+
+    async def _stop(self) -> None:
+        await self.client.close()
+        if self.task is not None:
+            await self.task  # surfaces errors raised inside the client
+
+
+@contextlib.asynccontextmanager
+async def running_foyer(sandbox: Sandbox, *, database_url: str, clock: Any = None,
+                        ready_timeout: float = 15.0, **settings: Any) -> AsyncIterator[Any]:
+    """Run the real ``FoyerBot`` against ``sandbox`` with a given database."""
+    from bot.app import FoyerBot  # imported late: the sandbox must not need the app
+    from bot.config import Settings
+
+    config = Settings(  # type: ignore[call-arg]
+        discord_token=sandbox.token, discord_api_base=sandbox.api_base,
+        discord_gateway_url=sandbox.gateway_url, database_url=database_url, **settings)
+    bot = FoyerBot(config, clock=clock)
+    if hasattr(bot, "_connection"):
+        bot._connection.guild_ready_timeout = 0.05
+    async with RunningClient(sandbox, bot, ready_timeout=ready_timeout) as running:
+        yield running

@@ -1,0 +1,1 @@
+"""REST API v10 route handlers, one module per resource family."""

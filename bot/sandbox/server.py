@@ -1,0 +1,127 @@
+"""The aiohttp application: REST routes under ``/api/v10`` and the ``/gateway`` websocket.
+
+One middleware does what Discord's edge does for every REST call: authentication, the
+call log, injected faults, error bodies, rate-limit headers, and (in tests) validation
+of the answer against the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from .core import Call, Core
+from .openapi import ResponseValidator
+from .rest import channels, guilds, interactions, meta
+from .rest.common import CORE, ApiError, json_response
+
+API_PREFIX = "/api/v10"
+NO_AUTH = ("/interactions/", "/webhooks/")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _bucket(route: str) -> str:
+    return hashlib.sha1(route.encode()).hexdigest()[:16]
+
+
+def rate_limit_headers(route: str) -> dict[str, str]:
+    """Return the X-RateLimit-* headers; generous so the client never stalls on its own."""
+    return {
+        "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49",
+        "X-RateLimit-Reset": f"{time.time() + 0.05:.3f}", "X-RateLimit-Reset-After": "0.050",
+        "X-RateLimit-Bucket": _bucket(route),
+    }
+
+
+async def _read_body(request: web.Request, call: Call) -> None:
+    ctype = request.headers.get("Content-Type", "")
+    if ctype.startswith("multipart/"):
+        uploads: list[tuple[int, str, str, bytes]] = []
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, web.BodyPartReader) and not hasattr(part, "read"):
+                continue
+            name = getattr(part, "name", "") or ""
+            data = await part.read()  # type: ignore[union-attr]
+            if name == "payload_json":
+                call.json = json.loads(data)
+            elif name.startswith("files["):
+                index = int(name[6:-1])
+                filename = getattr(part, "filename", None) or f"file{index}"
+                content_type = part.headers.get("Content-Type", "application/octet-stream")
+                uploads.append((index, filename, content_type, bytes(data)))
+                call.files[filename] = bytes(data)
+        request["uploads"] = uploads
+    elif request.can_read_body:
+        raw = await request.read()
+        if raw:
+            call.json = json.loads(raw)
+    request["payload"] = call.json
+
+
+def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Application:
+    """Build the sandbox's aiohttp application."""
+
+    @web.middleware
+    async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith(API_PREFIX):
+            return await handler(request)
+        info = request.match_info
+        resource = info.route.resource
+        route = resource.canonical[len(API_PREFIX):] if resource is not None else "(unknown)"
+        call = Call(request.method, route, request.path[len(API_PREFIX):], dict(request.query))
+        core.calls.append(call)
+        core.in_flight += 1
+        try:
+            response = await _answer(request, handler, call, route)
+        finally:
+            core.in_flight -= 1
+            core.touch()
+        call.status = response.status
+        if isinstance(response, web.Response) and response.body:
+            call.response = json.loads(response.body)  # type: ignore[arg-type]
+        for key, value in rate_limit_headers(route).items():
+            response.headers.setdefault(key, value)
+        if validator is not None and resource is not None and response.status != 429:
+            validator.check(request.method, route, response.status, call.response)
+        return response
+
+    async def _answer(request: web.Request, handler: Handler, call: Call,
+                      route: str) -> web.StreamResponse:
+        if route == "(unknown)":
+            return json_response({"message": "404: Not Found", "code": 0}, status=404)
+        if not call.path.startswith(NO_AUTH) and \
+                request.headers.get("Authorization") != f"Bot {core.token}":
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        fault = core.faults.take(request.method, route, call.path)
+        if fault is not None:
+            headers = {"Via": "1.1 google"} if fault.status == 429 else {}
+            if fault.status == 429:
+                headers["X-RateLimit-Scope"] = "global" if fault.is_global else "user"
+                headers["Retry-After"] = str(max(1, int(fault.retry_after)))
+            resp = json_response(fault.response_body(), status=fault.status)
+            resp.headers.update(headers)
+            return resp
+        try:
+            await _read_body(request, call)
+            return await handler(request)
+        except ApiError as err:
+            return json_response({"message": err.message, "code": err.code}, status=err.status)
+        except (ValueError, KeyError, TypeError) as err:
+            body: dict[str, Any] = {"message": "Invalid Form Body", "code": 50035,
+                                    "errors": {"_errors": [{"code": "BASE_TYPE_INVALID",
+                                                            "message": str(err)[:200]}]}}
+            return json_response(body, status=400)
+
+    app = web.Application(middlewares=[edge], client_max_size=64 * 1024 * 1024)
+    app[CORE] = core
+    for module in (meta, channels, guilds, interactions):
+        for method, path, fn in module.ROUTES:
+            app.router.add_route(method, API_PREFIX + path, fn)  # type: ignore[arg-type]
+    app.router.add_get("/gateway", core.hub.handle)
+    return app
