@@ -33,6 +33,22 @@ def admin_only() -> Callable[[T], T]:
     def decorator(func: T) -> T:
         func = app_commands.default_permissions(manage_guild=True)(func)
         func = app_commands.guild_only()(func)
+        if isinstance(func, type):
+            # discord.py ignores `app_commands.check` on a (Group)Cog class; the cog's
+            # `interaction_check` is what guards every command the cog binds.
+            _guard_cog(func, predicate)
+            return func
         return app_commands.check(predicate)(func)
 
     return decorator
+
+
+def _guard_cog(cls: type, predicate: Callable[[discord.Interaction], bool]) -> None:
+    """Run `predicate` before the cog's own `interaction_check`, if it has one."""
+    own_check = cls.interaction_check  # type: ignore[attr-defined]
+
+    async def interaction_check(self: object, interaction: discord.Interaction, /) -> bool:
+        predicate(interaction)
+        return bool(await discord.utils.maybe_coroutine(own_check, self, interaction))
+
+    cls.interaction_check = interaction_check  # type: ignore[attr-defined]

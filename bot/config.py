@@ -6,12 +6,13 @@ environment variables documented in `.env.example`.
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
@@ -25,8 +26,13 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     """Every setting Foyer reads. Defaults suit a single-process SQLite deployment."""
 
+    # env_ignore_empty: `DEV_GUILD_ID=` left blank in .env means "not set", not "invalid".
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     discord_token: SecretStr | None = None
@@ -34,7 +40,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     shard_count: int | None = Field(default=None, ge=1)
-    shard_ids: list[int] | None = None
+    # NoDecode: the validator below sees the raw text, so `SHARD_IDS=1` is not JSON-decoded
+    # into the integer 1 and refused as "not a list".
+    shard_ids: Annotated[list[int] | None, NoDecode] = None
     dev_guild_id: int | None = None
     discord_api_base: str = DISCORD_API_BASE
     discord_gateway_url: str = DISCORD_GATEWAY_URL
@@ -50,9 +58,15 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_shard_ids(cls, value: object) -> object:
         """Accept `0,1,2` as well as JSON `[0, 1, 2]`, since operators write both."""
-        if isinstance(value, str) and not value.strip().startswith("["):
-            return [int(part) for part in value.split(",") if part.strip()]
-        return value
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        try:
+            return [int(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise ValueError(f"{value!r} is not a list of shard numbers such as 0,1") from None
 
     @field_validator("database_url")
     @classmethod
