@@ -11,6 +11,13 @@ from bot.db.models.activity import (
     TrackedThread,
 )
 from bot.db.models.guild import GuildSettings, GuildStaffRole
+from bot.db.models.recognition import (
+    Spotlight,
+    SpotlightConfig,
+    SpotlightRefusal,
+    Survey,
+    SurveyAnswer,
+)
 from bot.db.models.state import BotState
 
 __all__ = [
@@ -23,5 +30,10 @@ __all__ = [
     "GuildSettings",
     "GuildStaffRole",
     "Member",
+    "Spotlight",
+    "SpotlightConfig",
+    "SpotlightRefusal",
+    "Survey",
+    "SurveyAnswer",
     "TrackedThread",
 ]

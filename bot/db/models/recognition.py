@@ -1,0 +1,145 @@
+"""Recognition: spotlights on members and the recommendation survey (NPS).
+
+What is stored, and why (see docs/recognition.md):
+- a spotlight keeps the numbers it was chosen for (never who the member talked to) and the
+  admin's personal note, which an admin wrote to be published in the spotlight post;
+- a refusal keeps only that the member asked never to be spotlighted;
+- a survey answer keeps the score, whether a "why" was given and its length bucket; the
+  "why" text itself only when an admin explicitly enabled storing it for that survey, and
+  the member was told so before submitting.
+
+Columns holding a user id carry `info={"user": True}` so that forget/export finds them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base, BigIntPK, Snowflake
+
+DEFAULT_COOLDOWN_WEEKS = 8
+
+
+class SpotlightSource(enum.IntEnum):
+    MANUAL = 1  # `/spotlight post`
+    SUGGESTED = 2  # picked from `/spotlight suggest` or the weekly suggestion
+
+
+class WhyLength(enum.IntEnum):
+    """Length bucket of a survey "why" answer: enough to tell a word from an essay."""
+
+    NONE = 0
+    SHORT = 1  # 1-49 characters
+    MEDIUM = 2  # 50-199
+    LONG = 3  # 200 and more
+
+
+class SpotlightConfig(Base):
+    """Per guild: where spotlights go, how long before a member can be suggested again,
+    and the optional weekly suggestion (weekday 0 = Monday, in the guild's time zone)."""
+
+    __tablename__ = "spotlight_config"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    cooldown_weeks: Mapped[int] = mapped_column(SmallInteger, default=DEFAULT_COOLDOWN_WEEKS)
+    suggestion_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    # Local date of the last weekly suggestion sent, claimed before sending: never twice a day.
+    last_suggestion_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Spotlight(Base):
+    """A spotlight that was posted, with the figures it was chosen for (a snapshot)."""
+
+    __tablename__ = "spotlights"
+    __table_args__ = (
+        Index("ix_spotlights_guild_member", "guild_id", "member_id"),
+        Index("ix_spotlights_guild_posted", "guild_id", "posted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    member_id: Mapped[int] = mapped_column(Snowflake, info={"user": True})
+    posted_at: Mapped[datetime]
+    posted_by: Mapped[int] = mapped_column(Snowflake, info={"user": True})
+    source: Mapped[int] = mapped_column(SmallInteger)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    message_id: Mapped[int | None] = mapped_column(Snowflake)
+    # The admin's note, written by an admin for publication in the post.
+    note: Mapped[str | None] = mapped_column(Text)
+    # Reasons snapshot: numbers over the period the suggestion covered; no names, no text.
+    period_days: Mapped[int] = mapped_column(SmallInteger, default=28)
+    peer_given: Mapped[int] = mapped_column(default=0)
+    members_helped: Mapped[int] = mapped_column(default=0)
+    ritual_days: Mapped[int] = mapped_column(default=0)
+    conversations_started: Mapped[int] = mapped_column(default=0)
+    reactions_received: Mapped[int] = mapped_column(default=0)
+
+
+class SpotlightRefusal(Base):
+    """A member who asked never to be spotlighted: never suggested, never posted."""
+
+    __tablename__ = "spotlight_refusals"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(
+        Snowflake, primary_key=True, autoincrement=False, info={"user": True}
+    )
+    refused_at: Mapped[datetime]
+
+
+class Survey(Base):
+    """One recommendation survey. It is open while `closed_at` is empty and the clock is
+    before `closes_at`."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (Index("ix_surveys_guild_opened", "guild_id", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    opened_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    opened_by: Mapped[int] = mapped_column(Snowflake, info={"user": True})
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    message_id: Mapped[int | None] = mapped_column(Snowflake)
+    follow_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    store_why: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the posted message's buttons were switched off after closing.
+    message_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SurveyAnswer(Base):
+    """A member's latest answer to a survey: a new answer replaces the previous one."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "user_id", name="uq_survey_answers_survey_user"),
+        Index("ix_survey_answers_guild_user", "guild_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("surveys.id", ondelete="CASCADE")
+    )
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(Snowflake, info={"user": True})
+    score: Mapped[int] = mapped_column(SmallInteger)
+    answered_at: Mapped[datetime]
+    why_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    why_length_bucket: Mapped[int] = mapped_column(SmallInteger, default=WhyLength.NONE)
+    # Only when the survey's `store_why` is set; otherwise the text is never kept.
+    why_text: Mapped[str | None] = mapped_column(String(1000))
