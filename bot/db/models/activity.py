@@ -3,6 +3,10 @@
 `activity_events` is the raw, idempotent record (one row per Discord fact); the `daily_*`
 tables are rollups maintained in the same transaction, so health figures read a few
 thousand rollup rows instead of scanning millions of events. Days are UTC days.
+
+Column `info` markers drive privacy (see bot/privacy/registry.py): `user` marks a member's
+id (forget/export find personal data through it), `retention` the time the daily purge ages
+rows by.
 """
 
 from __future__ import annotations
@@ -66,12 +70,14 @@ class ActivityEvent(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake)
     kind: Mapped[int] = mapped_column(SmallInteger)
     ref_id: Mapped[int] = mapped_column(Snowflake)
-    occurred_at: Mapped[datetime]
+    occurred_at: Mapped[datetime] = mapped_column(info={"retention": True})
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
     thread_id: Mapped[int | None] = mapped_column(Snowflake)
-    actor_id: Mapped[int] = mapped_column(Snowflake)
+    actor_id: Mapped[int] = mapped_column(Snowflake, info={"user": True})
     actor_role: Mapped[int] = mapped_column(SmallInteger)
-    target_id: Mapped[int | None] = mapped_column(Snowflake)
+    target_id: Mapped[int | None] = mapped_column(
+        Snowflake, info={"user": True, "on_forget": "null"}
+    )
     target_role: Mapped[int | None] = mapped_column(SmallInteger)
     interaction: Mapped[int] = mapped_column(SmallInteger, default=Interaction.NONE)
     context: Mapped[int] = mapped_column(SmallInteger, default=ThreadContext.ORDINARY)
@@ -85,7 +91,12 @@ class Member(Base):
     __tablename__ = "members"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(
+        Snowflake,
+        primary_key=True,
+        autoincrement=False,
+        info={"user": True, "on_opt_out": "keep"},
+    )
     joined_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -103,7 +114,9 @@ class TrackedThread(Base):
     thread_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     parent_id: Mapped[int | None] = mapped_column(Snowflake)
-    owner_id: Mapped[int | None] = mapped_column(Snowflake)
+    owner_id: Mapped[int | None] = mapped_column(
+        Snowflake, info={"user": True, "on_forget": "null"}
+    )
     context: Mapped[int] = mapped_column(SmallInteger, default=ThreadContext.ORDINARY)
     created_at: Mapped[datetime]
 
@@ -115,8 +128,10 @@ class DailyMemberActivity(Base):
     __table_args__ = (Index("ix_daily_member_activity_guild_day", "guild_id", "day"),)
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, info={"retention": True})
+    user_id: Mapped[int] = mapped_column(
+        Snowflake, primary_key=True, autoincrement=False, info={"user": True}
+    )
     messages: Mapped[int] = mapped_column(default=0)
     peer_given: Mapped[int] = mapped_column(default=0)
     peer_received: Mapped[int] = mapped_column(default=0)
@@ -134,7 +149,7 @@ class DailyChannelActivity(Base):
     __tablename__ = "daily_channel_activity"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, info={"retention": True})
     channel_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     member_messages: Mapped[int] = mapped_column(default=0)
     staff_messages: Mapped[int] = mapped_column(default=0)
@@ -147,7 +162,7 @@ class DailyGuildActivity(Base):
     __tablename__ = "daily_guild_activity"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, info={"retention": True})
     member_messages: Mapped[int] = mapped_column(default=0)
     staff_messages: Mapped[int] = mapped_column(default=0)
     bot_messages: Mapped[int] = mapped_column(default=0)
