@@ -19,6 +19,7 @@ from bot.db.models.recognition import (
     SurveyAnswer,
 )
 from bot.db.models.state import BotState
+from bot.db.models.welcome import Welcome, WelcomeConfig
 
 __all__ = [
     "ActivityEvent",
@@ -36,4 +37,6 @@ __all__ = [
     "Survey",
     "SurveyAnswer",
     "TrackedThread",
+    "Welcome",
+    "WelcomeConfig",
 ]
