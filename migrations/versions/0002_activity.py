@@ -35,12 +35,14 @@ def upgrade() -> None:
     sa.Column('context', sa.SmallInteger(), nullable=False),
     sa.Column('starts_conversation', sa.Boolean(), nullable=False),
     sa.Column('emoji', sa.String(length=100), nullable=False),
+    sa.Column('reply_to_id', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_events')),
     sa.UniqueConstraint('guild_id', 'kind', 'ref_id', 'actor_id', 'emoji', name='uq_activity_events_ref')
     )
     with op.batch_alter_table('activity_events', schema=None) as batch_op:
         batch_op.create_index('ix_activity_events_guild_actor_time', ['guild_id', 'actor_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_activity_events_guild_thread', ['guild_id', 'thread_id'], unique=False)
+        batch_op.create_index('ix_activity_events_guild_reply_to', ['guild_id', 'reply_to_id'], unique=False)
         batch_op.create_index('ix_activity_events_guild_time', ['guild_id', 'occurred_at'], unique=False)
 
     op.create_table('daily_channel_activity',
@@ -125,6 +127,7 @@ def downgrade() -> None:
     with op.batch_alter_table('activity_events', schema=None) as batch_op:
         batch_op.drop_index('ix_activity_events_guild_time')
         batch_op.drop_index('ix_activity_events_guild_thread')
+        batch_op.drop_index('ix_activity_events_guild_reply_to')
         batch_op.drop_index('ix_activity_events_guild_actor_time')
 
     op.drop_table('activity_events')

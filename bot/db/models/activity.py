@@ -64,6 +64,7 @@ class ActivityEvent(Base):
         Index("ix_activity_events_guild_time", "guild_id", "occurred_at"),
         Index("ix_activity_events_guild_actor_time", "guild_id", "actor_id", "occurred_at"),
         Index("ix_activity_events_guild_thread", "guild_id", "thread_id"),
+        Index("ix_activity_events_guild_reply_to", "guild_id", "reply_to_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -83,6 +84,9 @@ class ActivityEvent(Base):
     context: Mapped[int] = mapped_column(SmallInteger, default=ThreadContext.ORDINARY)
     starts_conversation: Mapped[bool] = mapped_column(Boolean, default=False)
     emoji: Mapped[str] = mapped_column(String(100), default="")
+    # The message a reply points at (MESSAGE events only): finds a reply's target author
+    # when Discord did not resolve it, and counts a conversation once per replied message.
+    reply_to_id: Mapped[int | None] = mapped_column(Snowflake)
 
 
 class Member(Base):
