@@ -10,6 +10,15 @@ from .snowflake import SnowflakeFactory, time_of
 from .state import Channel, Guild, Member, Message, Role, User
 
 __all__ = [
-    "Call", "Channel", "Guild", "InteractionResult", "Member", "Message", "Role", "Sandbox",
-    "SnowflakeFactory", "User", "time_of",
+    "Call",
+    "Channel",
+    "Guild",
+    "InteractionResult",
+    "Member",
+    "Message",
+    "Role",
+    "Sandbox",
+    "SnowflakeFactory",
+    "User",
+    "time_of",
 ]

@@ -9,6 +9,7 @@ optional ``at`` (aware UTC datetime) used for the snowflake and timestamps.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -40,9 +41,16 @@ Person = Member | User
 class Sandbox:
     """A local Discord: REST + gateway on 127.0.0.1, plus methods to act as its members."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
-                 validate_responses: bool = False, shard_count: int = 1,
-                 allowed_intents: int = -1, token: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        validate_responses: bool = False,
+        shard_count: int = 1,
+        allowed_intents: int = -1,
+        token: str | None = None,
+    ) -> None:
         self.token = token or "sandbox." + secrets.token_urlsafe(24)
         self.core = Core(token=self.token, allowed_intents=allowed_intents)
         self.core.shard_count = shard_count
@@ -58,9 +66,9 @@ class Sandbox:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        sockets = getattr(site._server, "sockets", None)
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
         self.core.gateway_url = f"ws://{self.host}:{self.port}/gateway"
         return self
 
@@ -117,13 +125,38 @@ class Sandbox:
         """Return the OpenAPI violations found so far (empty when not validating)."""
         return self.validator.violations if self.validator else []
 
+    async def wait_for_call(
+        self,
+        method: str,
+        route: str,
+        *,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> list[Call]:
+        """Wait until the bot made ``count`` calls to ``method route``; return them."""
+
+        async def enough() -> list[Call]:
+            async with self.core.call_done:
+                await self.core.call_done.wait_for(
+                    lambda: len(self.calls_to(method, route)) >= count
+                )
+            return self.calls_to(method, route)
+
+        return await asyncio.wait_for(enough(), timeout)
+
     def calls_to(self, method: str, route: str) -> list[Call]:
         """Return calls by method and route template (or concrete path)."""
         return [c for c in self.calls if c.method == method.upper() and route in (c.route, c.path)]
 
     # -- setup (no dispatch) ------------------------------------------------------------------
-    def create_guild(self, name: str, *, locale: str = "en-US", at: datetime | None = None,
-                     bot_present: bool = True) -> Guild:
+    def create_guild(
+        self,
+        name: str,
+        *,
+        locale: str = "en-US",
+        at: datetime | None = None,
+        bot_present: bool = True,
+    ) -> Guild:
         """Create a guild with an owner, @everyone (id = guild id) and the bot's role."""
         guild = self.world.add_guild(name, locale=locale, at=at)
         if not bot_present:
@@ -131,13 +164,26 @@ class Sandbox:
             guild.members.pop(self.bot_user.id, None)
         return guild
 
-    def create_channel(self, guild: Guild, name: str, *, category: Channel | None = None,
-                       kind: int = 0, topic: str | None = None,
-                       at: datetime | None = None) -> Channel:
+    def create_channel(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        category: Channel | None = None,
+        kind: int = 0,
+        topic: str | None = None,
+        at: datetime | None = None,
+    ) -> Channel:
         """Create a text channel (or a category with ``kind=4``)."""
-        ch = Channel(self.world.ids.new(at), guild.id, name, type=kind, topic=topic,
-                     position=len(guild.channels),
-                     parent_id=category.id if category else None)
+        ch = Channel(
+            self.world.ids.new(at),
+            guild.id,
+            name,
+            type=kind,
+            topic=topic,
+            position=len(guild.channels),
+            parent_id=category.id if category else None,
+        )
         if category is not None:
             ch.overwrites = list(category.overwrites)
         guild.channels[ch.id] = ch
@@ -148,24 +194,39 @@ class Sandbox:
         """Create a category channel."""
         return self.create_channel(guild, name, kind=CATEGORY, at=at)
 
-    def create_role(self, guild: Guild, name: str, *, permissions: int = 0,
-                    above_bot: bool = False, at: datetime | None = None) -> Role:
+    def create_role(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        permissions: int = 0,
+        above_bot: bool = False,
+        at: datetime | None = None,
+    ) -> Role:
         """Create a role below the bot's role (or above it, to provoke hierarchy 403s)."""
         position = 1000 if above_bot else len(guild.roles)
         role = Role(self.world.ids.new(at), guild.id, name, permissions, position=position)
         guild.roles[role.id] = role
         return role
 
-    def create_member(self, guild: Guild, name: str, *, roles: Iterable[Role] = (),
-                      joined_at: datetime | None = None, bot: bool = False) -> Member:
+    def create_member(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        roles: Iterable[Role] = (),
+        joined_at: datetime | None = None,
+        bot: bool = False,
+    ) -> Member:
         """Add a member without dispatching (for state present before the bot connects)."""
         user = self.world.new_user(name, bot=bot, at=joined_at)
         member = Member(user, guild.id, [r.id for r in roles], joined_at=joined_at or utcnow())
         guild.members[user.id] = member
         return member
 
-    def set_overwrite(self, channel: Channel, target: Role | Person, *, allow: int = 0,
-                      deny: int = 0) -> None:
+    def set_overwrite(
+        self, channel: Channel, target: Role | Person, *, allow: int = 0, deny: int = 0
+    ) -> None:
         """Set a channel permission overwrite for a role or a member."""
         if isinstance(target, Role):
             oid, otype = target.id, 0
@@ -179,8 +240,14 @@ class Sandbox:
         self.world.bot_role(guild).permissions = permissions
 
     # -- member actions (dispatch) ----------------------------------------------------------
-    async def join(self, guild: Guild, who: str | User, *, roles: Iterable[Role] = (),
-                   at: datetime | None = None) -> Member:
+    async def join(
+        self,
+        guild: Guild,
+        who: str | User,
+        *,
+        roles: Iterable[Role] = (),
+        at: datetime | None = None,
+    ) -> Member:
         """Make a (new or returning) user join: GUILD_MEMBER_ADD."""
         user = who if isinstance(who, User) else self.world.new_user(who, at=at)
         member = Member(user, guild.id, [r.id for r in roles], joined_at=at or utcnow())
@@ -214,13 +281,24 @@ class Sandbox:
         """Kick the bot from ``guild``: GUILD_DELETE."""
         await self.core.remove_bot(guild)
 
-    async def post(self, channel: Channel, who: Person, content: str = "", *,
-                   at: datetime | None = None, reply_to: Message | None = None,
-                   mentions: Iterable[Person] = (), embeds: list[dict[str, Any]] | None = None,
-                   ) -> Message:
+    async def post(
+        self,
+        channel: Channel,
+        who: Person,
+        content: str = "",
+        *,
+        at: datetime | None = None,
+        reply_to: Message | None = None,
+        mentions: Iterable[Person] = (),
+        embeds: list[dict[str, Any]] | None = None,
+    ) -> Message:
         """Post a message as a member (a reply if ``reply_to``): MESSAGE_CREATE."""
         return await self.core.create_message(
-            channel, self._user(who), content, at=at, embeds=embeds,
+            channel,
+            self._user(who),
+            content,
+            at=at,
+            embeds=embeds,
             reply_to=reply_to.id if reply_to else None,
             mentions=[self._user(p).id for p in mentions],
         )
@@ -233,16 +311,29 @@ class Sandbox:
         """Delete a message: MESSAGE_DELETE."""
         await self.core.delete_message(msg)
 
-    async def create_thread(self, channel: Channel, who: Person, name: str, *,
-                            from_message: Message | None = None, private: bool = False,
-                            at: datetime | None = None) -> Channel:
+    async def create_thread(
+        self,
+        channel: Channel,
+        who: Person,
+        name: str,
+        *,
+        from_message: Message | None = None,
+        private: bool = False,
+        at: datetime | None = None,
+    ) -> Channel:
         """Open a thread as a member: THREAD_CREATE (``newly_created``)."""
         return await self.core.create_thread(
-            channel, self._user(who), name, from_message=from_message,
-            thread_type=12 if private else 11, at=at)
+            channel,
+            self._user(who),
+            name,
+            from_message=from_message,
+            thread_type=12 if private else 11,
+            at=at,
+        )
 
-    async def join_thread(self, thread: Channel, who: Person, *,
-                          at: datetime | None = None) -> None:
+    async def join_thread(
+        self, thread: Channel, who: Person, *, at: datetime | None = None
+    ) -> None:
         """Add a member to a thread: THREAD_MEMBERS_UPDATE."""
         uid = self._user(who).id
         if uid not in thread.thread_members:
@@ -264,7 +355,9 @@ class Sandbox:
 
     def threads_in(self, channel: Channel) -> list[Channel]:
         """Return the threads opened under a channel."""
-        return [c for c in self.world.channels.values() if c.parent_id == channel.id and c.is_thread]
+        return [
+            c for c in self.world.channels.values() if c.parent_id == channel.id and c.is_thread
+        ]
 
     def commands(self, guild: Guild | None = None) -> list[Command]:
         """Return the registered commands: global (``None``) or of one guild."""
@@ -272,11 +365,19 @@ class Sandbox:
         return [c for c in self.world.commands.values() if c.guild_id == gid]
 
     # -- interactions -------------------------------------------------------------------------
-    async def invoke(self, guild: Guild, who: Person, name: str, *,
-                     subcommand: str | list[str] | None = None,
-                     options: dict[str, Any] | None = None, channel: Channel | None = None,
-                     locale: str | None = None, timeout: float = 5.0,
-                     check_permissions: bool = True) -> InteractionResult:
+    async def invoke(
+        self,
+        guild: Guild,
+        who: Person,
+        name: str,
+        *,
+        subcommand: str | list[str] | None = None,
+        options: dict[str, Any] | None = None,
+        channel: Channel | None = None,
+        locale: str | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        check_permissions: bool = True,
+    ) -> InteractionResult:
         """Run a slash command as a member and return what they see once the bot answered."""
         cmd = self._find_command(guild, name)
         member = guild.members[self._user(who).id]
@@ -289,8 +390,15 @@ class Sandbox:
         data = command_data(self.world, guild, ch, cmd, path, options or {})
         return await self._interact(guild, ch, member, 2, data, locale=locale, timeout=timeout)
 
-    async def click(self, message: Message, who: Person, custom_id: str, *,
-                    values: list[str] | None = None, timeout: float = 5.0) -> InteractionResult:
+    async def click(
+        self,
+        message: Message,
+        who: Person,
+        custom_id: str,
+        *,
+        values: list[str] | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> InteractionResult:
         """Click a button (or pick select ``values``) on a message."""
         comp = find_component(message.components, custom_id)
         if comp is None:
@@ -303,27 +411,47 @@ class Sandbox:
         member = guild.members[self._user(who).id]
         return await self._interact(guild, ch, member, 3, data, message=message, timeout=timeout)
 
-    async def submit_modal(self, shown: InteractionResult, who: Person, values: dict[str, Any],
-                           *, timeout: float = 5.0) -> InteractionResult:
+    async def submit_modal(
+        self,
+        shown: InteractionResult,
+        who: Person,
+        values: dict[str, Any],
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> InteractionResult:
         """Fill in and submit the modal the bot showed in ``shown``."""
         if shown.modal is None or shown.source is None:
             raise LookupError("that interaction did not open a modal")
         guild = self.world.guilds[shown.source.guild_id]
         ch = self.world.channels[shown.source.channel_id]
-        data = {"custom_id": shown.modal["custom_id"],
-                "components": modal_submission(shown.modal.get("components", []), values)}
+        data = {
+            "custom_id": shown.modal["custom_id"],
+            "components": modal_submission(shown.modal.get("components", []), values),
+        }
         member = guild.members[self._user(who).id]
-        return await self._interact(guild, ch, member, 5, data, message=shown.source.message,
-                                    timeout=timeout)
+        return await self._interact(
+            guild, ch, member, 5, data, message=shown.source.message, timeout=timeout
+        )
 
-    async def _interact(self, guild: Guild, ch: Channel, member: Member, itype: int,
-                        data: dict[str, Any], *, message: Message | None = None,
-                        locale: str | None = None, timeout: float) -> InteractionResult:
-        rec = InteractionRecord(self.world.ids.new(), new_token(), itype, guild.id, ch.id,
-                                member.user, message=message)
+    async def _interact(
+        self,
+        guild: Guild,
+        ch: Channel,
+        member: Member,
+        itype: int,
+        data: dict[str, Any],
+        *,
+        message: Message | None = None,
+        locale: str | None = None,
+        timeout: float,  # noqa: ASYNC109
+    ) -> InteractionResult:
+        rec = InteractionRecord(
+            self.world.ids.new(), new_token(), itype, guild.id, ch.id, member.user, message=message
+        )
         self.core.interactions[rec.token] = rec
-        payload = base_payload(self.world, guild, ch, member, itype=itype, token=rec.token,
-                               iid=rec.id, locale=locale)
+        payload = base_payload(
+            self.world, guild, ch, member, itype=itype, token=rec.token, iid=rec.id, locale=locale
+        )
         payload["data"] = data
         if message is not None:
             payload["message"] = payloads.message(self.world, message)
@@ -334,10 +462,8 @@ class Sandbox:
             what = data.get("name") or data.get("custom_id")
             raise TimeoutError(f"the bot did not answer {what!r} within {timeout}s") from None
         if rec.callback_type == 5:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(rec.content_ready.wait(), timeout)
-            except TimeoutError:
-                pass
         await self.wait_for_bot_idle(timeout=timeout)
         result = rec.result()
         result.source = rec
@@ -362,7 +488,7 @@ class Sandbox:
         """Send op 9 INVALID_SESSION; non-resumable sessions are forgotten (re-IDENTIFY)."""
         await self.core.hub.send_op(9, resumable, invalidate=not resumable)
 
-    async def wait_for_bot_idle(self, *, quiet: float = 0.05, timeout: float = 5.0) -> None:
+    async def wait_for_bot_idle(self, *, quiet: float = 0.05, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until the bot read every dispatch and made no REST call for ``quiet`` s."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -372,8 +498,7 @@ class Sandbox:
             idle_for = loop.time() - self.core.last_activity
             if self.core.in_flight == 0 and idle_for >= quiet:
                 return
-            await asyncio.sleep(max(0.005, quiet - idle_for) if self.core.in_flight == 0
-                                else 0.01)
+            await asyncio.sleep(max(0.005, quiet - idle_for) if self.core.in_flight == 0 else 0.01)
 
     def _user(self, who: Person) -> User:
         return who.user if isinstance(who, Member) else who

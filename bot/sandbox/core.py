@@ -46,13 +46,19 @@ class Core:
         self.application_id = self.world.bot_user.id
         self.gateway_url = ""
         self.shard_count = 1
-        self.hub = GatewayHub(self.world, token=token, application_id=self.application_id,
-                              url=lambda: self.gateway_url, allowed_intents=allowed_intents)
+        self.hub = GatewayHub(
+            self.world,
+            token=token,
+            application_id=self.application_id,
+            url=lambda: self.gateway_url,
+            allowed_intents=allowed_intents,
+        )
         self.faults = Faults()
         self.calls: list[Call] = []
         self.in_flight = 0
         self.last_activity = 0.0
         self.interactions: dict[str, Any] = {}
+        self.call_done = asyncio.Condition()
         self.dms: dict[int, int] = {}
         self.dm_messages: list[tuple[int, dict[str, Any]]] = []
 
@@ -73,24 +79,35 @@ class Core:
         """Store a DM the bot sent (no gateway echo: the bot has no DM intent here)."""
         self.dm_messages.append((user_id, body))
         cid = next(c for c, u in self.dms.items() if u == user_id)
-        msg = Message(self.world.ids.new(), cid, None, self.world.bot_user,
-                      body.get("content") or "", embeds=body.get("embeds") or [])
+        msg = Message(
+            self.world.ids.new(),
+            cid,
+            None,
+            self.world.bot_user,
+            body.get("content") or "",
+            embeds=body.get("embeds") or [],
+        )
         return payloads.message(self.world, msg)
 
     async def remove_bot(self, guild: Guild) -> None:
         """Remove the bot from a guild and dispatch GUILD_DELETE."""
         guild.bot_present = False
         guild.members.pop(self.world.bot_user.id, None)
-        await self.hub.dispatch("GUILD_DELETE", {"id": str(guild.id), "unavailable": False},
-                                guild_id=guild.id)
+        await self.hub.dispatch(
+            "GUILD_DELETE", {"id": str(guild.id), "unavailable": False}, guild_id=guild.id
+        )
 
     async def add_bot(self, guild: Guild, at: datetime | None = None) -> None:
         """Add the bot to a guild and dispatch GUILD_CREATE."""
         guild.bot_present = True
-        guild.members[self.world.bot_user.id] = Member(self.world.bot_user, guild.id,
-                                                       joined_at=at or utcnow())
-        await self.hub.dispatch("GUILD_CREATE", payloads.guild_create(self.world, guild),
-                                guild_id=guild.id)
+        guild.members[self.world.bot_user.id] = Member(
+            self.world.bot_user, guild.id, joined_at=at or utcnow()
+        )
+        await self.hub.dispatch(
+            "GUILD_CREATE",
+            payloads.guild_create(self.world, guild, newly_joined=True),
+            guild_id=guild.id,
+        )
 
     def touch(self) -> None:
         """Note REST activity (used to decide when the bot is idle)."""

@@ -143,7 +143,7 @@ class GatewayHub:
                 payload = blank_content(data)
             await session.send(event, payload)
 
-    async def sync(self, timeout: float = 5.0) -> None:
+    async def sync(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until every connected client has read all dispatches (heartbeat echo)."""
         for session in list(self.sessions.values()):
             ws = session.ws

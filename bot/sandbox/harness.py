@@ -47,8 +47,9 @@ class RunningClient(Generic[C]):
         self.client.before_identify_hook = _no_identify_delay  # type: ignore[method-assign]
         self.task = asyncio.create_task(self.client.start(self.sandbox.token))
         ready = asyncio.create_task(self.client.wait_until_ready())
-        done, _ = await asyncio.wait({self.task, ready}, timeout=self.ready_timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {self.task, ready}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if ready not in done:
             ready.cancel()
             if self.task in done:
@@ -68,17 +69,46 @@ class RunningClient(Generic[C]):
 
 
 @contextlib.asynccontextmanager
-async def running_foyer(sandbox: Sandbox, *, database_url: str, clock: Any = None,
-                        ready_timeout: float = 15.0, **settings: Any) -> AsyncIterator[Any]:
-    """Run the real ``FoyerBot`` against ``sandbox`` with a given database."""
-    from bot.app import FoyerBot  # imported late: the sandbox must not need the app
+async def running_foyer(
+    sandbox: Sandbox,
+    *,
+    database_url: str,
+    clock: Any = None,
+    heartbeat_file: Any = None,
+    ready_timeout: float = 15.0,
+    wait_for_sync: bool = True,
+    **settings: Any,
+) -> AsyncIterator[Any]:
+    """Run the real ``FoyerBot`` against ``sandbox`` on ``database_url``.
+
+    Yields once the bot is ready and (``wait_for_sync``) has synced its commands, so a
+    test can ``invoke`` straight away.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from pydantic import SecretStr
+
+    from bot.app import FoyerBot  # imported late: the sandbox itself must not need the app
     from bot.config import Settings
 
-    config = Settings(  # type: ignore[call-arg]
-        discord_token=sandbox.token, discord_api_base=sandbox.api_base,
-        discord_gateway_url=sandbox.gateway_url, database_url=database_url, **settings)
-    bot = FoyerBot(config, clock=clock)
-    if hasattr(bot, "_connection"):
-        bot._connection.guild_ready_timeout = 0.05
+    heartbeat = heartbeat_file or Path(tempfile.mkdtemp(prefix="foyer-hb-")) / "heartbeat"
+    config = Settings(
+        discord_token=SecretStr(sandbox.token),
+        discord_api_base=sandbox.api_base,
+        discord_gateway_url=sandbox.gateway_url,
+        database_url=database_url,
+        heartbeat_file=heartbeat,
+        **settings,
+    )
+    bot = FoyerBot(config, clock=clock, guild_ready_timeout=0.05)
     async with RunningClient(sandbox, bot, ready_timeout=ready_timeout) as running:
+        if wait_for_sync:
+            route = (
+                "/applications/{application_id}/guilds/{guild_id}/commands"
+                if config.dev_guild_id
+                else "/applications/{application_id}/commands"
+            )
+            await sandbox.wait_for_call("PUT", route, timeout=ready_timeout)
+        await sandbox.wait_for_bot_idle()
         yield running

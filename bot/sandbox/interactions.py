@@ -81,8 +81,13 @@ class InteractionRecord:
 
     def result(self) -> InteractionResult:
         """Freeze what the member sees now."""
-        return InteractionResult(self.callback_type, self.original, list(self.followups),
-                                 self.modal, self.updated_message)
+        return InteractionResult(
+            self.callback_type,
+            self.original,
+            list(self.followups),
+            self.modal,
+            self.updated_message,
+        )
 
 
 def new_token() -> str:
@@ -96,24 +101,47 @@ def _member_payload(world: World, member: Member, channel: Channel) -> dict[str,
     return data
 
 
-def base_payload(world: World, guild: Guild, channel: Channel, member: Member, *, itype: int,
-                 token: str, iid: int, locale: str | None) -> dict[str, Any]:
+def base_payload(
+    world: World,
+    guild: Guild,
+    channel: Channel,
+    member: Member,
+    *,
+    itype: int,
+    token: str,
+    iid: int,
+    locale: str | None,
+) -> dict[str, Any]:
     """Return the fields every guild interaction carries."""
     return {
-        "id": str(iid), "application_id": str(world.bot_user.id), "type": itype,
-        "token": token, "version": 1, "attachment_size_limit": 26_214_400,
-        "guild_id": str(guild.id), "guild": {"id": str(guild.id), "locale": guild.locale,
-                                             "features": []},
-        "guild_locale": guild.locale, "channel_id": str(channel.id),
-        "channel": payloads.channel(channel), "member": _member_payload(world, member, channel),
-        "locale": locale or guild.locale, "entitlements": [],
+        "id": str(iid),
+        "application_id": str(world.bot_user.id),
+        "type": itype,
+        "token": token,
+        "version": 1,
+        "attachment_size_limit": 26_214_400,
+        "guild_id": str(guild.id),
+        "guild": {"id": str(guild.id), "locale": guild.locale, "features": []},
+        "guild_locale": guild.locale,
+        "channel_id": str(channel.id),
+        "channel": payloads.channel(channel),
+        "member": _member_payload(world, member, channel),
+        "locale": locale or guild.locale,
+        "entitlements": [],
         "app_permissions": str(world.permissions_in(channel, world.bot_user.id)),
-        "authorizing_integration_owners": {"0": str(guild.id)}, "context": 0,
+        "authorizing_integration_owners": {"0": str(guild.id)},
+        "context": 0,
     }
 
 
-def _option_value(world: World, guild: Guild, channel: Channel, value: Any, declared: int | None,
-                  resolved: dict[str, dict[str, Any]]) -> tuple[int, Any]:
+def _option_value(
+    world: World,
+    guild: Guild,
+    channel: Channel,
+    value: Any,
+    declared: int | None,
+    resolved: dict[str, dict[str, Any]],
+) -> tuple[int, Any]:
     """Encode one option value; users, channels and roles also go into ``resolved``."""
     if isinstance(value, Member):
         value = value.user
@@ -146,8 +174,14 @@ def _declared(command: Command, path: list[str]) -> dict[str, int]:
     return {o["name"]: int(o["type"]) for o in options if o.get("type") not in (1, 2)}
 
 
-def command_data(world: World, guild: Guild, channel: Channel, command: Command,
-                 path: list[str], options: dict[str, Any]) -> dict[str, Any]:
+def command_data(
+    world: World,
+    guild: Guild,
+    channel: Channel,
+    command: Command,
+    path: list[str],
+    options: dict[str, Any],
+) -> dict[str, Any]:
     """Return ``data`` of a slash command interaction (subcommands nested, ``resolved``)."""
     declared = _declared(command, path)
     unknown = set(options) - set(declared)
@@ -161,8 +195,12 @@ def command_data(world: World, guild: Guild, channel: Channel, command: Command,
     opts: list[dict[str, Any]] = leaf
     for depth, name in reversed(list(enumerate(path))):
         opts = [{"name": name, "type": 2 if depth < len(path) - 1 else 1, "options": opts}]
-    data: dict[str, Any] = {"id": str(command.id), "name": command.data["name"], "type": 1,
-                            "options": opts}
+    data: dict[str, Any] = {
+        "id": str(command.id),
+        "name": command.data["name"],
+        "type": 1,
+        "options": opts,
+    }
     if command.guild_id:
         data["guild_id"] = str(command.guild_id)
     if resolved:
@@ -195,10 +233,20 @@ def modal_submission(components: list[dict[str, Any]], values: dict[str, Any]) -
             inner = modal_submission([comp["component"]], values)
             out.append({"type": 18, "id": comp.get("id", 0), "component": inner[0]})
         elif ctype == 4:
-            out.append({"type": 4, "custom_id": comp["custom_id"],
-                        "value": str(values.get(comp["custom_id"], ""))})
+            out.append(
+                {
+                    "type": 4,
+                    "custom_id": comp["custom_id"],
+                    "value": str(values.get(comp["custom_id"], "")),
+                }
+            )
         elif ctype == 3:
             chosen = values.get(comp["custom_id"], [])
-            out.append({"type": 3, "custom_id": comp["custom_id"],
-                        "values": chosen if isinstance(chosen, list) else [chosen]})
+            out.append(
+                {
+                    "type": 3,
+                    "custom_id": comp["custom_id"],
+                    "values": chosen if isinstance(chosen, list) else [chosen],
+                }
+            )
     return out

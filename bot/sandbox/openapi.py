@@ -49,16 +49,20 @@ def _compiled(path: str, route: str, method: str, status: int) -> Draft202012Val
     if op is None:
         raise KeyError(f"{method} {route} is not in the OpenAPI document")
     responses = op.get("responses", {})
-    key = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses),
-               None)
+    key = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None)
     if key is None:
         raise KeyError(f"{method} {route} documents no {status} response")
-    content = responses[key].get("content", {}).get("application/json")
+    pointer = ["paths", route, method.lower(), "responses", key]
+    response = responses[key]
+    if "$ref" in response:  # shared responses: #/components/responses/...
+        pointer = response["$ref"].lstrip("#/").split("/")
+        response = spec
+        for part in pointer:
+            response = response[part]
+    content = response.get("content", {}).get("application/json")
     if content is None or "schema" not in content:
         return None
-    ref = SPEC_URI + "#/" + _pointer(
-        "paths", route, method.lower(), "responses", key, "content", "application/json",
-        "schema")
+    ref = SPEC_URI + "#/" + _pointer(*pointer, "content", "application/json", "schema")
     return Draft202012Validator({"$ref": ref}, registry=registry)
 
 
@@ -104,6 +108,7 @@ class ResponseValidator:
             self._add(Violation(method, route, status, where, error.message[:300]))
 
     def _add(self, violation: Violation) -> None:
-        if not is_accepted(violation.method, violation.route, violation.status,
-                           violation.where, violation.message):
+        if not is_accepted(
+            violation.method, violation.route, violation.status, violation.where, violation.message
+        ):
             self.violations.append(violation)

@@ -25,5 +25,7 @@ ACCEPTED: list[Deviation] = []
 def is_accepted(method: str, route: str, status: int, where: str, message: str) -> bool:
     """Say whether a violation is on the accepted list."""
     del status, message
-    return any(d.method == method and d.route == route and where.startswith(d.where_prefix)
-               for d in ACCEPTED)
+    return any(
+        d.method == method and d.route == route and where.startswith(d.where_prefix)
+        for d in ACCEPTED
+    )

@@ -193,6 +193,10 @@ def emoji(key: str) -> JSON:
     return {"id": None, "name": key}
 
 
+def _perm_string(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def command(c: Command) -> JSON:
     """Return an application command as Discord echoes it back."""
     d = c.data
@@ -203,13 +207,13 @@ def command(c: Command) -> JSON:
         "type": d.get("type", 1),
         "name": d["name"],
         "description": d.get("description", ""),
-        "default_member_permissions": d.get("default_member_permissions"),
+        "default_member_permissions": _perm_string(d.get("default_member_permissions")),
         "dm_permission": d.get("dm_permission", True),
         "nsfw": d.get("nsfw", False),
         "name_localizations": d.get("name_localizations"),
         "description_localizations": d.get("description_localizations"),
         "contexts": d.get("contexts"),
-        "integration_types": d.get("integration_types", [0]),
+        "integration_types": d.get("integration_types") or [0],
     }
     if d.get("options"):
         data["options"] = d["options"]
@@ -218,18 +222,21 @@ def command(c: Command) -> JSON:
     return data
 
 
-def guild_create(world: World, g: Guild) -> JSON:
-    """Return the GUILD_CREATE payload: full guild with roles, channels, members, threads."""
+def guild_create(world: World, g: Guild, *, newly_joined: bool = False) -> JSON:
+    """Return the GUILD_CREATE payload: full guild with roles, channels, members, threads.
+
+    ``unavailable: false`` marks a guild announced in READY becoming available; a guild the
+    bot just joined has no ``unavailable`` key (discord.py then fires ``on_guild_join``).
+    """
     chans = [c for c in g.channels.values() if not c.is_thread]
     threads = [c for c in g.channels.values() if c.is_thread and not c.archived]
-    return {
+    data: JSON = {
         "id": str(g.id),
         "name": g.name,
         "owner_id": str(g.owner_id),
         "icon": None,
         "preferred_locale": g.locale,
         "features": [],
-        "unavailable": False,
         "large": False,
         "member_count": len(g.members),
         "roles": [role(r) for r in g.roles.values()],
@@ -256,6 +263,9 @@ def guild_create(world: World, g: Guild) -> JSON:
         "afk_timeout": 300,
         "description": None,
     }
+    if not newly_joined:
+        data["unavailable"] = False
+    return data
 
 
 def guild(g: Guild) -> JSON:

@@ -13,12 +13,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .core import Call, Core
 from .openapi import ResponseValidator
 from .rest import channels, guilds, interactions, meta
-from .rest.common import CORE, ApiError, json_response
+from .rest.common import CORE, PAYLOAD, UPLOADS, ApiError, json_response
 
 API_PREFIX = "/api/v10"
 NO_AUTH = ("/interactions/", "/webhooks/")
@@ -32,8 +32,10 @@ def _bucket(route: str) -> str:
 def rate_limit_headers(route: str) -> dict[str, str]:
     """Return the X-RateLimit-* headers; generous so the client never stalls on its own."""
     return {
-        "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49",
-        "X-RateLimit-Reset": f"{time.time() + 0.05:.3f}", "X-RateLimit-Reset-After": "0.050",
+        "X-RateLimit-Limit": "50",
+        "X-RateLimit-Remaining": "49",
+        "X-RateLimit-Reset": f"{time.time() + 0.05:.3f}",
+        "X-RateLimit-Reset-After": "0.050",
         "X-RateLimit-Bucket": _bucket(route),
     }
 
@@ -44,24 +46,24 @@ async def _read_body(request: web.Request, call: Call) -> None:
         uploads: list[tuple[int, str, str, bytes]] = []
         reader = await request.multipart()
         async for part in reader:
-            if not isinstance(part, web.BodyPartReader) and not hasattr(part, "read"):
+            if not isinstance(part, BodyPartReader):
                 continue
-            name = getattr(part, "name", "") or ""
-            data = await part.read()  # type: ignore[union-attr]
+            name = part.name or ""
+            data = await part.read()
             if name == "payload_json":
                 call.json = json.loads(data)
             elif name.startswith("files["):
                 index = int(name[6:-1])
-                filename = getattr(part, "filename", None) or f"file{index}"
+                filename = part.filename or f"file{index}"
                 content_type = part.headers.get("Content-Type", "application/octet-stream")
                 uploads.append((index, filename, content_type, bytes(data)))
                 call.files[filename] = bytes(data)
-        request["uploads"] = uploads
+        request[UPLOADS] = uploads
     elif request.can_read_body:
         raw = await request.read()
         if raw:
             call.json = json.loads(raw)
-    request["payload"] = call.json
+    request[PAYLOAD] = call.json
 
 
 def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Application:
@@ -73,8 +75,8 @@ def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Applica
             return await handler(request)
         info = request.match_info
         resource = info.route.resource
-        route = resource.canonical[len(API_PREFIX):] if resource is not None else "(unknown)"
-        call = Call(request.method, route, request.path[len(API_PREFIX):], dict(request.query))
+        route = resource.canonical[len(API_PREFIX) :] if resource is not None else "(unknown)"
+        call = Call(request.method, route, request.path[len(API_PREFIX) :], dict(request.query))
         core.calls.append(call)
         core.in_flight += 1
         try:
@@ -87,16 +89,21 @@ def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Applica
             call.response = json.loads(response.body)  # type: ignore[arg-type]
         for key, value in rate_limit_headers(route).items():
             response.headers.setdefault(key, value)
-        if validator is not None and resource is not None and response.status != 429:
+        if validator is not None and resource is not None and response.status < 500:
             validator.check(request.method, route, response.status, call.response)
+        async with core.call_done:
+            core.call_done.notify_all()
         return response
 
-    async def _answer(request: web.Request, handler: Handler, call: Call,
-                      route: str) -> web.StreamResponse:
+    async def _answer(
+        request: web.Request, handler: Handler, call: Call, route: str
+    ) -> web.StreamResponse:
         if route == "(unknown)":
             return json_response({"message": "404: Not Found", "code": 0}, status=404)
-        if not call.path.startswith(NO_AUTH) and \
-                request.headers.get("Authorization") != f"Bot {core.token}":
+        if (
+            not call.path.startswith(NO_AUTH)
+            and request.headers.get("Authorization") != f"Bot {core.token}"
+        ):
             return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         fault = core.faults.take(request.method, route, call.path)
         if fault is not None:
@@ -113,15 +120,17 @@ def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Applica
         except ApiError as err:
             return json_response({"message": err.message, "code": err.code}, status=err.status)
         except (ValueError, KeyError, TypeError) as err:
-            body: dict[str, Any] = {"message": "Invalid Form Body", "code": 50035,
-                                    "errors": {"_errors": [{"code": "BASE_TYPE_INVALID",
-                                                            "message": str(err)[:200]}]}}
+            body: dict[str, Any] = {
+                "message": "Invalid Form Body",
+                "code": 50035,
+                "errors": {"_errors": [{"code": "BASE_TYPE_INVALID", "message": str(err)[:200]}]},
+            }
             return json_response(body, status=400)
 
     app = web.Application(middlewares=[edge], client_max_size=64 * 1024 * 1024)
     app[CORE] = core
     for module in (meta, channels, guilds, interactions):
         for method, path, fn in module.ROUTES:
-            app.router.add_route(method, API_PREFIX + path, fn)  # type: ignore[arg-type]
+            app.router.add_route(method, API_PREFIX + path, fn)
     app.router.add_get("/gateway", core.hub.handle)
     return app

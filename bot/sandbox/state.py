@@ -216,11 +216,17 @@ class World:
         guild = Guild(self.ids.new(at), name, owner.id, locale=locale)
         guild.roles[guild.id] = Role(guild.id, guild.id, "@everyone", DEFAULT_EVERYONE)
         guild.members[owner.id] = Member(owner, guild.id, joined_at=at or utcnow())
-        bot_role = Role(self.ids.new(at), guild.id, self.bot_user.username,
-                        BOT_DEFAULT_PERMISSIONS, position=BOT_ROLE_POSITION)
+        bot_role = Role(
+            self.ids.new(at),
+            guild.id,
+            self.bot_user.username,
+            BOT_DEFAULT_PERMISSIONS,
+            position=BOT_ROLE_POSITION,
+        )
         guild.roles[bot_role.id] = bot_role
-        guild.members[self.bot_user.id] = Member(self.bot_user, guild.id, [bot_role.id],
-                                                 joined_at=at or utcnow())
+        guild.members[self.bot_user.id] = Member(
+            self.bot_user, guild.id, [bot_role.id], joined_at=at or utcnow()
+        )
         self.guilds[guild.id] = guild
         return guild
 

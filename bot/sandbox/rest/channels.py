@@ -16,6 +16,7 @@ from ..permissions import (
 )
 from ..state import Channel
 from .common import (
+    UPLOADS,
     ApiError,
     attachments_from,
     channel_of,
@@ -54,7 +55,7 @@ async def list_messages(request: web.Request) -> web.Response:
         page.reverse()
     elif "around" in q:
         around = int(q["around"])
-        older = [m for m in history if m.id <= around][-((limit + 1) // 2):]
+        older = [m for m in history if m.id <= around][-((limit + 1) // 2) :]
         newer = [m for m in history if m.id > around][: limit // 2]
         page = list(reversed(older + newer))
     else:
@@ -82,20 +83,32 @@ async def create_message(request: web.Request) -> web.Response:
     require(core, ch, SEND_MESSAGES_IN_THREADS if ch.is_thread else SEND_MESSAGES)
     if ch.is_thread and ch.locked:
         raise missing_permissions()
-    if request.get("uploads"):
+    if request.get(UPLOADS):
         require(core, ch, ATTACH_FILES)
     ref = (body.get("message_reference") or {}).get("message_id")
     reply_to = int(ref) if ref else None
     if reply_to is not None and reply_to not in core.world.messages:
         raise ApiError(400, 50035, "Invalid Form Body")
     attachments, files = attachments_from(request, body, core.world.ids.new)
-    if not (body.get("content") or body.get("embeds") or attachments or body.get("components")
-            or body.get("sticker_ids") or body.get("poll")):
+    if not (
+        body.get("content")
+        or body.get("embeds")
+        or attachments
+        or body.get("components")
+        or body.get("sticker_ids")
+        or body.get("poll")
+    ):
         raise ApiError(400, 50006, "Cannot send an empty message")
     msg = await core.create_message(
-        ch, core.world.bot_user, body.get("content") or "", embeds=body.get("embeds"),
-        attachments=attachments, files=files, components=body.get("components"),
-        flags=int(body.get("flags") or 0) & ~(1 << 6), reply_to=reply_to,
+        ch,
+        core.world.bot_user,
+        body.get("content") or "",
+        embeds=body.get("embeds"),
+        attachments=attachments,
+        files=files,
+        components=body.get("components"),
+        flags=int(body.get("flags") or 0) & ~(1 << 6),
+        reply_to=reply_to,
     )
     return json_response(payloads.message(core.world, msg))
 
@@ -167,8 +180,12 @@ async def _open_thread(request: web.Request, ch: Channel, from_message: bool) ->
     if msg is not None and msg.thread_id:
         raise ApiError(400, 160004, "A thread has already been created for this message")
     thread = await core.create_thread(
-        ch, core.world.bot_user, str(body.get("name") or "thread"), from_message=msg,
-        thread_type=ttype, auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
+        ch,
+        core.world.bot_user,
+        str(body.get("name") or "thread"),
+        from_message=msg,
+        thread_type=ttype,
+        auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
     )
     data = payloads.channel(thread)
     data["member"] = payloads.thread_member(thread, core.world.bot_user.id)
@@ -193,7 +210,11 @@ async def _thread_member(request: web.Request, user_id: int, add: bool) -> web.R
     guild = core.world.guilds[th.guild_id]
     if user_id not in guild.members:
         raise unknown("member")
-    if user_id != core.world.bot_user.id and th.type == 12 and th.owner_id != core.world.bot_user.id:
+    if (
+        user_id != core.world.bot_user.id
+        and th.type == 12
+        and th.owner_id != core.world.bot_user.id
+    ):
         require(core, th, MANAGE_THREADS)
     if add and user_id not in th.thread_members:
         th.thread_members[user_id] = core.now()

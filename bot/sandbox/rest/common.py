@@ -12,13 +12,20 @@ from ..permissions import VIEW_CHANNEL
 from ..state import Channel, Guild, Member, Message
 
 CORE: web.AppKey[Core] = web.AppKey("sandbox_core", Core)
+PAYLOAD: web.RequestKey[Any] = web.RequestKey("sandbox_payload", object)
+UPLOADS: web.RequestKey[list[tuple[int, str, str, bytes]]] = web.RequestKey("sandbox_uploads", list)
 
 UNKNOWN = {
-    "channel": (10003, "Unknown Channel"), "message": (10008, "Unknown Message"),
-    "member": (10007, "Unknown Member"), "guild": (10004, "Unknown Guild"),
-    "role": (10011, "Unknown Role"), "user": (10013, "Unknown User"),
-    "interaction": (10062, "Unknown interaction"), "webhook": (10015, "Unknown Webhook"),
-    "emoji": (10014, "Unknown Emoji"), "command": (10063, "Unknown application command"),
+    "channel": (10003, "Unknown Channel"),
+    "message": (10008, "Unknown Message"),
+    "member": (10007, "Unknown Member"),
+    "guild": (10004, "Unknown Guild"),
+    "role": (10011, "Unknown Role"),
+    "user": (10013, "Unknown User"),
+    "interaction": (10062, "Unknown interaction"),
+    "webhook": (10015, "Unknown Webhook"),
+    "emoji": (10014, "Unknown Emoji"),
+    "command": (10063, "Unknown application command"),
 }
 
 
@@ -32,8 +39,9 @@ class ApiError(Exception):
 
 def json_response(body: Any, status: int = 200) -> web.Response:
     """Answer JSON with Content-Type exactly ``application/json`` (discord.py needs it)."""
-    return web.Response(status=status, body=json.dumps(body).encode(),
-                        headers={"Content-Type": "application/json"})
+    return web.Response(
+        status=status, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
 
 
 def no_content() -> web.Response:
@@ -67,7 +75,7 @@ def snowflake(request: web.Request, name: str) -> int:
 
 def payload(request: web.Request) -> dict[str, Any]:
     """Return the JSON body (or multipart ``payload_json``) parsed by the middleware."""
-    body = request.get("payload")
+    body = request.get(PAYLOAD)
     return body if isinstance(body, dict) else {}
 
 
@@ -118,10 +126,11 @@ def require_guild(core: Core, guild: Guild, bits: int) -> None:
         raise missing_permissions()
 
 
-def attachments_from(request: web.Request, body: dict[str, Any],
-                     new_id: Any) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+def attachments_from(
+    request: web.Request, body: dict[str, Any], new_id: Any
+) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
     """Turn uploaded ``files[n]`` parts into attachment objects and a name->bytes map."""
-    uploads: list[tuple[int, str, str, bytes]] = request.get("uploads") or []
+    uploads = request.get(UPLOADS) or []
     described = {str(a.get("id")): a for a in body.get("attachments") or []}
     attachments: list[dict[str, Any]] = []
     files: dict[str, bytes] = {}
@@ -130,8 +139,14 @@ def attachments_from(request: web.Request, body: dict[str, Any],
         name = meta.get("filename") or filename
         aid = new_id()
         url = f"https://cdn.discordapp.com/attachments/0/{aid}/{name}"
-        att: dict[str, Any] = {"id": str(aid), "filename": name, "size": len(data), "url": url,
-                               "proxy_url": url, "content_type": content_type}
+        att: dict[str, Any] = {
+            "id": str(aid),
+            "filename": name,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
         if meta.get("description"):
             att["description"] = meta["description"]
         attachments.append(att)

@@ -41,8 +41,9 @@ async def list_members(request: web.Request) -> web.Response:
     guild = guild_of(request)
     limit = max(1, min(1000, int(request.query.get("limit", "1"))))
     after = int(request.query.get("after", "0"))
-    members = sorted((m for m in guild.members.values() if m.user.id > after),
-                     key=lambda m: m.user.id)[:limit]
+    members = sorted(
+        (m for m in guild.members.values() if m.user.id > after), key=lambda m: m.user.id
+    )[:limit]
     return json_response([payloads.member(m) for m in members])
 
 
@@ -97,8 +98,9 @@ async def active_threads(request: web.Request) -> web.Response:
     threads = [c for c in guild.channels.values() if c.is_thread and not c.archived]
     bot_id = core.world.bot_user.id
     members = [payloads.thread_member(t, bot_id) for t in threads if bot_id in t.thread_members]
-    return json_response({"threads": [payloads.channel(t) for t in threads],
-                          "members": members, "has_more": False})
+    return json_response(
+        {"threads": [payloads.channel(t) for t in threads], "members": members, "has_more": False}
+    )
 
 
 async def leave_guild(request: web.Request) -> web.Response:

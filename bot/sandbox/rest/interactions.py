@@ -15,6 +15,7 @@ from .. import payloads
 from ..interactions import EPHEMERAL, InteractionRecord
 from ..state import Command, Message
 from .common import (
+    PAYLOAD,
     ApiError,
     attachments_from,
     core_of,
@@ -56,10 +57,13 @@ async def put_commands(request: web.Request) -> web.Response:
     """``PUT`` (bulk overwrite) global or guild commands; ids are kept per name."""
     core = core_of(request)
     scope = _scope(request)
-    body = request.get("payload")
+    body = request.get(PAYLOAD)
     items: list[dict[str, Any]] = body if isinstance(body, list) else []
-    old = {(c.data["name"], c.data.get("type", 1)): c for c in core.world.commands.values()
-           if c.guild_id == scope}
+    old = {
+        (c.data["name"], c.data.get("type", 1)): c
+        for c in core.world.commands.values()
+        if c.guild_id == scope
+    }
     for c in old.values():
         core.world.commands.pop(c.id)
     out = []
@@ -77,8 +81,14 @@ async def post_command(request: web.Request) -> web.Response:
     core = core_of(request)
     scope = _scope(request)
     item = payload(request)
-    prev = next((c for c in core.world.commands.values()
-                 if c.guild_id == scope and c.data["name"] == item.get("name")), None)
+    prev = next(
+        (
+            c
+            for c in core.world.commands.values()
+            if c.guild_id == scope and c.data["name"] == item.get("name")
+        ),
+        None,
+    )
     cid = prev.id if prev else core.world.ids.new()
     cmd = Command(cid, core.application_id, scope, item, core.world.ids.new())
     core.world.commands[cid] = cmd
@@ -100,8 +110,9 @@ def _record(request: web.Request, token_key: str) -> InteractionRecord:
     return rec
 
 
-async def _new_response_message(request: web.Request, rec: InteractionRecord,
-                                body: dict[str, Any], *, loading: bool = False) -> Message:
+async def _new_response_message(
+    request: web.Request, rec: InteractionRecord, body: dict[str, Any], *, loading: bool = False
+) -> Message:
     core = core_of(request)
     ch = core.world.channels[rec.channel_id]
     attachments, files = attachments_from(request, body, core.world.ids.new)
@@ -109,9 +120,16 @@ async def _new_response_message(request: web.Request, rec: InteractionRecord,
     if loading:
         flags |= LOADING
     msg = await core.create_message(
-        ch, core.world.bot_user, body.get("content") or "", embeds=body.get("embeds"),
-        attachments=attachments, files=files, components=body.get("components"), flags=flags,
-        webhook_id=core.application_id, msg_type=20 if rec.type == 2 else 0,
+        ch,
+        core.world.bot_user,
+        body.get("content") or "",
+        embeds=body.get("embeds"),
+        attachments=attachments,
+        files=files,
+        components=body.get("components"),
+        flags=flags,
+        webhook_id=core.application_id,
+        msg_type=20 if rec.type == 2 else 0,
     )
     msg.interaction_id = rec.id
     return msg

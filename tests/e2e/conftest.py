@@ -1,0 +1,47 @@
+"""End-to-end fixtures: a validating sandbox, and the real FoyerBot connected to it.
+
+Every REST answer the sandbox gives is checked against Discord's OpenAPI schema; a test
+fails at teardown if any answer violated it (accepted deviations are listed in
+``bot/sandbox/openapi_deviations.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.sandbox import Sandbox
+from bot.sandbox.harness import running_foyer
+from bot.sandbox.scenario import Town, build_town
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A started sandbox that validates every response; zero violations at teardown."""
+    sb = Sandbox(validate_responses=True)
+    await sb.start()
+    try:
+        yield sb
+    finally:
+        await sb.stop()
+    assert not sb.violations, "OpenAPI violations:\n" + "\n".join(map(str, sb.violations))
+
+
+@dataclass
+class FoyerEnv:
+    """The sandbox, the running bot and the scenario guild."""
+
+    sb: Sandbox
+    bot: Any
+    town: Town
+
+
+@pytest.fixture
+async def foyer(sandbox: Sandbox, database_url: str) -> AsyncIterator[FoyerEnv]:
+    """The real FoyerBot, ready and with its commands synced, on a fresh database."""
+    town = build_town(sandbox)
+    async with running_foyer(sandbox, database_url=database_url) as bot:
+        yield FoyerEnv(sandbox, bot, town)
