@@ -18,12 +18,15 @@ from bot.db.models.recognition import (
     Survey,
     SurveyAnswer,
 )
+from bot.db.models.rituals import Ritual, RitualQuestion
+from bot.db.models.scheduling import BotPost, RunStatus, ScheduledRun
 from bot.db.models.state import BotState
 from bot.db.models.welcome import Welcome, WelcomeConfig
 
 __all__ = [
     "ActivityEvent",
     "Base",
+    "BotPost",
     "BotState",
     "DailyChannelActivity",
     "DailyGuildActivity",
@@ -31,6 +34,10 @@ __all__ = [
     "GuildSettings",
     "GuildStaffRole",
     "Member",
+    "Ritual",
+    "RitualQuestion",
+    "RunStatus",
+    "ScheduledRun",
     "Spotlight",
     "SpotlightConfig",
     "SpotlightRefusal",

@@ -1,0 +1,34 @@
+"""Exactly-once recurring jobs in IANA time zones (rituals, weekly digest, spotlights).
+
+See docs/rituals.md, "Scheduler API", for how another feature registers its jobs.
+"""
+
+from bot.db.models.scheduling import RunStatus
+from bot.scheduling.recurrence import MonthlyNth, Recurrence, Rule, Weekly, local_to_utc
+from bot.scheduling.scheduler import (
+    DEFAULT_GRACE,
+    JobKind,
+    JobSpec,
+    Outcome,
+    RunContext,
+    RunResult,
+    Scheduler,
+    shard_of,
+)
+
+__all__ = [
+    "DEFAULT_GRACE",
+    "JobKind",
+    "JobSpec",
+    "MonthlyNth",
+    "Outcome",
+    "Recurrence",
+    "Rule",
+    "RunContext",
+    "RunResult",
+    "RunStatus",
+    "Scheduler",
+    "Weekly",
+    "local_to_utc",
+    "shard_of",
+]
