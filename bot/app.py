@@ -25,6 +25,7 @@ from bot.db.models import BotState
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
 from bot.i18n import FoyerTranslator, t
+from bot.scheduling import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,16 @@ class FoyerBot(commands.AutoShardedBot):
         self.clock: Clock = clock or SystemClock()
         self.db = Database.from_url(settings.database_url)
         self.guild_settings = GuildSettingsService(self.db, self.clock)
+        # Cogs register their job kinds in `setup`; the scheduler starts once ready.
+        # APScheduler drives it on the real clock only: tests move a ManualClock and call
+        # `scheduler.run_due()` themselves.
+        self.scheduler = Scheduler(
+            self.db,
+            self.clock,
+            shard_count=settings.shard_count or 1,
+            shard_ids=settings.shard_ids,
+            drive=isinstance(self.clock, SystemClock),
+        )
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -115,6 +126,7 @@ class FoyerBot(commands.AutoShardedBot):
         for guild in self.guilds:
             await self.guild_settings.ensure(guild.id, str(guild.preferred_locale))
         await self.sync_commands_if_changed()
+        await self.scheduler.start()
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
@@ -182,6 +194,7 @@ class FoyerBot(commands.AutoShardedBot):
             return
         self._closing = True
         log.info("shutting down")
+        await self.scheduler.shutdown()
         for name in list(self.extensions):
             await self.unload_extension(name)
         if self._heartbeat_task is not None:

@@ -175,13 +175,16 @@ class Scheduler:
         return found
 
     async def start(self) -> None:
-        """Finish what a crash left, catch up on missed runs, then arm the wake-up."""
+        """Finish what a crash left, catch up on missed runs, then arm the wake-up. Called
+        on every `on_ready`; only the first call does anything."""
+        if self.started:
+            return
+        self.started = True
         await self.recover()
         await self.run_due()
         if self._drive:
             self._aps = AsyncIOScheduler(timezone="UTC")
             self._aps.start()
-        self.started = True
         await self.rearm()
 
     async def shutdown(self) -> None:
