@@ -2,7 +2,8 @@
 
 A `Welcome` row holds timestamps only (when the newcomer joined, introduced themself, got
 a first answer from a member or from staff, was nudged, left), never what anyone wrote.
-Columns holding a user id carry `info={"user": True}` so that forget/export finds them.
+Columns holding a user id carry `info={"user": True}` so that forget/export finds them;
+`retention` marks the time the daily purge ages rows by (see bot/privacy/registry.py).
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ class WelcomeConfig(Base):
     problem: Mapped[str | None] = mapped_column(String(200))
     problem_notified_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
-    updated_by: Mapped[int | None] = mapped_column(Snowflake, info={"user": True})
+    updated_by: Mapped[int | None] = mapped_column(
+        Snowflake, info={"user": True, "on_forget": "null"}
+    )
 
 
 class Welcome(Base):
@@ -79,7 +82,7 @@ class Welcome(Base):
     user_id: Mapped[int] = mapped_column(Snowflake, info={"user": True})
     thread_id: Mapped[int | None] = mapped_column(Snowflake)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
-    joined_at: Mapped[datetime]
+    joined_at: Mapped[datetime] = mapped_column(info={"retention": True})
     thread_created_at: Mapped[datetime | None]
     introduced_at: Mapped[datetime | None]
     first_peer_reply_at: Mapped[datetime | None]
