@@ -48,6 +48,7 @@ class FaultRule:
                 "message": "You are being rate limited.",
                 "retry_after": self.retry_after,
                 "global": self.is_global,
+                "code": 0,
             }
         return ERROR_BODIES.get(self.status, {"message": f"{self.status}", "code": 0})
 
