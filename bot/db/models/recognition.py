@@ -8,7 +8,9 @@ What is stored, and why (see docs/recognition.md):
   "why" text itself only when an admin explicitly enabled storing it for that survey, and
   the member was told so before submitting.
 
-Columns holding a user id carry `info={"user": True}` so that forget/export finds them.
+Columns holding a user id carry `info={"user": True}` so that forget/export finds them
+(bot/privacy/registry.py); an admin's id only marks who acted, so forgetting that admin
+nulls it and keeps the row.
 """
 
 from __future__ import annotations
@@ -74,7 +76,10 @@ class Spotlight(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake)
     member_id: Mapped[int] = mapped_column(Snowflake, info={"user": True})
     posted_at: Mapped[datetime]
-    posted_by: Mapped[int] = mapped_column(Snowflake, info={"user": True})
+    # The admin who posted it; forgetting that admin keeps the spotlight, unlinked from them.
+    posted_by: Mapped[int | None] = mapped_column(
+        Snowflake, info={"user": True, "on_forget": "null"}
+    )
     source: Mapped[int] = mapped_column(SmallInteger)
     channel_id: Mapped[int] = mapped_column(Snowflake)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
@@ -95,8 +100,12 @@ class SpotlightRefusal(Base):
     __tablename__ = "spotlight_refusals"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    # Kept when the member opts out of Foyer: it is what keeps them out of spotlights.
     user_id: Mapped[int] = mapped_column(
-        Snowflake, primary_key=True, autoincrement=False, info={"user": True}
+        Snowflake,
+        primary_key=True,
+        autoincrement=False,
+        info={"user": True, "on_opt_out": "keep"},
     )
     refused_at: Mapped[datetime]
 
@@ -113,7 +122,9 @@ class Survey(Base):
     opened_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
-    opened_by: Mapped[int] = mapped_column(Snowflake, info={"user": True})
+    opened_by: Mapped[int | None] = mapped_column(
+        Snowflake, info={"user": True, "on_forget": "null"}
+    )
     channel_id: Mapped[int] = mapped_column(Snowflake)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
     follow_up: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -138,7 +149,7 @@ class SurveyAnswer(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake)
     user_id: Mapped[int] = mapped_column(Snowflake, info={"user": True})
     score: Mapped[int] = mapped_column(SmallInteger)
-    answered_at: Mapped[datetime]
+    answered_at: Mapped[datetime] = mapped_column(info={"retention": True})
     why_given: Mapped[bool] = mapped_column(Boolean, default=False)
     why_length_bucket: Mapped[int] = mapped_column(SmallInteger, default=WhyLength.NONE)
     # Only when the survey's `store_why` is set; otherwise the text is never kept.
