@@ -47,6 +47,8 @@ class GuildSettingsService:
                     timezone="Europe/Paris"
                     if language_for_locale(preferred_locale) == "fr"
                     else "UTC",
+                    # Set, so the cached row never lazy-loads it after the session closed.
+                    staff_roles=[],
                 )
                 session.add(row)
             else:
