@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('channel_id', sa.BigInteger(), nullable=True),
     sa.Column('cooldown_weeks', sa.SmallInteger(), nullable=False),
     sa.Column('suggestion_weekday', sa.SmallInteger(), nullable=True),
-    sa.Column('last_suggestion_on', sa.Date(), nullable=True),
+    sa.Column('suggestion_since', UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('guild_id', name=op.f('pk_spotlight_config'))
     )
     op.create_table('spotlight_refusals',

@@ -16,11 +16,10 @@ nulls it and keeps the row.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime, time
 
 from sqlalchemy import (
     Boolean,
-    Date,
     ForeignKey,
     Index,
     SmallInteger,
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.db.base import Base, BigIntPK, Snowflake
 
 DEFAULT_COOLDOWN_WEEKS = 8
+SUGGESTION_TIME = time(9, 0)  # local time of the weekly suggestion
 
 
 class SpotlightSource(enum.IntEnum):
@@ -51,7 +51,8 @@ class WhyLength(enum.IntEnum):
 
 class SpotlightConfig(Base):
     """Per guild: where spotlights go, how long before a member can be suggested again,
-    and the optional weekly suggestion (weekday 0 = Monday, in the guild's time zone)."""
+    and the optional weekly suggestion to the admin channel (weekday 0 = Monday, at
+    `SUGGESTION_TIME` in the guild's time zone)."""
 
     __tablename__ = "spotlight_config"
 
@@ -59,8 +60,9 @@ class SpotlightConfig(Base):
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
     cooldown_weeks: Mapped[int] = mapped_column(SmallInteger, default=DEFAULT_COOLDOWN_WEEKS)
     suggestion_weekday: Mapped[int | None] = mapped_column(SmallInteger)
-    # Local date of the last weekly suggestion sent, claimed before sending: never twice a day.
-    last_suggestion_on: Mapped[date | None] = mapped_column(Date)
+    # When the weekly suggestion was (re)configured: the scheduler never runs an occurrence
+    # at or before it (exactly-once runs are kept in `scheduled_runs`).
+    suggestion_since: Mapped[datetime | None]
 
 
 class Spotlight(Base):
@@ -143,9 +145,7 @@ class SurveyAnswer(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    survey_id: Mapped[int] = mapped_column(
-        BigIntPK, ForeignKey("surveys.id", ondelete="CASCADE")
-    )
+    survey_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("surveys.id", ondelete="CASCADE"))
     guild_id: Mapped[int] = mapped_column(Snowflake)
     user_id: Mapped[int] = mapped_column(Snowflake, info={"user": True})
     score: Mapped[int] = mapped_column(SmallInteger)
