@@ -142,7 +142,7 @@ class Core:
             embeds=list(embeds or []),
             attachments=list(attachments or []),
             files=dict(files or {}),
-            components=list(components or []),
+            components=payloads.normalize_components(components),
             flags=flags,
             reply_to=reply_to,
             webhook_id=webhook_id,
@@ -188,9 +188,11 @@ class Core:
         self, msg: Message, fields: dict[str, Any], at: datetime | None = None
     ) -> Message:
         """Apply an edit and dispatch MESSAGE_UPDATE."""
-        for key in ("content", "embeds", "components"):
+        for key in ("content", "embeds"):
             if key in fields and fields[key] is not None:
                 setattr(msg, key, fields[key])
+        if fields.get("components") is not None:
+            msg.components = payloads.normalize_components(fields["components"])
         if "flags" in fields and fields["flags"] is not None:
             msg.flags = (msg.flags & EPHEMERAL) | (int(fields["flags"]) & ~(1 << 7))
         msg.flags &= ~(1 << 7)

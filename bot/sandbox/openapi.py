@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -66,6 +66,13 @@ def _compiled(path: str, route: str, method: str, status: int) -> Draft202012Val
     return Draft202012Validator({"$ref": ref}, registry=registry)
 
 
+def _deepest(error: ValidationError) -> ValidationError:
+    """Return the most specific cause of a oneOf/anyOf failure, for a readable report."""
+    while error.context:
+        error = max(error.context, key=lambda e: len(e.absolute_path))
+    return error
+
+
 @dataclass(frozen=True)
 class Violation:
     """One response that does not match the schema."""
@@ -104,8 +111,9 @@ class ResponseValidator:
                 self._add(Violation(method, route, status, "(body)", "no body is documented"))
             return
         for error in validator.iter_errors(body):
-            where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-            self._add(Violation(method, route, status, where, error.message[:300]))
+            deepest = _deepest(error)
+            where = "/".join(str(p) for p in deepest.absolute_path) or "(root)"
+            self._add(Violation(method, route, status, where, deepest.message[:300]))
 
     def _add(self, violation: Violation) -> None:
         if not is_accepted(

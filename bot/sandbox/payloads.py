@@ -313,3 +313,26 @@ def guild(g: Guild) -> JSON:
         "approximate_member_count": len(g.members),
         "approximate_presence_count": 0,
     }
+
+
+def normalize_components(components: list[JSON] | None) -> list[JSON]:
+    """Return components as Discord stores them: numbered ``id`` (depth-first from 1) and
+    select defaults filled in, so echoes match the schema and what the bot reads back."""
+    counter = iter(range(1, 1_000_000))
+
+    def walk(items: list[JSON]) -> list[JSON]:
+        out = []
+        for item in items:
+            comp = dict(item)
+            comp.setdefault("id", next(counter))
+            if comp.get("type") in (3, 5, 6, 7, 8):
+                comp.setdefault("min_values", 1)
+                comp.setdefault("max_values", 1)
+            if isinstance(comp.get("components"), list):
+                comp["components"] = walk(comp["components"])
+            if isinstance(comp.get("component"), dict):
+                comp["component"] = walk([comp["component"]])[0]
+            out.append(comp)
+        return out
+
+    return walk(list(components or []))

@@ -1,0 +1,181 @@
+"""Slash commands, buttons and modals round-tripped through the real discord.py client."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from bot.sandbox import Sandbox
+from bot.sandbox.harness import RunningClient
+from bot.sandbox.scenario import Town, build_town
+
+pytestmark = pytest.mark.e2e
+SYNC = "/applications/{application_id}/commands"
+
+
+def tiny_png() -> bytes:
+    """A valid 1x1 PNG, built by hand so the test needs no imaging library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+class Vote(discord.ui.View):
+    @discord.ui.button(label="Yes", custom_id="vote:yes")
+    async def yes(self, interaction: discord.Interaction, _: discord.ui.Button[Vote]) -> None:
+        await interaction.response.edit_message(
+            content=f"counted {interaction.user.name}", view=None
+        )
+
+
+class Ask(discord.ui.Modal, title="Question"):
+    answer: discord.ui.TextInput[Ask] = discord.ui.TextInput(label="Answer", custom_id="answer")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"thanks: {self.answer.value}", ephemeral=True)
+
+
+def make_bot() -> commands.Bot:
+    intents = discord.Intents.default()
+    intents.members = True
+    bot = commands.Bot(command_prefix="!", intents=intents, guild_ready_timeout=0.05)
+
+    @bot.tree.command(description="Answer privately")
+    async def ping(interaction: discord.Interaction, word: str = "pong") -> None:
+        await interaction.response.send_message(f"{word}!", ephemeral=True)
+
+    admin = app_commands.Group(
+        name="admin",
+        description="Admin tools",
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+    roles = app_commands.Group(name="roles", description="Roles", parent=admin)
+
+    @roles.command(description="Grant a role")
+    async def grant(
+        interaction: discord.Interaction,
+        member: discord.Member,
+        role: discord.Role,
+        where: discord.TextChannel,
+        days: int = 7,
+    ) -> None:
+        await interaction.response.send_message(
+            f"{member.name}|{role.name}|{where.name}|{days}", ephemeral=True
+        )
+
+    @bot.tree.command(description="A chart")
+    async def chart(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(
+            "here",
+            file=discord.File(__import__("io").BytesIO(tiny_png()), filename="chart.png"),
+            ephemeral=True,
+        )
+
+    @bot.tree.command(description="Vote")
+    async def vote(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("vote now", view=Vote(timeout=None))
+
+    @bot.tree.command(description="Ask")
+    async def ask(interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(Ask())
+
+    bot.tree.add_command(admin)
+    return bot
+
+
+async def start(sandbox: Sandbox) -> tuple[Town, RunningClient[commands.Bot]]:
+    town = build_town(sandbox)
+    return town, RunningClient(sandbox, make_bot())
+
+
+async def test_sync_is_recorded_and_ephemeral_round_trip(sandbox: Sandbox) -> None:
+    town, running = await start(sandbox)
+    async with running as bot:
+        await bot.tree.sync()
+        result = await sandbox.invoke(
+            town.guild, town.members[0], "ping", options={"word": "hello"}
+        )
+    (sync,) = sandbox.calls_to("PUT", SYNC)
+    assert sync.status == 200
+    assert {c.data["name"] for c in sandbox.commands()} == {"ping", "admin", "chart", "vote", "ask"}
+    assert result.content == "hello!"
+    assert result.ephemeral
+    assert result.callback_type == 4
+    assert sandbox.messages_in(town.general) == []  # ephemeral: nobody else sees it
+
+
+async def test_subcommand_with_resolved_member_role_and_channel(sandbox: Sandbox) -> None:
+    town, running = await start(sandbox)
+    async with running as bot:
+        await bot.tree.sync()
+        result = await sandbox.invoke(
+            town.guild,
+            town.admin,
+            "admin",
+            subcommand=["roles", "grant"],
+            options={"member": town.members[1], "role": town.staff_role, "where": town.help},
+        )
+        with pytest.raises(PermissionError):  # default_member_permissions hides it
+            await sandbox.invoke(
+                town.guild, town.members[0], "admin", subcommand=["roles", "grant"], options={}
+            )
+    assert result.content == "member1|Staff|help|7"
+
+
+async def test_deferred_answer_with_a_png_follow_up(sandbox: Sandbox) -> None:
+    town, running = await start(sandbox)
+    async with running as bot:
+        await bot.tree.sync()
+        result = await sandbox.invoke(town.guild, town.admin, "chart")
+    assert result.callback_type == 5
+    assert result.ephemeral
+    assert result.followups[0].content == "here"
+    assert result.files["chart.png"].startswith(b"\x89PNG")
+    (upload,) = sandbox.calls_to("POST", "/webhooks/{webhook_id}/{webhook_token}")
+    assert upload.files["chart.png"] == tiny_png()
+    assert upload.json["attachments"][0]["filename"] == "chart.png"
+
+
+async def test_button_click_updates_the_message(sandbox: Sandbox) -> None:
+    town, running = await start(sandbox)
+    async with running as bot:
+        await bot.tree.sync()
+        shown = await sandbox.invoke(town.guild, town.admin, "vote")
+        assert shown.original is not None and not shown.ephemeral
+        assert sandbox.messages_in(town.general) == [shown.original]
+        clicked = await sandbox.click(shown.original, town.members[2], "vote:yes")
+    assert clicked.callback_type == 7
+    assert sandbox.messages_in(town.general)[0].content == "counted member2"
+    assert sandbox.messages_in(town.general)[0].components == []
+
+
+async def test_modal_is_shown_then_submitted(sandbox: Sandbox) -> None:
+    town, running = await start(sandbox)
+    async with running as bot:
+        await bot.tree.sync()
+        shown = await sandbox.invoke(town.guild, town.members[0], "ask")
+        assert shown.modal is not None and shown.modal["title"] == "Question"
+        answered = await sandbox.submit_modal(shown, town.members[0], {"answer": "42"})
+    assert answered.content == "thanks: 42"
+    assert answered.ephemeral
+
+
+async def test_unknown_command_is_refused_by_the_sandbox(sandbox: Sandbox) -> None:
+    town, running = await start(sandbox)
+    async with running:
+        with pytest.raises(LookupError):  # not synced yet
+            await sandbox.invoke(town.guild, town.admin, "ping")
