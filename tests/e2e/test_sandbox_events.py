@@ -1,0 +1,160 @@
+"""Gateway events for what members do: content blanking, replies, threads, reactions,
+joins and leaves, deletions, and activity replayed in the past."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+import pytest
+from discord.ext import commands
+
+from bot.sandbox import Sandbox
+from bot.sandbox.harness import RunningClient
+from bot.sandbox.scenario import build_town
+
+pytestmark = pytest.mark.e2e
+
+
+def make_bot(*, message_content: bool = False) -> commands.Bot:
+    intents = discord.Intents.default()
+    intents.members = True
+    intents.message_content = message_content
+    return commands.Bot(command_prefix="!", intents=intents, guild_ready_timeout=0.05)
+
+
+def collect(bot: commands.Bot, *events: str) -> dict[str, list[Any]]:
+    """Record the arguments of each named event."""
+    seen: dict[str, list[Any]] = {name: [] for name in events}
+    for name in events:
+
+        async def listener(*args: Any, _name: str = name) -> None:
+            seen[_name].append(args[0] if len(args) == 1 else args)
+
+        bot.add_listener(listener, f"on_{name}")
+    return seen
+
+
+async def test_without_message_content_text_is_blank_but_metadata_stays(
+    sandbox: Sandbox,
+) -> None:
+    town = build_town(sandbox)
+    bot = make_bot()
+    seen = collect(bot, "message")
+    async with RunningClient(sandbox, bot):
+        question = await sandbox.post(
+            town.help, town.members[0], "how do I start?", embeds=[{"title": "x"}]
+        )
+        answer = await sandbox.post(town.help, town.members[1], "like this", reply_to=question)
+        ping = await sandbox.post(
+            town.help, town.members[2], "hey bot", mentions=[sandbox.bot_user]
+        )
+        await sandbox.wait_for_bot_idle()
+    first, reply, mention = seen["message"]
+    assert (first.content, first.embeds) == ("", [])
+    assert reply.content == ""
+    assert reply.type == discord.MessageType.reply
+    assert reply.reference is not None and reply.reference.message_id == question.id
+    assert isinstance(reply.reference.resolved, discord.Message)
+    assert reply.reference.resolved.content == ""  # the referenced message is blanked too
+    assert [u.id for u in reply.mentions] == [town.members[0].user.id]
+    assert reply.author.id == town.members[1].user.id and reply.id == answer.id
+    assert mention.content == "hey bot" and ping.id == mention.id  # mentions stay visible
+
+
+async def test_with_message_content_text_arrives(sandbox: Sandbox) -> None:
+    town = build_town(sandbox)
+    bot = make_bot(message_content=True)
+    seen = collect(bot, "message")
+    async with RunningClient(sandbox, bot):
+        await sandbox.post(town.general, town.members[0], "bonjour")
+        await sandbox.wait_for_bot_idle()
+    assert [m.content for m in seen["message"]] == ["bonjour"]
+
+
+async def test_bot_posts_echo_back_as_message_create(sandbox: Sandbox) -> None:
+    town = build_town(sandbox)
+    bot = make_bot()
+    seen = collect(bot, "message")
+    async with RunningClient(sandbox, bot) as client:
+        channel = client.get_channel(town.general.id)
+        assert isinstance(channel, discord.TextChannel)
+        sent = await channel.send("welcome")
+        await sandbox.wait_for_bot_idle()
+    assert [(m.id, m.content) for m in seen["message"]] == [(sent.id, "welcome")]
+
+
+async def test_threads_reactions_members_and_deletes(sandbox: Sandbox) -> None:
+    town = build_town(sandbox)
+    bot = make_bot()
+    seen = collect(
+        bot,
+        "thread_create",
+        "raw_reaction_add",
+        "raw_reaction_remove",
+        "member_join",
+        "member_remove",
+        "raw_message_delete",
+        "member_update",
+    )
+    async with RunningClient(sandbox, bot) as client:
+        newcomer = await sandbox.join(town.guild, "newbie")
+        hello = await sandbox.post(town.general, newcomer, "hi all")
+        thread = await sandbox.create_thread(
+            town.general, town.members[0], "Welcome newbie", from_message=hello
+        )
+        await sandbox.post(thread, town.members[0], "welcome!")
+        await sandbox.react(hello, town.members[1], "👋")
+        await sandbox.unreact(hello, town.members[1], "👋")
+        await sandbox.add_role(town.guild, newcomer, town.staff_role)
+        await sandbox.delete_message(hello)
+        await sandbox.leave(town.guild, newcomer)
+        await sandbox.wait_for_bot_idle()
+        guild = client.get_guild(town.guild.id)
+        assert guild is not None and guild.get_member(newcomer.user.id) is None
+        dthread = guild.get_thread(thread.id)
+        assert dthread is not None and dthread.parent_id == town.general.id
+    assert thread.id == hello.id  # a thread from a message takes the message's id
+    assert [t.id for t in seen["thread_create"]] == [thread.id]
+    assert [r.emoji.name for r in seen["raw_reaction_add"]] == ["👋"]
+    assert [r.user_id for r in seen["raw_reaction_remove"]] == [town.members[1].user.id]
+    assert [m.id for m in seen["member_join"]] == [newcomer.user.id]
+    assert [m.id for m in seen["member_remove"]] == [newcomer.user.id]
+    assert [d.message_id for d in seen["raw_message_delete"]] == [hello.id]
+    (before, after) = seen["member_update"][0]
+    assert town.staff_role.id not in [r.id for r in before.roles]
+    assert town.staff_role.id in [r.id for r in after.roles]
+    assert sandbox.threads_in(town.general) == [thread]
+
+
+async def test_bot_opens_a_thread_and_adds_a_member(sandbox: Sandbox) -> None:
+    town = build_town(sandbox)
+    bot = make_bot()
+    created: asyncio.Queue[discord.Thread] = asyncio.Queue()
+    bot.add_listener(created.put, "on_thread_create")
+    async with RunningClient(sandbox, bot) as client:
+        msg = await sandbox.post(town.general, town.members[0], "first post")
+        channel = client.get_channel(town.general.id)
+        assert isinstance(channel, discord.TextChannel)
+        from_msg = await channel.get_partial_message(msg.id).create_thread(name="From msg")
+        private = await channel.create_thread(name="Private")
+        await private.add_user(discord.Object(town.members[1].user.id))
+        seen = {(await asyncio.wait_for(created.get(), 5)).id for _ in range(2)}
+    assert from_msg.id == msg.id and private.type == discord.ChannelType.private_thread
+    assert seen == {from_msg.id, private.id}
+    assert town.members[1].user.id in sandbox.world.channels[private.id].thread_members
+
+
+async def test_activity_in_the_past_keeps_its_time(sandbox: Sandbox) -> None:
+    town = build_town(sandbox)
+    when = datetime(2025, 11, 3, 18, 30, tzinfo=UTC)
+    bot = make_bot()
+    seen = collect(bot, "message", "member_join")
+    async with RunningClient(sandbox, bot):
+        member = await sandbox.join(town.guild, "old_timer", at=when)
+        await sandbox.post(town.general, member, "a while ago", at=when + timedelta(hours=1))
+        await sandbox.wait_for_bot_idle()
+    assert seen["member_join"][0].joined_at == when
+    assert seen["message"][0].created_at == when + timedelta(hours=1)
