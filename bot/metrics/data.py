@@ -1,0 +1,115 @@
+"""Plain data the queries return and the pure computations read. No database, no Discord."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A computed value and the number of people or answers it rests on (None: a plain
+    count, which needs no base)."""
+
+    value: float | None
+    base: int | None = None
+
+
+@dataclass(frozen=True)
+class MemberActivity:
+    """One member's sums over a period, read from `daily_member_activity`."""
+
+    messages: int = 0
+    peer_given: int = 0
+    staff_received: int = 0
+    reactions_given: int = 0
+    ritual_messages: int = 0
+    threads_created: int = 0
+    conversations_started: int = 0
+
+
+@dataclass(frozen=True)
+class Person:
+    """A human from `members` (latest join and leave)."""
+
+    user_id: int
+    joined_at: datetime | None
+    left_at: datetime | None
+    is_staff: bool = False
+    opted_out: bool = False
+
+    @property
+    def counted(self) -> bool:
+        """A member the figures may count: not staff, not opted out."""
+        return not self.is_staff and not self.opted_out
+
+    def left_after_joining(self) -> datetime | None:
+        """The leave that ended the latest stay, or None while they are still here."""
+        if self.left_at is None:
+            return None
+        if self.joined_at is not None and self.left_at < self.joined_at:
+            return None  # an older leave: they came back
+        return self.left_at
+
+    def present_at(self, moment: datetime) -> bool:
+        if self.joined_at is not None and self.joined_at > moment:
+            return False
+        left = self.left_after_joining()
+        return left is None or left > moment
+
+
+@dataclass(frozen=True)
+class Headcount:
+    """Humans in the guild at a moment: members (not staff, not opted out) and staff."""
+
+    members: int
+    staff: int
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    actor_id: int
+    is_member: bool  # a counted member (not staff, not a bot, not opted out)
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class WelcomeThread:
+    """A newcomer's welcome thread and the messages posted in it (metadata only)."""
+
+    owner_id: int
+    created_at: datetime
+    messages: tuple[ThreadMessage, ...] = ()
+
+
+@dataclass(frozen=True)
+class WeekActivity:
+    """One ISO week of the weekly series."""
+
+    label: str
+    first_day: date
+    active_members: int = 0
+    communicators: int = 0
+    member_messages: int = 0
+    peer_interactions: int = 0
+    staff_interactions: int = 0
+    ritual_participants: int = 0
+    newcomers: int = 0
+    bot_messages: int = 0
+
+
+@dataclass(frozen=True)
+class ChannelShare:
+    channel_id: int
+    messages: int
+    previous: int
+
+
+@dataclass
+class GuildTotals:
+    """Guild-level sums over a period, from `daily_guild_activity`."""
+
+    bot_messages: int = 0
+    joins: int = 0
+    leaves: int = 0
+    extra: dict[str, int] = field(default_factory=dict)

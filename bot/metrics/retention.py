@@ -1,0 +1,159 @@
+"""Retention: do newcomers stay and take part, and do active members keep coming back?
+
+Newcomer rates follow a cohort whose observation window ended inside the period: week-1
+retention and activation look at members who joined in `[start - 7 d, end - 7 d)`, week-4
+conversion at those who joined in `[start - 28 d, end - 28 d)`. So every period length has a
+cohort, and the current and previous periods compare like with like. Message days are UTC
+days (the rollups' granularity); a member's day 0 is the UTC day they joined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.metrics.data import Measure, Person
+from bot.metrics.figures import ratio
+from bot.metrics.periods import Period, Week, local_date, week_of
+
+WEEK = timedelta(days=7)
+FOUR_WEEKS = timedelta(days=28)
+SHORT_TENURE = timedelta(days=7)
+MEDIUM_TENURE = timedelta(days=30)
+COHORT_WEEKS = 8
+
+
+def _joined_in(people: Sequence[Person], start: datetime, end: datetime) -> list[Person]:
+    return [
+        p for p in people if p.counted and p.joined_at is not None and start <= p.joined_at < end
+    ]
+
+
+def _posted_between(days: Collection[date], first: date, end: date) -> bool:
+    return any(first <= day < end for day in days)
+
+
+def newcomers(people: Sequence[Person], period: Period) -> Measure:
+    return Measure(len(_joined_in(people, period.start, period.end)))
+
+
+def week1_retention(people: Sequence[Person], period: Period) -> Measure:
+    """Newcomers still in the guild 7 days after joining, over those whose first week
+    ended inside the period (Discord's definition, cohort-aligned)."""
+    cohort = _joined_in(people, period.start - WEEK, period.end - WEEK)
+    stayed = 0
+    for person in cohort:
+        assert person.joined_at is not None
+        left = person.left_after_joining()
+        if left is None or left >= person.joined_at + WEEK:
+            stayed += 1
+    return Measure(ratio(stayed, len(cohort)), len(cohort))
+
+
+def activation(
+    people: Sequence[Person], message_days: Mapping[int, Collection[date]], period: Period
+) -> Measure:
+    """Newcomers who posted within their first 7 days (days 0-6)."""
+    cohort = _joined_in(people, period.start - WEEK, period.end - WEEK)
+    active = 0
+    for person in cohort:
+        assert person.joined_at is not None
+        day0 = person.joined_at.date()
+        if _posted_between(message_days.get(person.user_id, ()), day0, day0 + WEEK):
+            active += 1
+    return Measure(ratio(active, len(cohort)), len(cohort))
+
+
+def week4_conversion(
+    people: Sequence[Person], message_days: Mapping[int, Collection[date]], period: Period
+) -> Measure:
+    """Newcomers who posted in their days 21-27, over those whose 4th week ended inside
+    the period."""
+    cohort = _joined_in(people, period.start - FOUR_WEEKS, period.end - FOUR_WEEKS)
+    converted = 0
+    for person in cohort:
+        assert person.joined_at is not None
+        day0 = person.joined_at.date()
+        days = message_days.get(person.user_id, ())
+        if _posted_between(days, day0 + timedelta(days=21), day0 + FOUR_WEEKS):
+            converted += 1
+    return Measure(ratio(converted, len(cohort)), len(cohort))
+
+
+def active_retention(previous_active: set[int], current_active: set[int]) -> Measure:
+    """Members active in the previous period who are active again in this one."""
+    kept = len(previous_active & current_active)
+    return Measure(ratio(kept, len(previous_active)), len(previous_active))
+
+
+def churn(retained: Measure) -> Measure:
+    return Measure(None if retained.value is None else 1 - retained.value, retained.base)
+
+
+def leavers(people: Sequence[Person], period: Period) -> dict[str, Measure]:
+    """Humans (staff and opted-out included: a plain count) who left during the period,
+    by how long they had stayed. A leave with no known join counts as a long tenure."""
+    short = medium = long = 0
+    for person in people:
+        left = person.left_after_joining()
+        if left is None or not period.contains(left):
+            continue
+        tenure = left - person.joined_at if person.joined_at else None
+        if tenure is not None and tenure < SHORT_TENURE:
+            short += 1
+        elif tenure is not None and tenure <= MEDIUM_TENURE:
+            medium += 1
+        else:
+            long += 1
+    return {
+        "retention.leavers": Measure(short + medium + long),
+        "retention.leavers_under_7d": Measure(short),
+        "retention.leavers_7_30d": Measure(medium),
+        "retention.leavers_over_30d": Measure(long),
+    }
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    """Members who joined in `week`, and the share of them active in each following week
+    (None for weeks that have not started yet)."""
+
+    week: Week
+    size: int
+    shares: tuple[float | None, ...]
+
+
+def cohort_table(
+    people: Sequence[Person],
+    message_days: Mapping[int, Collection[date]],
+    now: datetime,
+    tz: ZoneInfo,
+    weeks: int = COHORT_WEEKS,
+) -> list[CohortRow]:
+    """One row per join week for the `weeks` weeks before the current one (oldest first);
+    column k (1..weeks) is the share of the cohort with a message in join week + k."""
+    current = week_of(local_date(now, tz))
+    rows = []
+    for back in range(weeks, 0, -1):
+        week = current.next(-back)
+        cohort = [
+            p
+            for p in people
+            if p.counted and p.joined_at is not None and week.contains(local_date(p.joined_at, tz))
+        ]
+        shares: list[float | None] = []
+        for k in range(1, weeks + 1):
+            target = week.next(k)
+            if target.first_day > current.first_day or not cohort:
+                shares.append(None)
+                continue
+            active = sum(
+                1
+                for p in cohort
+                if any(target.contains(d) for d in message_days.get(p.user_id, ()))
+            )
+            shares.append(active / len(cohort))
+        rows.append(CohortRow(week, len(cohort), tuple(shares)))
+    return rows
