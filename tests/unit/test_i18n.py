@@ -126,7 +126,7 @@ async def test_translator_gives_french_for_french_locales_only() -> None:
     translator = FoyerTranslator()
     name = cmd("cmd.setup.name")
     context = app_commands.TranslationContext(
-        location=app_commands.TranslationContextLocation.command_name, data=None
+        location=app_commands.TranslationContextLocation.other, data=None
     )
     assert name.message == "setup"
     assert await translator.translate(name, discord.Locale.french, context) == "configuration"
