@@ -125,7 +125,7 @@ def test_language_for_locale(locale: str | None, lang: str) -> None:
 async def test_translator_gives_french_for_french_locales_only() -> None:
     translator = FoyerTranslator()
     name = cmd("cmd.setup.name")
-    context = app_commands.TranslationContext(
+    context: app_commands.TranslationContextTypes = app_commands.TranslationContext(
         location=app_commands.TranslationContextLocation.other, data=None
     )
     assert name.message == "setup"
