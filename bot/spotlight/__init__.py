@@ -1,0 +1,1 @@
+"""Member spotlights: who to thank publicly, ranked by contribution, and the posts."""

@@ -1,0 +1,219 @@
+"""`SpotlightService`: settings, suggestions, recorded spotlights and refusals.
+
+Posting is split in two so that nothing is half-saved: `prepare()` validates and returns
+what the post shows (raising a translated `FoyerError` otherwise), the cog sends the post,
+then `record()` stores it with the message id. A post Discord refused is never recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.db.models import Member, Spotlight, SpotlightConfig, SpotlightRefusal
+from bot.db.models.recognition import DEFAULT_COOLDOWN_WEEKS, SpotlightSource
+from bot.errors import FoyerError
+from bot.metrics.periods import Period
+from bot.spotlight import queries
+from bot.spotlight.ranking import MAX_CANDIDATES, Candidate, ContributionStats, rank
+
+SUGGESTION_DAYS = 28
+MAX_NOTE_LENGTH = 1000
+MAX_COOLDOWN_WEEKS = 52
+NO_WEEKLY_SUGGESTION = -1
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    candidates: list[Candidate]
+    days: int
+    cooldown_weeks: int
+
+
+@dataclass(frozen=True)
+class PreparedSpotlight:
+    """What a spotlight post shows, validated: the channel and the figures."""
+
+    channel_id: int
+    stats: ContributionStats
+    days: int
+    note: str | None
+
+
+class SpotlightService:
+    def __init__(self, db: Database, clock: Clock, *, days: int = SUGGESTION_DAYS) -> None:
+        self._db = db
+        self._clock = clock
+        self.days = days
+
+    # -- settings --------------------------------------------------------------------------
+    async def config(self, guild_id: int) -> SpotlightConfig:
+        """The guild's settings; defaults (not saved) before the first `/spotlight setup`."""
+        async with self._db.session() as session:
+            row = await session.get(SpotlightConfig, guild_id)
+        return row or SpotlightConfig(
+            guild_id=guild_id, cooldown_weeks=DEFAULT_COOLDOWN_WEEKS, suggestion_weekday=None
+        )
+
+    async def configure(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int | None = None,
+        cooldown_weeks: int | None = None,
+        suggestion_weekday: int | None = None,
+    ) -> SpotlightConfig:
+        """Change what is given; `suggestion_weekday` 0-6 (Monday = 0) or
+        `NO_WEEKLY_SUGGESTION` to stop it. Validated before anything is written."""
+        if cooldown_weeks is not None and not 0 <= cooldown_weeks <= MAX_COOLDOWN_WEEKS:
+            raise FoyerError("spotlight.bad_cooldown", value=cooldown_weeks)
+        if suggestion_weekday is not None and suggestion_weekday not in (
+            NO_WEEKLY_SUGGESTION,
+            *range(7),
+        ):
+            raise ValueError(f"weekday {suggestion_weekday} is not 0-6 or -1")
+        async with self._db.session() as session:
+            row = await session.get(SpotlightConfig, guild_id)
+            if row is None:
+                row = SpotlightConfig(guild_id=guild_id, cooldown_weeks=DEFAULT_COOLDOWN_WEEKS)
+                session.add(row)
+            if channel_id is not None:
+                row.channel_id = channel_id
+            if cooldown_weeks is not None:
+                row.cooldown_weeks = cooldown_weeks
+            if suggestion_weekday == NO_WEEKLY_SUGGESTION:
+                row.suggestion_weekday = None
+                row.suggestion_since = None
+            elif suggestion_weekday is not None and suggestion_weekday != row.suggestion_weekday:
+                row.suggestion_weekday = suggestion_weekday
+                row.suggestion_since = self._clock.now()
+        return row
+
+    async def weekly_configs(self) -> list[SpotlightConfig]:
+        """Guilds that asked for a weekly suggestion (the scheduler's job list)."""
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                select(SpotlightConfig).where(SpotlightConfig.suggestion_weekday.is_not(None))
+            )
+            return list(rows.all())
+
+    # -- suggestions -----------------------------------------------------------------------
+    def period(self) -> Period:
+        return queries.suggestion_period(self._clock.now(), self.days)
+
+    async def suggest(self, guild_id: int, *, limit: int = MAX_CANDIDATES) -> Suggestion:
+        config = await self.config(guild_id)
+        now = self._clock.now()
+        async with self._db.session() as session:
+            stats = await queries.contribution_stats(session, guild_id, self.period())
+            statuses = await queries.member_statuses(
+                session,
+                guild_id,
+                [s.user_id for s in stats],
+                now=now,
+                cooldown=timedelta(weeks=config.cooldown_weeks),
+            )
+        return Suggestion(rank(stats, statuses, limit=limit), self.days, config.cooldown_weeks)
+
+    async def stats_for(self, guild_id: int, user_id: int) -> ContributionStats:
+        """One member's figures over the suggestion period (zeros if none)."""
+        period = self.period()
+        async with self._db.session() as session:
+            found = await queries.contribution_stats(session, guild_id, period, only=user_id)
+        return found[0] if found else ContributionStats(user_id)
+
+    # -- posting ---------------------------------------------------------------------------
+    async def prepare(
+        self, guild_id: int, member_id: int, *, mention: str, note: str | None
+    ) -> PreparedSpotlight:
+        """Validate a spotlight on `member_id` (`mention` is how errors name them)."""
+        note = (note or "").strip() or None
+        if note is not None and len(note) > MAX_NOTE_LENGTH:
+            raise FoyerError("spotlight.note_too_long", length=len(note), limit=MAX_NOTE_LENGTH)
+        config = await self.config(guild_id)
+        if config.channel_id is None:
+            raise FoyerError("spotlight.no_channel")
+        async with self._db.session() as session:
+            member = await session.get(Member, (guild_id, member_id))
+            refused = await session.get(SpotlightRefusal, (guild_id, member_id))
+        if refused is not None:
+            raise FoyerError("spotlight.member_refused", member=mention)
+        if member is not None and member.opted_out:
+            raise FoyerError("spotlight.member_opted_out", member=mention)
+        if member is not None and (member.is_bot or member.is_staff):
+            raise FoyerError("spotlight.member_not_eligible", member=mention)
+        stats = await self.stats_for(guild_id, member_id)
+        return PreparedSpotlight(config.channel_id, stats, self.days, note)
+
+    async def record(
+        self,
+        guild_id: int,
+        prepared: PreparedSpotlight,
+        *,
+        posted_by: int,
+        source: SpotlightSource,
+        message_id: int,
+    ) -> Spotlight:
+        s = prepared.stats
+        row = Spotlight(
+            guild_id=guild_id,
+            member_id=s.user_id,
+            posted_at=self._clock.now(),
+            posted_by=posted_by,
+            source=source,
+            channel_id=prepared.channel_id,
+            message_id=message_id,
+            note=prepared.note,
+            period_days=prepared.days,
+            peer_given=s.peer_given,
+            members_helped=s.members_helped,
+            ritual_days=s.ritual_days,
+            conversations_started=s.conversations_started,
+            reactions_received=s.reactions_received,
+        )
+        async with self._db.session() as session:
+            session.add(row)
+        return row
+
+    async def history(self, guild_id: int, *, limit: int = 15) -> list[Spotlight]:
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                select(Spotlight)
+                .where(Spotlight.guild_id == guild_id)
+                .order_by(Spotlight.posted_at.desc(), Spotlight.id.desc())
+                .limit(limit)
+            )
+            return list(rows.all())
+
+    # -- refusals --------------------------------------------------------------------------
+    async def refuse(self, guild_id: int, user_id: int) -> None:
+        """The member is never suggested nor posted again (idempotent)."""
+        values = {"guild_id": guild_id, "user_id": user_id, "refused_at": self._clock.now()}
+        insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
+        async with self._db.session() as session:
+            await session.execute(
+                insert(SpotlightRefusal).values(**values).on_conflict_do_nothing()
+            )
+
+    async def allow(self, guild_id: int, user_id: int) -> None:
+        async with self._db.session() as session:
+            await session.execute(
+                delete(SpotlightRefusal).where(
+                    SpotlightRefusal.guild_id == guild_id, SpotlightRefusal.user_id == user_id
+                )
+            )
+
+    async def has_refused(self, guild_id: int, user_id: int) -> bool:
+        async with self._db.session() as session:
+            return await session.get(SpotlightRefusal, (guild_id, user_id)) is not None
+
+    # -- /health ---------------------------------------------------------------------------
+    async def effects(self, guild_id: int, period: Period) -> queries.SpotlightEffects:
+        async with self._db.session() as session:
+            return await queries.spotlight_effects(session, guild_id, period, now=self._clock.now())

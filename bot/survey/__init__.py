@@ -1,0 +1,1 @@
+"""The recommendation survey (NPS): opening, answers, closing and results."""
