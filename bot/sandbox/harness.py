@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import discord
@@ -18,6 +19,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from .api import Sandbox
+from .scenario import Town
 
 C = TypeVar("C", bound=discord.Client)
 
@@ -66,6 +68,15 @@ class RunningClient(Generic[C]):
         await self.client.close()
         if self.task is not None:
             await self.task  # surfaces errors raised inside the client
+
+
+@dataclass
+class FoyerEnv:
+    """What the ``foyer`` test fixture yields: the sandbox, the running bot, the guild."""
+
+    sb: Sandbox
+    bot: Any
+    town: Town
 
 
 @contextlib.asynccontextmanager

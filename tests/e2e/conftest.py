@@ -8,14 +8,12 @@ fails at teardown if any answer violated it (accepted deviations are listed in
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
 from bot.sandbox import Sandbox
-from bot.sandbox.harness import running_foyer
-from bot.sandbox.scenario import Town, build_town
+from bot.sandbox.harness import FoyerEnv, running_foyer
+from bot.sandbox.scenario import build_town
 
 
 @pytest.fixture
@@ -28,15 +26,6 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     finally:
         await sb.stop()
     assert not sb.violations, "OpenAPI violations:\n" + "\n".join(map(str, sb.violations))
-
-
-@dataclass
-class FoyerEnv:
-    """The sandbox, the running bot and the scenario guild."""
-
-    sb: Sandbox
-    bot: Any
-    town: Town
 
 
 @pytest.fixture
