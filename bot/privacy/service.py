@@ -1,0 +1,209 @@
+"""Members' rights over what Foyer recorded about them, and the purges that age data out.
+
+Everything here finds personal data through the column markers read by `registry`: no
+table is listed by hand, so a table a later feature adds is covered once it is marked.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import defaultdict
+from collections.abc import Awaitable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.db.models import GuildSettings, Member
+from bot.db.models.guild import DEFAULT_RETENTION_DAYS
+from bot.privacy.erase import delete_rows
+from bot.privacy.export import build_export
+from bot.privacy.registry import PersonalTable, guild_tables, personal_tables, retention_columns
+
+GUILD_GRACE_PERIOD = timedelta(days=30)
+"""How long a guild's data outlives the bot's removal. A mistaken kick, or a re-invite after
+a permissions mix-up, loses nothing; after this, every row of the guild is deleted."""
+
+_CHUNK = 500  # guild ids per statement in the retention purge
+
+
+class OptOutSwitch(Protocol):
+    """What the recorder offers privacy: stop (or resume) recording one member."""
+
+    def set_opted_out(
+        self, guild_id: int, user_id: int, opted_out: bool
+    ) -> Awaitable[None] | None: ...
+
+
+@dataclass
+class PurgeReport:
+    """What one `purge_expired` run deleted (row counts, for the log)."""
+
+    expired_rows: int = 0
+    deleted_guilds: list[int] = field(default_factory=list)
+    guild_rows: int = 0
+
+
+class PrivacyService:
+    """Opt-out, opt-in, export and forget for one member of one guild; the daily purges."""
+
+    def __init__(self, db: Database, clock: Clock, recorder: OptOutSwitch) -> None:
+        self._db = db
+        self._clock = clock
+        self._recorder = recorder
+
+    async def is_opted_out(self, guild_id: int, user_id: int) -> bool:
+        async with self._db.session() as session:
+            member = await session.get(Member, (guild_id, user_id))
+        return bool(member and member.opted_out)
+
+    async def opt_out(self, guild_id: int, user_id: int) -> bool:
+        """Stop recording the member and erase what exists, keeping only their `members`
+        row (flagged) so plain join and leave counts stay right. Idempotent; True when the
+        member was not opted out before.
+
+        The recorder is told first, so nothing recorded after the purge brings data back.
+        """
+        await self._switch(guild_id, user_id, opted_out=True)
+        async with self._db.session() as session:
+            member = await session.get(Member, (guild_id, user_id))
+            changed = member is None or not member.opted_out
+            await self._erase(session, guild_id, user_id, opting_out=True)
+            if member is None:
+                session.add(Member(guild_id=guild_id, user_id=user_id, opted_out=True))
+            else:
+                member.opted_out = True
+        return changed
+
+    async def opt_in(self, guild_id: int, user_id: int) -> bool:
+        """Record the member again from now on (nothing erased comes back). True when the
+        member was opted out."""
+        async with self._db.session() as session:
+            result = await session.execute(
+                update(Member)
+                .where(Member.guild_id == guild_id, Member.user_id == user_id, Member.opted_out)
+                .values(opted_out=False)
+            )
+            changed = bool(getattr(result, "rowcount", 0))
+        await self._switch(guild_id, user_id, opted_out=False)
+        return changed
+
+    async def forget(self, guild_id: int, user_id: int) -> dict[str, int]:
+        """Erase every row about the member in this guild, in one transaction.
+
+        Rows whose `user` column names them are deleted; where they are only the target of
+        another member's action (`on_forget="null"`) the column is set to NULL and the row
+        stays. Guild and channel daily totals hold no identity and stay. Forgetting is not
+        opting out: the member is recorded again from their next message (opt-out choices
+        such as the `members` row are erased too). Returns rows touched per table.
+        """
+        async with self._db.session() as session:
+            return await self._erase(session, guild_id, user_id, opting_out=False)
+
+    async def export(self, guild_id: int, user_id: int, lang: str = "en") -> bytes:
+        """Every row about the member in this guild as JSON, with a header explaining it.
+        Another member's id in a row (who replied to them) is replaced by null."""
+        tables = personal_tables()
+        rows: dict[str, list[Mapping[str, Any]]] = {}
+        async with self._db.session() as session:
+            for pt in tables:
+                query = (
+                    select(pt.table)
+                    .where(pt.guild_column == guild_id, _names(pt, user_id))
+                    .order_by(*pt.table.primary_key.columns)
+                )
+                rows[pt.name] = [dict(r) for r in (await session.execute(query)).mappings()]
+        return build_export(tables, rows, guild_id, user_id, self._clock.now(), lang)
+
+    async def purge_expired(self, now: datetime, keep: Collection[int] = ()) -> PurgeReport:
+        """The daily purge: rows older than each guild's retention window, and every row of
+        guilds the bot left more than `GUILD_GRACE_PERIOD` ago. `keep` lists guilds the bot
+        is in right now: never deleted whatever `left_at` says (a re-invite while offline).
+        """
+        report = PurgeReport()
+        async with self._db.session() as session:
+            gone = await session.scalars(
+                select(GuildSettings.guild_id).where(
+                    GuildSettings.left_at.is_not(None),
+                    GuildSettings.left_at < now - GUILD_GRACE_PERIOD,
+                )
+            )
+            doomed = [g for g in gone if g not in keep]
+        for guild_id in doomed:
+            async with self._db.session() as session:
+                for table in reversed(guild_tables()):
+                    report.guild_rows += await delete_rows(
+                        session, table, table.c.guild_id == guild_id
+                    )
+            report.deleted_guilds.append(guild_id)
+        async with self._db.session() as session:
+            settings = (
+                await session.execute(select(GuildSettings.guild_id, GuildSettings.retention_days))
+            ).all()
+        by_window: dict[int, list[int]] = defaultdict(list)
+        for guild_id, days in settings:
+            by_window[days].append(guild_id)
+        for days, guild_ids in by_window.items():
+            for start in range(0, len(guild_ids), _CHUNK):
+                chunk = guild_ids[start : start + _CHUNK]
+                report.expired_rows += await self._expire(now - timedelta(days=days), chunk)
+        report.expired_rows += await self._expire(
+            now - timedelta(days=DEFAULT_RETENTION_DAYS), None
+        )
+        return report
+
+    async def _expire(self, cutoff: datetime, guild_ids: Iterable[int] | None) -> int:
+        """Delete rows older than `cutoff` for these guilds, or (None) for guilds without a
+        settings row, which get the default window."""
+        count = 0
+        async with self._db.session() as session:
+            known = select(GuildSettings.guild_id)
+            for rc in retention_columns():
+                where_guild = (
+                    rc.guild_column.in_(list(guild_ids))
+                    if guild_ids is not None
+                    else rc.guild_column.not_in(known)
+                )
+                limit = cutoff.date() if rc.is_date else cutoff
+                count += await delete_rows(session, rc.table, and_(where_guild, rc.column < limit))
+        return count
+
+    async def _erase(
+        self, session: AsyncSession, guild_id: int, user_id: int, *, opting_out: bool
+    ) -> dict[str, int]:
+        touched: dict[str, int] = {}
+        for pt in reversed(personal_tables()):
+            deleting = [
+                uc.column == user_id
+                for uc in pt.user_columns
+                if uc.on_forget == "delete" and not (opting_out and uc.keep_on_opt_out)
+            ]
+            count = 0
+            if deleting:
+                count += await delete_rows(
+                    session, pt.table, and_(pt.guild_column == guild_id, or_(*deleting))
+                )
+            for uc in pt.user_columns:
+                if uc.on_forget == "null":
+                    result = await session.execute(
+                        update(pt.table)
+                        .where(pt.guild_column == guild_id, uc.column == user_id)
+                        .values({uc.column.name: None})
+                    )
+                    count += max(getattr(result, "rowcount", 0), 0)
+            touched[pt.name] = count
+        return touched
+
+    async def _switch(self, guild_id: int, user_id: int, *, opted_out: bool) -> None:
+        outcome = self._recorder.set_opted_out(guild_id, user_id, opted_out)
+        if inspect.isawaitable(outcome):
+            await outcome
+
+
+def _names(pt: PersonalTable, user_id: int) -> ColumnElement[bool]:
+    """Rows of `pt` in which any user column is this member."""
+    return or_(false(), *(uc.column == user_id for uc in pt.user_columns))
