@@ -183,6 +183,7 @@ class FoyerBot(commands.AutoShardedBot):
         HEALTHCHECK) can tell a live bot from one that lost the gateway."""
         path = self.settings.heartbeat_file
         path.parent.mkdir(parents=True, exist_ok=True)
+        await self.wait_until_ready()  # the first beat as soon as ready, not 30 s later
         while not self.is_closed():
             if self.is_ready() and all(not s.is_closed() for s in self.shards.values()):
                 path.write_text(str(time.time()))
