@@ -1,0 +1,77 @@
+"""The simulated community is reproducible and has the dynamics the demo relies on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.sandbox import Sandbox
+from bot.sandbox.community import CommunityScript, SimDay
+from bot.sandbox.scenario import build_town
+
+pytestmark = pytest.mark.e2e
+END = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+async def replay(seed: int, weeks: int = 4) -> CommunityScript:
+    sb = Sandbox()
+    await sb.start()
+    try:
+        script = CommunityScript(
+            sb, build_town(sb, members=0), members=40, weeks=weeks, seed=seed, end=END
+        )
+        script.populate()
+        await script.run()
+        return script
+    finally:
+        await sb.stop()
+
+
+async def test_same_seed_same_story() -> None:
+    first, again, other = await replay(7), await replay(7), await replay(8)
+    story = [(a.at, a.kind, a.actor) for a in first.log]
+    assert story == [(a.at, a.kind, a.actor) for a in again.log]
+    assert story != [(a.at, a.kind, a.actor) for a in other.log]
+    assert all(a.at < END for a in first.log)  # everything happened in the past
+
+
+async def test_dynamics_helpers_unanswered_newcomers_and_fading_ritual() -> None:
+    script = await replay(3, weeks=8)
+    kinds = {a.kind for a in script.log}
+    assert {"join", "post", "reply", "react", "question", "thread_answer", "ritual"} <= kinds
+    profiles = {p.name: p.profile for p in script.personas}
+    answers = [a.actor for a in script.log if a.kind == "thread_answer"]
+    assert answers and all(profiles[name] in ("helper", "staff") for name in answers)
+    assert any(p.profile == "newcomer_intro" and not p.answered for p in script.personas)
+    ritual_weeks = [
+        (a.at - script.start).days // 7 for a in script.log if a.kind == "ritual_answer"
+    ]
+    assert ritual_weeks.count(0) > ritual_weeks.count(7)
+
+
+async def test_hooks_run_each_day_and_replace_the_ritual() -> None:
+    sb = Sandbox()
+    await sb.start()
+    days: list[int] = []
+    rituals: list[int] = []
+
+    async def on_day(day: SimDay) -> None:
+        days.append(day.index)
+
+    async def on_ritual(day: SimDay) -> None:
+        rituals.append(day.week)
+
+    try:
+        script = CommunityScript(
+            sb, build_town(sb, members=0), members=10, weeks=2, seed=1, end=END
+        )
+        script.on("day", on_day)
+        script.on("ritual", on_ritual)
+        script.populate()
+        await script.run()
+    finally:
+        await sb.stop()
+    assert days == list(range(14))
+    assert rituals == [1, 2]
+    assert not any(a.kind == "ritual_answer" for a in script.log)
