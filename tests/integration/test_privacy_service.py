@@ -110,6 +110,8 @@ class Fabricator:
             if fk.column.table.name in parents:
                 return parents[fk.column.table.name][fk.column.name]
         kind = column.type
+        if column.nullable and not column.info.get("retention") and not column.primary_key:
+            return None  # optional facts (left_at, closed_at...) stay unset
         if isinstance(getattr(kind, "impl", kind), DateTime):
             return when
         if isinstance(kind, Date):
