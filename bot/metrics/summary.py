@@ -20,7 +20,7 @@ from bot.metrics.retention import COHORT_WEEKS, CohortRow
 
 # Features whose figures are not wired yet: shown as "not available yet".
 PENDING_FIGURES = ("advocacy.spotlight_effect",)
-PENDING_SECTIONS = ("welcome.funnel", "rituals.table")
+PENDING_SECTIONS = ("rituals.table",)
 
 
 class UnknownGuild(LookupError):
@@ -41,6 +41,7 @@ class HealthReport:
     cohorts: list[CohortRow]
     weekly: list[WeekActivity]
     signals: list[signals.Signal]
+    funnel: list[tuple[str, int]]
     unavailable_sections: tuple[str, ...] = PENDING_SECTIONS
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -233,6 +234,12 @@ async def _build(session: AsyncSession, guild_id: int, days: int, now: datetime)
         cohorts=retention.cohort_table(people, days_posted, now, tz),
         weekly=weekly,
         signals=[s for s in found if s is not None],
+        funnel=retention.newcomer_funnel(
+            people,
+            {i.owner_id: i.first_reply_at is not None for i in intros},
+            days_posted,
+            current,
+        ),
     )
 
 

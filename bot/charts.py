@@ -1,0 +1,124 @@
+"""The /health chart: one PNG with four small panels, in the guild's language.
+
+Weekly active members and communicators, horizontal share, ritual participants, and the
+newcomer funnel. It draws on a `Figure` with the Agg canvas, never through pyplot: no global
+figure registry to leak in a long-running bot, and safe to run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from bot.i18n import t
+from bot.metrics.data import WeekActivity
+
+INK = "#2b2d42"
+MUTED = "#8d99ae"
+ACCENT = "#ef476f"
+MAIN = "#118ab2"
+SECOND = "#06d6a0"
+GRID = "#e5e7eb"
+
+
+def _style(ax: Axes, title: str) -> None:
+    ax.set_title(title, loc="left", fontsize=11, color=INK, fontweight="bold")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.spines[["left", "bottom"]].set_color(MUTED)
+    ax.tick_params(colors=INK, labelsize=8)
+    ax.grid(axis="y", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _week_ticks(ax: Axes, weeks: list[WeekActivity]) -> None:
+    labels = [w.label.split("-")[1] for w in weeks]
+    ax.set_xticks(range(len(weeks)), labels, rotation=0)
+
+
+def _no_data(ax: Axes, lang: str) -> None:
+    ax.text(
+        0.5,
+        0.5,
+        t("health.chart.no_data", lang),
+        ha="center",
+        va="center",
+        color=MUTED,
+        transform=ax.transAxes,
+    )
+
+
+def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang: str) -> bytes:
+    """PNG bytes of the four panels."""
+    fig = Figure(figsize=(11, 7), dpi=100)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 2)
+    fig.suptitle(t("health.chart.title", lang), fontsize=14, color=INK, x=0.01, ha="left")
+    x = list(range(len(weekly)))
+    activity, share, rituals, funnel_ax = axes[0][0], axes[0][1], axes[1][0], axes[1][1]
+
+    _style(activity, t("health.chart.activity_title", lang))
+    activity.plot(
+        x,
+        [w.active_members for w in weekly],
+        marker="o",
+        color=MAIN,
+        label=t("health.chart.active", lang),
+    )
+    activity.plot(
+        x,
+        [w.communicators for w in weekly],
+        marker="o",
+        color=SECOND,
+        label=t("health.chart.communicators", lang),
+    )
+    activity.set_ylabel(t("health.chart.people", lang), color=INK, fontsize=9)
+    activity.set_ylim(bottom=0)
+    activity.legend(frameon=False, fontsize=8, loc="upper left")
+    _week_ticks(activity, weekly)
+
+    _style(share, t("health.chart.horizontal_title", lang))
+    points = [
+        (i, 100 * w.peer_interactions / (w.peer_interactions + w.staff_interactions))
+        for i, w in enumerate(weekly)
+        if w.peer_interactions + w.staff_interactions
+    ]
+    if points:
+        share.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=ACCENT)
+    else:
+        _no_data(share, lang)
+    share.set_ylim(0, 100)
+    share.set_xlim(-0.5, len(weekly) - 0.5)
+    share.set_ylabel(t("health.chart.share", lang), color=INK, fontsize=9)
+    _week_ticks(share, weekly)
+
+    _style(rituals, t("health.chart.rituals_title", lang))
+    rituals.bar(x, [w.ritual_participants for w in weekly], color=SECOND, width=0.6)
+    rituals.set_ylabel(t("health.chart.participants", lang), color=INK, fontsize=9)
+    if not any(w.ritual_participants for w in weekly):
+        _no_data(rituals, lang)
+    _week_ticks(rituals, weekly)
+    for ax in (activity, share, rituals):
+        ax.set_xlabel(t("health.chart.week", lang), color=INK, fontsize=9)
+
+    _style(funnel_ax, t("health.chart.funnel_title", lang))
+    names = [t(f"health.funnel.{stage}", lang) for stage, _ in funnel]
+    counts = [count for _, count in funnel]
+    funnel_ax.barh(range(len(funnel)), counts, color=MAIN, height=0.6)
+    funnel_ax.set_yticks(range(len(funnel)), names)
+    funnel_ax.invert_yaxis()
+    funnel_ax.grid(axis="x", color=GRID, linewidth=0.8)
+    funnel_ax.grid(axis="y", visible=False)
+    for i, count in enumerate(counts):
+        funnel_ax.text(count, i, f" {count}", va="center", color=INK, fontsize=9)
+    if not any(counts):
+        _no_data(funnel_ax, lang)
+
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", facecolor="white")
+    return buffer.getvalue()

@@ -1,0 +1,117 @@
+"""Figures as text, in the guild's language: shared by the /health embeds, the weekly
+digest and `foyer report --format text`."""
+
+from __future__ import annotations
+
+from bot.i18n import t
+from bot.metrics.figures import Figure, Kind, Trend
+from bot.metrics.summary import HealthReport
+
+ARROWS = {Trend.UP: "↗", Trend.DOWN: "↘", Trend.FLAT: "→"}
+
+
+def format_value(value: float | None, kind: Kind, lang: str) -> str:
+    if value is None:
+        return t("health.no_value", lang)
+    if kind is Kind.RATE:
+        return f"{round(100 * value)} %" if lang == "fr" else f"{round(100 * value)}%"
+    if kind is Kind.RATIO:
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if lang == "fr" else text
+    if kind is Kind.HOURS:
+        hours = f"{value:.1f}".replace(".", ",") if lang == "fr" else f"{value:.1f}"
+        return t("health.unit.hours", lang, value=hours)
+    if kind is Kind.SCORE:
+        return f"{value:+.0f}"
+    return f"{value:,.0f}".replace(",", "\u202f" if lang == "fr" else ",")
+
+
+def name(key: str, lang: str) -> str:
+    return t(f"health.figure.{key}.name", lang)
+
+
+def figure_line(figure: Figure, lang: str) -> str:
+    """`Active members: 42 ↗ (before: 35)`, or why there is no value."""
+    label = name(figure.key, lang)
+    if not figure.available:
+        return f"{label}: {t('health.not_available', lang)}"
+    text = f"{label}: **{format_value(figure.value, figure.kind, lang)}**"
+    if figure.trend is not None:
+        text += f" {ARROWS[figure.trend]}"
+    if figure.previous is not None:
+        previous = format_value(figure.previous, figure.kind, lang)
+        text += f" ({t('health.previous', lang, value=previous)})"
+    if figure.value is not None and not figure.meaningful:
+        text += " *"
+    if figure.kind in (Kind.RATE, Kind.SCORE, Kind.HOURS) and figure.base is not None:
+        text += f" · {t('health.base', lang, base=figure.base)}"
+    return text
+
+
+def header(report: HealthReport) -> list[str]:
+    lang = report.lang
+    since = report.data_since.date().isoformat()
+    return [
+        t("health.title", lang, days=report.period.days),
+        t(
+            "health.period_line",
+            lang,
+            start=report.period.first_day.isoformat(),
+            end=(report.period.end_day).isoformat(),
+            days=report.period.days,
+        ),
+        t("health.based_on", lang, weeks=report.weeks_of_data, since=since),
+    ]
+
+
+def family_lines(report: HealthReport, family: str) -> list[str]:
+    return [figure_line(f, report.lang) for f in report.families[family]]
+
+
+def signal_lines(report: HealthReport) -> list[str]:
+    lang = report.lang
+    if not report.signals:
+        return [t("health.signals.none", lang)]
+    lines = []
+    for signal in report.signals:
+        lines.append(f"⚠ {signal.sentence(lang)}")
+        lines.append(f"   {t('health.signals.action', lang, action=signal.action(lang))}")
+    return lines
+
+
+def funnel_lines(report: HealthReport) -> list[str]:
+    return [
+        f"{t(f'health.funnel.{stage}', report.lang)}: {count}" for stage, count in report.funnel
+    ]
+
+
+def cohort_lines(report: HealthReport) -> list[str]:
+    lines = []
+    for row in report.cohorts:
+        cells = " ".join("  . " if s is None else f"{round(100 * s):3d}%" for s in row.shares)
+        lines.append(f"{row.week.label} ({row.size:>3}) {cells}")
+    return lines
+
+
+def plain_text(report: HealthReport) -> str:
+    """The whole report as plain text (no Markdown bold), for the terminal."""
+    lang = report.lang
+    out = [*header(report), ""]
+    for family in ("participation", "retention", "contribution", "advocacy"):
+        out.append(f"## {t(f'health.family.{family}', lang)}")
+        out += [line.replace("**", "") for line in family_lines(report, family)]
+        out.append("")
+    out.append(f"## {t('health.funnel.title', lang)}")
+    out += funnel_lines(report)
+    out.append("")
+    out.append(f"## {t('health.cohorts.title', lang)}")
+    out += cohort_lines(report)
+    out.append("")
+    out.append(f"## {t('health.rituals.title', lang)}")
+    out.append(t("health.section_unavailable", lang))
+    out.append("")
+    out.append(f"## {t('health.signals.title', lang)}")
+    out += signal_lines(report)
+    out.append("")
+    out.append(t("health.legend", lang))
+    return "\n".join(out) + "\n"
