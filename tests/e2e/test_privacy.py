@@ -1,0 +1,195 @@
+"""`/privacy` through the sandbox with the real discord.py client: ephemeral answers in the
+guild's language, an export file, a forget that needs the invoker's own click."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.models import ActivityEvent, GuildSettings, Member
+from bot.i18n import t
+from bot.sandbox.harness import FoyerEnv
+
+pytestmark = pytest.mark.e2e
+
+WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+async def seed(env: FoyerEnv) -> tuple[int, int]:
+    """One message by each of two members, the second replying to the first."""
+    me, other = (m.user.id for m in env.town.members[:2])
+    guild_id = env.town.guild.id
+    async with env.bot.db.session() as session:
+        session.add_all(
+            [
+                ActivityEvent(
+                    guild_id=guild_id,
+                    kind=1,
+                    ref_id=1,
+                    occurred_at=WHEN,
+                    actor_id=me,
+                    actor_role=2,
+                ),
+                ActivityEvent(
+                    guild_id=guild_id,
+                    kind=1,
+                    ref_id=2,
+                    occurred_at=WHEN,
+                    actor_id=other,
+                    actor_role=2,
+                    target_id=me,
+                    target_role=2,
+                    interaction=1,
+                ),
+            ]
+        )
+    return me, other
+
+
+async def events_naming(env: FoyerEnv, user_id: int) -> int:
+    async with env.bot.db.session() as session:
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(ActivityEvent)
+                .where((ActivityEvent.actor_id == user_id) | (ActivityEvent.target_id == user_id))
+            )
+            or 0
+        )
+
+
+async def test_privacy_commands_are_for_everyone_and_translated(foyer: FoyerEnv) -> None:
+    (privacy,) = [c.data for c in foyer.sb.commands() if c.data["name"] == "privacy"]
+    assert privacy.get("default_member_permissions") is None
+    assert privacy["name_localizations"]["fr"] == "confidentialite"
+    names = {o["name"]: o["name_localizations"]["fr"] for o in privacy["options"]}
+    assert names == {
+        "optout": "desinscription",
+        "optin": "reinscription",
+        "export": "exporter",
+        "forget": "oublier",
+        "policy": "politique",
+    }
+
+
+async def test_export_returns_an_ephemeral_json_file(foyer: FoyerEnv) -> None:
+    me, other = await seed(foyer)
+    member = foyer.town.members[0]
+
+    res = await foyer.sb.invoke(foyer.town.guild, member, "privacy", subcommand="export")
+
+    assert res.ephemeral
+    assert t("privacy.export.ready", "fr") in [m.content for m in res.messages]
+    (name,) = res.files
+    assert name.endswith(".json")
+    exported = json.loads(res.files[name])
+    assert exported["about"]["user_id"] == str(me)
+    assert t("privacy.export.note_never", "fr") in exported["about"]["notes"]
+    events = exported["data"]["activity_events"]
+    assert {(e["ref_id"], e["actor_id"], e["target_id"]) for e in events} == {
+        ("1", str(me), None),
+        ("2", None, str(me)),  # another member's reply to them, without that member's id
+    }
+    assert str(other) not in res.files[name].decode()
+    assert foyer.sb.messages_in(foyer.town.general) == []  # nothing public
+
+
+async def test_forget_needs_the_invokers_own_click(foyer: FoyerEnv) -> None:
+    me, other = await seed(foyer)
+    sb, town = foyer.sb, foyer.town
+    member, someone_else = town.members[0], town.members[1]
+
+    asked = await sb.invoke(town.guild, member, "privacy", subcommand="forget")
+    assert asked.ephemeral
+    assert asked.content == t("privacy.forget.confirm", "fr", seconds=60)
+    buttons = {c["custom_id"] for row in asked.components for c in row.get("components", [row])}
+    assert "privacy:forget:confirm" in buttons
+    assert await events_naming(foyer, me) == 2  # nothing erased by merely asking
+
+    refused = await sb.click(asked.original, someone_else, "privacy:forget:confirm")
+    assert refused.ephemeral and refused.content == t("privacy.forget.not_yours", "fr")
+    assert await events_naming(foyer, me) == 2
+
+    done = await sb.click(asked.original, member, "privacy:forget:confirm")
+    assert done.updated_message is not None
+    # Their message deleted, the reply unlinked, plus whatever rollups the recorder keeps.
+    assert done.updated_message.content in {
+        t("privacy.forget.done", "fr", rows=n) for n in range(2, 20)
+    }
+    assert done.updated_message.components == []
+    assert await events_naming(foyer, me) == 0
+    assert await events_naming(foyer, other) == 1  # their reply stays, unlinked
+
+
+async def test_forget_can_be_cancelled(foyer: FoyerEnv) -> None:
+    me, _ = await seed(foyer)
+    member = foyer.town.members[0]
+    asked = await foyer.sb.invoke(foyer.town.guild, member, "privacy", subcommand="forget")
+    cancelled = await foyer.sb.click(asked.original, member, "privacy:forget:cancel")
+    assert cancelled.updated_message is not None
+    assert cancelled.updated_message.content == t("privacy.forget.cancelled", "fr")
+    assert await events_naming(foyer, me) == 2
+
+
+async def test_opt_out_then_in(foyer: FoyerEnv) -> None:
+    me, _ = await seed(foyer)
+    sb, town = foyer.sb, foyer.town
+    member = town.members[0]
+
+    out = await sb.invoke(town.guild, member, "privacy", subcommand="optout")
+    assert out.ephemeral
+    assert t("privacy.optout.done", "fr") in [m.content for m in out.messages]
+    assert await events_naming(foyer, me) == 0
+    async with foyer.bot.db.session() as session:
+        row = await session.get(Member, (town.guild.id, me))
+    assert row is not None and row.opted_out
+
+    again = await sb.invoke(town.guild, member, "privacy", subcommand="optout")
+    assert t("privacy.optout.already", "fr") in [m.content for m in again.messages]
+
+    back = await sb.invoke(town.guild, member, "privacy", subcommand="optin")
+    assert back.ephemeral and back.content == t("privacy.optin.done", "fr")
+
+
+async def test_policy_shows_the_guilds_retention_in_its_language(foyer: FoyerEnv) -> None:
+    await foyer.bot.guild_settings.update(foyer.town.guild.id, retention_days=90)
+    res = await foyer.sb.invoke(
+        foyer.town.guild, foyer.town.members[0], "privacy", subcommand="policy"
+    )
+    assert res.ephemeral
+    assert res.content == t("privacy.policy", "fr", retention_days=90, grace_days=30)
+    assert "90 jours" in (res.content or "")
+
+
+async def test_the_daily_purge_runs_on_the_bot_and_spares_guilds_it_is_in(
+    foyer: FoyerEnv,
+) -> None:
+    cog = foyer.bot.get_cog("PrivacyCog")
+    assert cog is not None and cog.daily_purge.is_running()
+    guild_id, me = foyer.town.guild.id, foyer.town.members[0].user.id
+    now = foyer.bot.clock.now()
+    async with foyer.bot.db.session() as session:
+        for ref, days in ((1, 400), (2, 1)):
+            session.add(
+                ActivityEvent(
+                    guild_id=guild_id,
+                    kind=1,
+                    ref_id=ref,
+                    occurred_at=now - timedelta(days=days),
+                    actor_id=me,
+                    actor_role=2,
+                )
+            )
+    # Marked as left long ago, yet the bot is in it (re-invited while offline): kept.
+    await foyer.bot.guild_settings.mark_left(guild_id, now - timedelta(days=90))
+
+    await cog.daily_purge()
+
+    async with foyer.bot.db.session() as session:
+        refs = (await session.scalars(select(ActivityEvent.ref_id))).all()
+        settings = await session.get(GuildSettings, guild_id)
+    assert refs == [2]  # the 400-day-old event aged out; the recent one stays
+    assert settings is not None
