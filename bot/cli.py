@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "run": ("bot.cli", "start the bot on Discord (needs DISCORD_TOKEN)"),
     "migrate": ("bot.cli", "upgrade the database schema to the latest version"),
     "status": ("bot.cli", "exit 0 if the running bot refreshed its heartbeat recently"),
+    "report": ("bot.metrics.report", "print or export a guild's health figures"),
 }
 
 
