@@ -69,6 +69,10 @@ class FoyerTree(app_commands.CommandTree["FoyerBot"]):
             )
         elif isinstance(cause, discord.Forbidden):
             text = t("errors.discord_forbidden", lang)
+        elif isinstance(cause, app_commands.TransformerError):
+            # Typically a channel or role the bot cannot see, so it is not in its cache.
+            value = getattr(cause.value, "mention", None) or str(cause.value)[:100]
+            text = t("errors.bad_option", lang, value=value)
         elif isinstance(cause, app_commands.CheckFailure):
             text = t("errors.not_admin", lang)
         else:
