@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
+from string import Formatter
 
 import discord
 import pytest
@@ -58,9 +60,24 @@ def test_both_languages_with_the_same_placeholders(
 @pytest.mark.parametrize(("file", "key", "texts"), ENTRIES, ids=IDS)
 def test_every_text_formats(file: str, key: str, texts: dict[str, str]) -> None:
     """Literal braces must be doubled, since `t()` always runs str.format."""
-    params = dict.fromkeys(placeholders(texts["en"]), "x")
     for lang in LANGUAGES:
+        params = {
+            name: sample_value(spec)
+            for _, name, spec, _ in Formatter().parse(texts[lang])
+            if name is not None
+        }
         t(key, lang, **params)
+
+
+def sample_value(spec: str | None) -> object:
+    """A value the field's format spec accepts: text, a number, or a date (`{day:%d/%m}`)."""
+    for value in ("x", 1234.5, datetime(2026, 11, 2, 9, 30, tzinfo=UTC)):
+        try:
+            format(value, spec or "")
+        except (ValueError, TypeError):
+            continue
+        return value
+    raise AssertionError(f"no sample value fits the format spec {spec!r}")
 
 
 NAME_ENTRIES = [(f, k, v) for f, k, v in ENTRIES if is_name_key(k)]
