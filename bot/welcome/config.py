@@ -1,0 +1,144 @@
+"""What `/welcome setup` accepts: every value is checked here, before anything is written.
+
+The template is the admin's text; only the plain placeholders below may appear in it (see
+bot/templates.py). The thread kind is chosen from the bot's permissions in the channel:
+private where the bot may create private threads, public otherwise, and the admin is told
+which one was used and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import discord
+
+from bot import templates
+from bot.db.models.welcome import (
+    DEFAULT_AUTO_ARCHIVE_MINUTES,
+    DEFAULT_BURST_THRESHOLD,
+    DEFAULT_NUDGE_DELAY_MINUTES,
+    ThreadKind,
+)
+from bot.errors import FoyerError
+from bot.i18n import t
+
+# Plain names an admin may use in a welcome template, with what each becomes.
+PLACEHOLDERS: tuple[str, ...] = (
+    "member",  # a mention of the newcomer (pings them, nobody else)
+    "member_name",  # their display name, as plain text
+    "server",  # the server's name
+    "member_count",  # how many members the server has now
+    "rules_channel",  # a link to the rules channel (empty when the server has none)
+    "greeters",  # a mention of the greeter role (empty when none is set)
+)
+AUTO_ARCHIVE_CHOICES: tuple[int, ...] = (60, 1440, 4320, 10080)  # what Discord accepts
+NUDGE_DELAY_HOURS = (1, 168)
+BURST_THRESHOLD_RANGE = (3, 100)
+THREAD_NAME_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class WelcomeSetup:
+    """A validated `/welcome setup`: what will be stored."""
+
+    channel_id: int
+    thread_kind_requested: ThreadKind = ThreadKind.PRIVATE
+    greeter_role_id: int | None = None
+    template: str | None = None  # None: the default text in the guild's language
+    auto_archive_minutes: int = DEFAULT_AUTO_ARCHIVE_MINUTES
+    nudge_delay_minutes: int = DEFAULT_NUDGE_DELAY_MINUTES
+    burst_threshold: int = DEFAULT_BURST_THRESHOLD
+
+
+@dataclass(frozen=True)
+class ThreadChoice:
+    """The thread kind the bot will use, and the catalogue key explaining why."""
+
+    kind: ThreadKind
+    reason_key: str
+
+
+def default_template(lang: str) -> str:
+    """The introduction template offered when the admin writes none (it follows the
+    guild's language, because nothing is stored until the admin writes their own)."""
+    return t("welcome.default_template", lang)
+
+
+def validate_template(template: str) -> None:
+    """Refuse attribute/index access, conversions, unknown names and overlong texts."""
+    templates.validate(template, PLACEHOLDERS)
+
+
+def validate_setup(
+    *,
+    channel_id: int,
+    thread_kind_requested: ThreadKind = ThreadKind.PRIVATE,
+    greeter_role_id: int | None = None,
+    template: str | None = None,
+    auto_archive_minutes: int = DEFAULT_AUTO_ARCHIVE_MINUTES,
+    nudge_delay_hours: int = DEFAULT_NUDGE_DELAY_MINUTES // 60,
+    burst_threshold: int = DEFAULT_BURST_THRESHOLD,
+) -> WelcomeSetup:
+    """Check every value and return what to store; raise a translated `FoyerError`."""
+    if template is not None and template.strip() == "":
+        template = None
+    if template is not None:
+        validate_template(template)
+    if auto_archive_minutes not in AUTO_ARCHIVE_CHOICES:
+        raise FoyerError(
+            "welcome.bad_auto_archive",
+            value=auto_archive_minutes,
+            allowed=", ".join(str(v) for v in AUTO_ARCHIVE_CHOICES),
+        )
+    low, high = NUDGE_DELAY_HOURS
+    if not low <= nudge_delay_hours <= high:
+        raise FoyerError("welcome.bad_nudge_delay", value=nudge_delay_hours, low=low, high=high)
+    low, high = BURST_THRESHOLD_RANGE
+    if not low <= burst_threshold <= high:
+        raise FoyerError("welcome.bad_burst_threshold", value=burst_threshold, low=low, high=high)
+    return WelcomeSetup(
+        channel_id=channel_id,
+        thread_kind_requested=thread_kind_requested,
+        greeter_role_id=greeter_role_id,
+        template=template,
+        auto_archive_minutes=auto_archive_minutes,
+        nudge_delay_minutes=nudge_delay_hours * 60,
+        burst_threshold=burst_threshold,
+    )
+
+
+def required_permissions(kind: ThreadKind) -> dict[str, bool]:
+    """Channel permissions the bot needs to welcome with threads of `kind`."""
+    create = "create_private_threads" if kind == ThreadKind.PRIVATE else "create_public_threads"
+    return {"view_channel": True, "send_messages_in_threads": True, create: True}
+
+
+def missing_permissions(perms: discord.Permissions, kind: ThreadKind) -> list[str]:
+    """Names (discord.py's) of the permissions in `required_permissions` that are absent."""
+    return [name for name in required_permissions(kind) if not getattr(perms, name)]
+
+
+def permission_labels(names: list[str], lang: str) -> str:
+    """Permission names as Discord's settings show them, in the guild's language."""
+    return ", ".join(t(f"welcome.perm.{name}", lang) for name in names)
+
+
+def choose_thread_kind(
+    requested: ThreadKind, perms: discord.Permissions, lang: str
+) -> ThreadChoice:
+    """Private where possible when private is asked, public otherwise; refuse with the
+    permissions to grant when the bot can make neither."""
+    if requested == ThreadKind.PRIVATE:
+        if not missing_permissions(perms, ThreadKind.PRIVATE):
+            return ThreadChoice(ThreadKind.PRIVATE, "welcome.kind.private_ok")
+        if not missing_permissions(perms, ThreadKind.PUBLIC):
+            return ThreadChoice(ThreadKind.PUBLIC, "welcome.kind.private_unavailable")
+    elif not missing_permissions(perms, ThreadKind.PUBLIC):
+        return ThreadChoice(ThreadKind.PUBLIC, "welcome.kind.public_requested")
+    missing = missing_permissions(perms, requested)
+    raise FoyerError("welcome.setup_missing_permissions", perms=permission_labels(missing, lang))
+
+
+def thread_name(lang: str, member_name: str) -> str:
+    """The thread's title in the guild's language, cut to Discord's 100 characters."""
+    return t("welcome.thread_name", lang, name=member_name)[:THREAD_NAME_LIMIT]

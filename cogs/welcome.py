@@ -1,0 +1,266 @@
+"""`/welcome` (admins) and the listeners behind welcome threads; the logic is in
+bot/welcome/."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.app import FoyerBot
+from bot.checks import admin_only
+from bot.db.models.activity import ActorRole
+from bot.db.models.welcome import (
+    DEFAULT_AUTO_ARCHIVE_MINUTES,
+    DEFAULT_BURST_THRESHOLD,
+    DEFAULT_NUDGE_DELAY_MINUTES,
+    ThreadKind,
+    WelcomeConfig,
+)
+from bot.errors import FoyerError
+from bot.i18n import cmd, t
+from bot.recording.classify import role_of
+from bot.welcome import messages
+from bot.welcome.config import validate_template
+from bot.welcome.service import WelcomeService
+
+log = logging.getLogger(__name__)
+
+NUDGE_CHECK_MINUTES = 10
+
+
+@admin_only()
+class WelcomeCog(
+    commands.GroupCog,
+    group_name=cmd("cmd.welcome.name"),
+    group_description=cmd("cmd.welcome.description"),
+):
+    """Admin commands over `WelcomeService`, and the events it needs."""
+
+    def __init__(self, bot: FoyerBot) -> None:
+        self.bot = bot
+        self.service = WelcomeService(
+            bot,
+            bot.db,
+            bot.clock,
+            bot.guild_settings,
+            recorder=lambda: getattr(bot, "recorder", None),
+        )
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        await self.service.start()
+        self.nudge_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.nudge_loop.cancel()
+        await self.service.close()
+
+    @tasks.loop(minutes=NUDGE_CHECK_MINUTES)
+    async def nudge_loop(self) -> None:
+        try:
+            await self.service.run_nudges(self.bot.clock.now())
+        except Exception:
+            log.exception("welcome nudges failed")
+
+    @nudge_loop.before_loop
+    async def _before_nudges(self) -> None:
+        await self.bot.wait_until_ready()
+
+    # -- commands --------------------------------------------------------------------------
+    @app_commands.command(
+        name=cmd("cmd.welcome.setup.name"), description=cmd("cmd.welcome.setup.description")
+    )
+    @app_commands.rename(
+        channel=cmd("cmd.welcome.opt.channel"),
+        thread_type=cmd("cmd.welcome.opt.thread_type"),
+        greeter_role=cmd("cmd.welcome.opt.greeter_role"),
+        template=cmd("cmd.welcome.opt.template"),
+        auto_archive=cmd("cmd.welcome.opt.auto_archive"),
+        nudge_delay_hours=cmd("cmd.welcome.opt.nudge_delay_hours"),
+        burst_threshold=cmd("cmd.welcome.opt.burst_threshold"),
+    )
+    @app_commands.describe(
+        channel=cmd("cmd.welcome.opt.channel.description"),
+        thread_type=cmd("cmd.welcome.opt.thread_type.description"),
+        greeter_role=cmd("cmd.welcome.opt.greeter_role.description"),
+        template=cmd("cmd.welcome.opt.template.description"),
+        auto_archive=cmd("cmd.welcome.opt.auto_archive.description"),
+        nudge_delay_hours=cmd("cmd.welcome.opt.nudge_delay_hours.description"),
+        burst_threshold=cmd("cmd.welcome.opt.burst_threshold.description"),
+    )
+    @app_commands.choices(
+        thread_type=[
+            app_commands.Choice(name=cmd("cmd.welcome.choice.private"), value="private"),
+            app_commands.Choice(name=cmd("cmd.welcome.choice.public"), value="public"),
+        ]
+    )
+    @app_commands.choices(
+        auto_archive=[
+            app_commands.Choice(name=cmd("cmd.welcome.choice.archive_1h"), value=60),
+            app_commands.Choice(name=cmd("cmd.welcome.choice.archive_24h"), value=1440),
+            app_commands.Choice(name=cmd("cmd.welcome.choice.archive_3d"), value=4320),
+            app_commands.Choice(name=cmd("cmd.welcome.choice.archive_1w"), value=10080),
+        ],
+    )
+    async def setup_(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        thread_type: str = "private",
+        greeter_role: discord.Role | None = None,
+        template: str | None = None,
+        auto_archive: int = DEFAULT_AUTO_ARCHIVE_MINUTES,
+        nudge_delay_hours: int = DEFAULT_NUDGE_DELAY_MINUTES // 60,
+        burst_threshold: int = DEFAULT_BURST_THRESHOLD,
+    ) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        if greeter_role is not None and greeter_role.is_default():
+            raise FoyerError("welcome.greeter_everyone")
+        lang = await self.bot.guild_settings.language(guild.id)
+        row, choice = await self.service.configure(
+            guild.id,
+            channel_id=channel.id,
+            bot_permissions=channel.permissions_for(guild.me),
+            actor_id=interaction.user.id,
+            requested=ThreadKind.PRIVATE if thread_type == "private" else ThreadKind.PUBLIC,
+            greeter_role_id=greeter_role.id if greeter_role else None,
+            template=template,
+            auto_archive_minutes=auto_archive,
+            nudge_delay_hours=nudge_delay_hours,
+            burst_threshold=burst_threshold,
+        )
+        lines = [t("welcome.saved", lang), t(choice.reason_key, lang), describe(row, guild, lang)]
+        lines += warnings(guild, channel, greeter_role, lang)
+        await self.bot.reply_ephemeral(interaction, "\n\n".join(lines))
+
+    @app_commands.command(
+        name=cmd("cmd.welcome.preview.name"), description=cmd("cmd.welcome.preview.description")
+    )
+    @app_commands.rename(template=cmd("cmd.welcome.opt.template"))
+    @app_commands.describe(template=cmd("cmd.welcome.opt.preview_template.description"))
+    async def preview(self, interaction: discord.Interaction, template: str | None = None) -> None:
+        guild = interaction.guild
+        assert guild is not None and isinstance(interaction.user, discord.Member)
+        lang = await self.bot.guild_settings.language(guild.id)
+        row = await self.service.config(guild.id)
+        if template is not None:
+            validate_template(template)
+        shown = WelcomeConfig(template=template or (row.template if row else None))
+        greeter = guild.get_role(row.greeter_role_id) if row and row.greeter_role_id else None
+        text = messages.welcome_text(
+            shown, lang, messages.template_values(interaction.user, guild, greeter), greeter
+        )
+        header = t("welcome.preview_header", lang)
+        await self.bot.reply_ephemeral(interaction, f"{header}\n\n{text}"[:2000])
+
+    @app_commands.command(
+        name=cmd("cmd.welcome.disable.name"), description=cmd("cmd.welcome.disable.description")
+    )
+    async def disable(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        lang = await self.bot.guild_settings.language(interaction.guild.id)
+        done = await self.service.disable(interaction.guild.id, interaction.user.id)
+        key = "welcome.disabled" if done else "welcome.already_disabled"
+        await self.bot.reply_ephemeral(interaction, t(key, lang))
+
+    @app_commands.command(
+        name=cmd("cmd.welcome.show.name"), description=cmd("cmd.welcome.show.description")
+    )
+    async def show(self, interaction: discord.Interaction) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        lang = await self.bot.guild_settings.language(guild.id)
+        row = await self.service.config(guild.id)
+        text = describe(row, guild, lang) if row else t("welcome.not_configured", lang)
+        await self.bot.reply_ephemeral(interaction, text)
+
+    # -- events ----------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.service.on_join(member)
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        await self.service.on_leave(payload.guild_id, payload.user.id, self.bot.clock.now())
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        guild = message.guild
+        if guild is None or message.channel.id not in self.service.open_threads:
+            return
+        reply_author = None
+        ref = message.reference
+        if ref is not None and isinstance(ref.resolved, discord.Message):
+            reply_author = ref.resolved.author.id
+        await self.service.on_message(
+            guild.id,
+            message.channel.id,
+            author_id=message.author.id,
+            role=await self._role(guild, message.author),
+            at=message.created_at,
+            reply_to_author_id=reply_author,
+        )
+
+    async def _role(self, guild: discord.Guild, author: discord.abc.User) -> ActorRole:
+        """The recorder's rule: configured staff roles, else Manage Server/Administrator."""
+        settings = await self.bot.guild_settings.get(guild.id)
+        member = author if isinstance(author, discord.Member) else guild.get_member(author.id)
+        perms = member.guild_permissions if member is not None else discord.Permissions.none()
+        return role_of(
+            is_bot=author.bot,
+            role_ids={r.id for r in member.roles} if member is not None else set(),
+            staff_role_ids={r.role_id for r in settings.staff_roles},
+            manages_guild=perms.manage_guild or perms.administrator,
+        )
+
+
+def describe(row: WelcomeConfig | None, guild: discord.Guild, lang: str) -> str:
+    """The welcome settings as an admin reads them."""
+    if row is None:
+        return t("welcome.not_configured", lang)
+    if not row.enabled:
+        status = t("welcome.status.off", lang)
+    elif row.paused:
+        status = t("welcome.status.paused", lang, problem=row.problem or "?")
+    else:
+        status = t("welcome.status.on", lang)
+    kind = "private" if row.thread_kind_used == ThreadKind.PRIVATE else "public"
+    return t(
+        "welcome.summary",
+        lang,
+        status=status,
+        channel=f"<#{row.channel_id}>",
+        kind=t(f"welcome.kind_name.{kind}", lang),
+        greeters=f"<@&{row.greeter_role_id}>" if row.greeter_role_id else t("welcome.none", lang),
+        template=t("welcome.template_custom", lang)
+        if row.template
+        else t("welcome.template_default", lang),
+        archive=row.auto_archive_minutes,
+        nudge=row.nudge_delay_minutes // 60,
+        burst=row.burst_threshold,
+    )
+
+
+def warnings(
+    guild: discord.Guild,
+    channel: discord.TextChannel,
+    greeter: discord.Role | None,
+    lang: str,
+) -> list[str]:
+    """What will not work as the admin may expect, said at setup time."""
+    found = []
+    everyone = channel.permissions_for(guild.default_role)
+    if not (everyone.view_channel and everyone.send_messages_in_threads):
+        found.append(t("welcome.warn_newcomers_cannot_see", lang, channel=channel.mention))
+    can_ping_any_role = channel.permissions_for(guild.me).mention_everyone
+    if greeter is not None and not greeter.mentionable and not can_ping_any_role:
+        found.append(t("welcome.warn_greeter_not_mentionable", lang, role=greeter.mention))
+    return found
+
+
+async def setup(bot: FoyerBot) -> None:
+    await bot.add_cog(WelcomeCog(bot))
