@@ -160,6 +160,9 @@ class Scheduler:
         """Register a kind; every key it yields must start with `prefix:`."""
         self._kinds[prefix] = kind
 
+    def unregister(self, prefix: str) -> None:
+        self._kinds.pop(prefix, None)
+
     def owns(self, guild_id: int) -> bool:
         return self._shard_ids is None or shard_of(guild_id, self._shard_count) in self._shard_ids
 

@@ -1,0 +1,55 @@
+"""The `/ritual stats` chart: participants per occurrence, first-timers highlighted.
+
+Drawn on a `Figure` with the Agg canvas (never pyplot), like `bot/charts.py`, whose
+colours it shares.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from bot.charts import GRID, INK, MAIN, MUTED, SECOND
+from bot.i18n import t
+from bot.rituals.engagement import OccurrenceEngagement
+from bot.rituals.text import date_text
+
+
+def stats_chart(
+    name: str, series: Sequence[OccurrenceEngagement], zone: ZoneInfo, lang: str
+) -> bytes:
+    fig = Figure(figsize=(7, 3.2), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    x = list(range(len(series)))
+    returning = [o.participants - o.first_timers for o in series]
+    ax.bar(x, returning, color=MAIN, width=0.6, label=t("rituals.chart.participants", lang))
+    ax.bar(
+        x,
+        [o.first_timers for o in series],
+        bottom=returning,
+        color=SECOND,
+        width=0.6,
+        label=t("rituals.chart.first_timers", lang),
+    )
+    ax.set_title(t("rituals.chart.title", lang, name=name), loc="left", color=INK, fontsize=11)
+    ax.set_xticks(
+        x, [date_text(o.scheduled_for.astimezone(zone), lang, short=True) for o in series]
+    )
+    ax.set_xlabel(t("rituals.chart.occurrence", lang), color=INK, fontsize=9)
+    ax.tick_params(colors=INK, labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.spines[["left", "bottom"]].set_color(MUTED)
+    ax.grid(axis="y", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", facecolor="white")
+    return buffer.getvalue()

@@ -1,0 +1,110 @@
+"""The Discord side of rituals: posting an occurrence with its thread, telling admins, and
+the opt-in ping-role button.
+
+Mentions: posts are sent with `AllowedMentions(roles=[ping role])` when the admin chose a
+ping role, otherwise nothing at all; never @everyone or @here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.db.models.activity import ThreadContext
+from bot.i18n import t
+from bot.rituals.runner import Posted, PostForbidden, RitualPost
+
+if TYPE_CHECKING:
+    from bot.app import FoyerBot
+
+log = logging.getLogger(__name__)
+
+ROLE_BUTTON_PREFIX = "foyer:ritual-role:"
+
+
+def role_button(ritual_id: int, lang: str) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        style=discord.ButtonStyle.secondary,
+        label=t("rituals.role.button", lang),
+        emoji="🔔",
+        custom_id=f"{ROLE_BUTTON_PREFIX}{ritual_id}",
+    )
+
+
+class DiscordRitualPoster:
+    """`RitualPoster` over the running bot."""
+
+    def __init__(self, bot: FoyerBot) -> None:
+        self._bot = bot
+
+    def guild_name(self, guild_id: int) -> str:
+        guild = self._bot.get_guild(guild_id)
+        return guild.name if guild else ""
+
+    async def post(self, post: RitualPost, on_message: Callable[[int], Awaitable[None]]) -> Posted:
+        channel = self._bot.get_channel(post.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise PostForbidden(f"channel {post.channel_id} is gone")
+        view = None
+        if post.ping_role_id:
+            view = discord.ui.View(timeout=None)
+            view.add_item(role_button(post.ritual_id, post.lang))
+        mentions = discord.AllowedMentions(
+            everyone=False,
+            users=False,
+            replied_user=False,
+            roles=[discord.Object(post.ping_role_id)] if post.ping_role_id else False,
+        )
+        try:
+            kwargs: dict[str, Any] = {"allowed_mentions": mentions}
+            if view is not None:
+                kwargs["view"] = view
+            message = await channel.send(post.content, **kwargs)
+        except discord.Forbidden as exc:
+            raise PostForbidden(str(exc)) from exc
+        await on_message(message.id)
+        try:
+            thread = await message.create_thread(
+                name=post.thread_name,
+                auto_archive_duration=post.auto_archive_minutes,  # type: ignore[arg-type]
+            )
+        except discord.HTTPException:
+            # The post stands; answers can still come as replies. Not worth failing it.
+            log.warning("could not open the ritual thread", extra={"guild_id": post.guild_id})
+            return Posted(message.id, None)
+        await self._mark_thread(post, thread)
+        return Posted(message.id, thread.id)
+
+    async def _mark_thread(self, post: RitualPost, thread: discord.Thread) -> None:
+        """Tell the recorder this is a ritual thread, so answers count as ritual responses."""
+        recorder = getattr(self._bot, "recorder", None)
+        if recorder is None or self._bot.user is None:
+            return
+        await recorder.mark_thread(
+            post.guild_id,
+            thread.id,
+            post.channel_id,
+            owner_id=self._bot.user.id,
+            context=ThreadContext.RITUAL,
+            created_at=thread.created_at or self._bot.clock.now(),
+        )
+
+    async def notify_admins(self, guild_id: int, text: str) -> None:
+        settings = await self._bot.guild_settings.get(guild_id)
+        channel = self._bot.get_channel(settings.admin_channel_id or 0)
+        if not isinstance(channel, discord.TextChannel):
+            log.warning("no admin channel to tell: %s", text, extra={"guild_id": guild_id})
+            return
+        try:
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.warning("could not reach the admin channel", extra={"guild_id": guild_id})
+
+
+def ritual_id_of_button(custom_id: str) -> int | None:
+    match = re.fullmatch(re.escape(ROLE_BUTTON_PREFIX) + r"(\d+)", custom_id)
+    return int(match.group(1)) if match else None

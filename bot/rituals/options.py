@@ -1,0 +1,107 @@
+"""Parsing and validating what an admin types in `/ritual add|edit`, before anything is
+written. Every refusal is a `FoyerError` with a translated, actionable message."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import time
+
+from bot import templates
+from bot.errors import FoyerError
+from bot.scheduling import MonthlyNth, Rule, Weekly
+
+# Placeholders a ritual text may use.
+TEMPLATE_NAMES = ("date", "question", "server")
+# Room is left for the ping-role mention and the question.
+MAX_TEMPLATE_LENGTH = 1500
+MAX_NAME_LENGTH = 80
+MAX_QUESTION_LENGTH = 500
+ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
+WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
+
+_TIME = re.compile(r"^\s*(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?\s*$")
+_DAY_NAMES: dict[str, int] = {}
+for _i, _names in enumerate(
+    (
+        ("monday", "mon", "lundi", "lun"),
+        ("tuesday", "tue", "tues", "mardi", "mar"),
+        ("wednesday", "wed", "mercredi", "mer"),
+        ("thursday", "thu", "thur", "thurs", "jeudi", "jeu"),
+        ("friday", "fri", "vendredi", "ven"),
+        ("saturday", "sat", "samedi", "sam"),
+        ("sunday", "sun", "dimanche", "dim"),
+    )
+):
+    for _name in _names:
+        _DAY_NAMES[_name] = _i
+
+
+def parse_time(text: str) -> time:
+    """`09:00`, `9:30`, `9h`, `18h30`, `18.30`; hours 0-23, minutes 0-59."""
+    match = _TIME.match(text)
+    if match is None:
+        raise FoyerError("rituals.bad_time", value=text[:20])
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise FoyerError("rituals.bad_time", value=text[:20])
+    return time(hour, minute)
+
+
+def _plain(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.strip().lower().rstrip("."))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """`mon,fri`, `lundi vendredi`, `lun, ven`: weekday numbers, Monday = 0."""
+    words = [w for w in re.split(r"[\s,;/+]+", text) if w]
+    days = set()
+    for word in words:
+        day = _DAY_NAMES.get(_plain(word))
+        if day is None:
+            raise FoyerError("rituals.bad_days", value=text[:40])
+        days.add(day)
+    if not days:
+        raise FoyerError("rituals.bad_days", value=text[:40])
+    return frozenset(days)
+
+
+def build_rule(days: frozenset[int], at: time, week_of_month: int | None) -> Rule:
+    """Weekly on `days`, or monthly on the nth of a single day."""
+    if week_of_month is None:
+        return Weekly(days, at)
+    if week_of_month not in WEEKS_OF_MONTH:
+        raise FoyerError("rituals.bad_week_of_month", value=week_of_month)
+    if len(days) != 1:
+        raise FoyerError("rituals.monthly_one_day")
+    return MonthlyNth(week_of_month, next(iter(days)), at)
+
+
+def validate_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise FoyerError("rituals.bad_name", limit=MAX_NAME_LENGTH)
+    return name
+
+
+def validate_template(template: str) -> str:
+    templates.validate(template, TEMPLATE_NAMES, max_length=MAX_TEMPLATE_LENGTH)
+    if "@everyone" in template or "@here" in template:
+        raise FoyerError("rituals.no_mass_ping")
+    return template
+
+
+def validate_archive(minutes: int) -> int:
+    if minutes not in ARCHIVE_MINUTES:
+        raise FoyerError("rituals.bad_archive", value=minutes)
+    return minutes
+
+
+def validate_question(text: str) -> str:
+    text = " ".join(text.split())
+    if not text or len(text) > MAX_QUESTION_LENGTH:
+        raise FoyerError("rituals.bad_question", limit=MAX_QUESTION_LENGTH)
+    if "@everyone" in text or "@here" in text:
+        raise FoyerError("rituals.no_mass_ping")
+    return text

@@ -1,0 +1,510 @@
+"""`/ritual ...`: thin adapter over `bot.rituals` (admins, ephemeral), and the ping-role
+button members click on ritual posts."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from zoneinfo import available_timezones
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import FoyerBot
+from bot.checks import admin_only
+from bot.errors import FoyerError
+from bot.i18n import cmd, t
+from bot.rituals.chart import stats_chart
+from bot.rituals.discord_io import DiscordRitualPoster, ritual_id_of_button
+from bot.rituals.engagement import is_fading, participation
+from bot.rituals.runner import RitualRunner
+from bot.rituals.service import RitualChanges, RitualService, job_key
+from bot.rituals.text import describe_schedule, stamp, state_line
+from bot.solicitation import SolicitationBudget
+
+_ZONES = sorted(available_timezones())
+_PRESET_CHOICES = [
+    app_commands.Choice(name=cmd(f"rituals.preset.{key}.name"), value=key)
+    for key in ("monday_motivation", "friday_wins", "weekly_question", "monthly_qa")
+] + [app_commands.Choice(name=cmd("cmd.rituals.choice.custom"), value="custom")]
+_WEEK_CHOICES = [
+    app_commands.Choice(name=cmd(f"cmd.rituals.choice.week.{k}"), value=v)
+    for k, v in (("1", 1), ("2", 2), ("3", 3), ("4", 4), ("last", -1))
+]
+_ARCHIVE_CHOICES = [
+    app_commands.Choice(name=cmd(f"cmd.rituals.choice.archive.{m}"), value=m)
+    for m in (60, 1440, 4320, 10080)
+]
+_OPTION_NAMES = {
+    o: cmd(f"cmd.rituals.opt.{o}")
+    for o in (
+        "preset", "channel", "name", "days", "time", "week_of_month", "timezone", "text",
+        "ping_role", "archive", "ritual", "remove_ping_role", "question", "number",
+    )
+}  # fmt: skip
+_OPTION_HELP = {o: cmd(f"cmd.rituals.opt.{o}.description") for o in _OPTION_NAMES}
+
+
+def _opts(*names: str) -> Any:
+    """rename + describe for the given options, in both languages."""
+
+    def decorator(func: Any) -> Any:
+        func = app_commands.rename(**{n: _OPTION_NAMES[n] for n in names})(func)
+        return app_commands.describe(**{n: _OPTION_HELP[n] for n in names})(func)
+
+    return decorator
+
+
+def _command(key: str) -> Any:
+    return app_commands.command(
+        name=cmd(f"cmd.rituals.{key}.name"), description=cmd(f"cmd.rituals.{key}.description")
+    )
+
+
+class ConfirmRemove(discord.ui.View):
+    """Two buttons, for the admin who asked only."""
+
+    def __init__(self, cog: RitualsCog, admin_id: int, name: str, lang: str) -> None:
+        super().__init__(timeout=120)
+        self.cog, self.admin_id, self.name, self.lang = cog, admin_id, name, lang
+        confirm: discord.ui.Button[ConfirmRemove] = discord.ui.Button(
+            style=discord.ButtonStyle.danger, label=t("rituals.button.confirm", lang)
+        )
+        cancel: discord.ui.Button[ConfirmRemove] = discord.ui.Button(
+            style=discord.ButtonStyle.secondary, label=t("rituals.button.cancel", lang)
+        )
+        confirm.callback = self._confirm  # type: ignore[method-assign]
+        cancel.callback = self._cancel  # type: ignore[method-assign]
+        self.add_item(confirm)
+        self.add_item(cancel)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.admin_id
+
+    async def _confirm(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        await self.cog.service.remove(interaction.guild_id, self.name)
+        await self.cog.bot.scheduler.rearm()
+        await interaction.response.edit_message(
+            content=t("rituals.removed", self.lang, name=self.name), view=None
+        )
+        self.stop()
+
+    async def _cancel(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(
+            content=t("rituals.remove_cancelled", self.lang), view=None
+        )
+        self.stop()
+
+
+@admin_only()
+class RitualsCog(
+    commands.GroupCog,
+    group_name=cmd("cmd.rituals.name"),
+    group_description=cmd("cmd.rituals.description"),
+):
+    questions = app_commands.Group(
+        name=cmd("cmd.rituals.questions.name"),
+        description=cmd("cmd.rituals.questions.description"),
+    )
+
+    def __init__(self, bot: FoyerBot, service: RitualService, runner: RitualRunner) -> None:
+        self.bot, self.service, self.runner = bot, service, runner
+        super().__init__()
+
+    async def cog_unload(self) -> None:
+        self.bot.scheduler.unregister("ritual")
+
+    # Checks made here because they need Discord objects; all before any write. --------
+
+    @staticmethod
+    def _check_channel(interaction: discord.Interaction, channel: Any) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        real = guild.get_channel(channel.id) if channel is not None else None
+        if not isinstance(real, discord.TextChannel):
+            raise FoyerError("rituals.channel_unusable", channel=f"<#{getattr(channel, 'id', 0)}>")
+        perms = real.permissions_for(guild.me)
+        if not (
+            perms.view_channel
+            and perms.send_messages
+            and perms.create_public_threads
+            and perms.send_messages_in_threads
+        ):
+            raise FoyerError("rituals.cannot_post", channel=real.mention)
+
+    @staticmethod
+    def _check_role(interaction: discord.Interaction, role: discord.Role) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        me = guild.me
+        usable = (
+            not role.is_default()
+            and not role.managed
+            and role.mentionable
+            and me.guild_permissions.manage_roles
+            and role < me.top_role
+        )
+        if not usable:
+            raise FoyerError("rituals.role_unusable", role=role.mention)
+
+    async def _lang(self, interaction: discord.Interaction) -> str:
+        return await self.bot.guild_settings.language(interaction.guild_id)
+
+    async def _summary(self, key: str, interaction: discord.Interaction, name: str) -> str:
+        assert interaction.guild_id is not None
+        ritual = await self.service.get(interaction.guild_id, name)
+        await self.bot.scheduler.rearm()
+        lang = await self._lang(interaction)
+        zone = await self.service.zone_of(ritual)
+        spec = await self.runner.spec(ritual)
+        nxt = (await self.bot.scheduler.next_runs([spec]))[spec.key]
+        return t(
+            key,
+            lang,
+            name=ritual.name,
+            schedule=describe_schedule(ritual, zone.key, lang),
+            next=stamp(nxt),
+        )
+
+    async def _ritual_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        names = await self.service.names(interaction.guild_id, current)
+        return [app_commands.Choice(name=n, value=n) for n in names]
+
+    async def _zones(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        needle = current.lower()
+        return [app_commands.Choice(name=z, value=z) for z in _ZONES if needle in z.lower()][:25]
+
+    # Commands ---------------------------------------------------------------------------
+
+    @_command("add")
+    @_opts("preset", "channel", "name", "days", "time", "week_of_month", "timezone", "text",
+           "ping_role", "archive")  # fmt: skip
+    @app_commands.choices(preset=_PRESET_CHOICES)
+    @app_commands.choices(week_of_month=_WEEK_CHOICES, archive=_ARCHIVE_CHOICES)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        preset: str,
+        channel: discord.TextChannel,
+        name: str | None = None,
+        days: str | None = None,
+        time: str | None = None,
+        week_of_month: int | None = None,
+        timezone: str | None = None,
+        text: str | None = None,
+        ping_role: discord.Role | None = None,
+        archive: int | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        self._check_channel(interaction, channel)
+        if ping_role is not None:
+            self._check_role(interaction, ping_role)
+        ritual = await self.service.add(
+            interaction.guild_id,
+            None if preset == "custom" else preset,
+            RitualChanges(
+                name=name, channel_id=channel.id, template=text, days=days, at=time,
+                week_of_month=week_of_month, timezone=timezone,
+                ping_role_id=ping_role.id if ping_role else None, auto_archive_minutes=archive,
+            ),
+        )  # fmt: skip
+        await self.bot.reply_ephemeral(
+            interaction, await self._summary("rituals.added", interaction, ritual.name)
+        )
+
+    @_command("edit")
+    @_opts("ritual", "channel", "name", "days", "time", "week_of_month", "timezone", "text",
+           "ping_role", "remove_ping_role", "archive")  # fmt: skip
+    @app_commands.choices(week_of_month=_WEEK_CHOICES, archive=_ARCHIVE_CHOICES)
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        ritual: str,
+        channel: discord.TextChannel | None = None,
+        name: str | None = None,
+        days: str | None = None,
+        time: str | None = None,
+        week_of_month: int | None = None,
+        timezone: str | None = None,
+        text: str | None = None,
+        ping_role: discord.Role | None = None,
+        remove_ping_role: bool = False,
+        archive: int | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if channel is not None:
+            self._check_channel(interaction, channel)
+        if ping_role is not None:
+            self._check_role(interaction, ping_role)
+        row = await self.service.edit(
+            interaction.guild_id,
+            ritual,
+            RitualChanges(
+                name=name, channel_id=channel.id if channel else None, template=text, days=days,
+                at=time, week_of_month=week_of_month, timezone=timezone,
+                ping_role_id=ping_role.id if ping_role else None,
+                clear_ping_role=remove_ping_role, auto_archive_minutes=archive,
+            ),
+        )  # fmt: skip
+        await self.bot.reply_ephemeral(
+            interaction, await self._summary("rituals.saved", interaction, row.name)
+        )
+
+    add.autocomplete("timezone")(_zones)
+    edit.autocomplete("timezone")(_zones)
+    edit.autocomplete("ritual")(_ritual_names)
+
+    @_command("list")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
+        lang = await self._lang(interaction)
+        rituals = await self.service.all(guild_id)
+        if not rituals:
+            await self.bot.reply_ephemeral(interaction, t("rituals.list.empty", lang))
+            return
+        settings = await self.bot.guild_settings.get(guild_id)
+        active = [r for r in rituals if not r.paused]
+        specs = [await self.runner.spec(r) for r in active]
+        nexts = await self.bot.scheduler.next_runs(specs)
+        last = await self.service.last_runs(guild_id)
+        lines = [t("rituals.list.header", lang, budget=settings.posts_per_channel_per_day)]
+        for r in rituals:
+            zone = (await self.service.zone_of(r)).key
+            lines.append(
+                t(
+                    "rituals.list.line",
+                    lang,
+                    name=r.name,
+                    channel=f"<#{r.channel_id}>",
+                    schedule=describe_schedule(r, zone, lang),
+                    state=state_line(r, nexts.get(job_key(r.id)), last.get(job_key(r.id)), lang),
+                )
+            )
+        await self.bot.reply_ephemeral(interaction, "\n".join(lines)[:2000])
+
+    @_command("pause")
+    @_opts("ritual")
+    async def pause(self, interaction: discord.Interaction, ritual: str) -> None:
+        assert interaction.guild_id is not None
+        row = await self.service.set_paused(interaction.guild_id, ritual, True)
+        await self.bot.scheduler.rearm()
+        await self.bot.reply_ephemeral(
+            interaction, t("rituals.paused", await self._lang(interaction), name=row.name)
+        )
+
+    @_command("resume")
+    @_opts("ritual")
+    async def resume(self, interaction: discord.Interaction, ritual: str) -> None:
+        assert interaction.guild_id is not None
+        row = await self.service.set_paused(interaction.guild_id, ritual, False)
+        await self.bot.reply_ephemeral(
+            interaction, await self._summary("rituals.resumed", interaction, row.name)
+        )
+
+    @_command("remove")
+    @_opts("ritual")
+    async def remove(self, interaction: discord.Interaction, ritual: str) -> None:
+        assert interaction.guild_id is not None
+        row = await self.service.get(interaction.guild_id, ritual)
+        lang = await self._lang(interaction)
+        await interaction.response.send_message(
+            t("rituals.remove_confirm", lang, name=row.name),
+            view=ConfirmRemove(self, interaction.user.id, row.name, lang),
+            ephemeral=True,
+        )
+
+    @_command("preview")
+    @_opts("ritual")
+    async def preview(self, interaction: discord.Interaction, ritual: str) -> None:
+        assert interaction.guild_id is not None
+        row = await self.service.get(interaction.guild_id, ritual)
+        lang = await self._lang(interaction)
+        spec = await self.runner.spec(row)
+        when = (await self.bot.scheduler.next_runs([spec]))[spec.key]
+        question = await self.service.next_question(interaction.guild_id, row.id)
+        sample = question.text if question else t("rituals.preview.sample_question", lang)
+        header = t(
+            "rituals.preview.header",
+            lang,
+            when=stamp(when),
+            thread=await self.runner.thread_name(row, when, lang),
+        )
+        body = await self.runner.render(row, when, lang, sample)
+        await self.bot.reply_ephemeral(interaction, f"{header}\n\n{body}"[:2000])
+
+    @_command("now")
+    @_opts("ritual")
+    async def now(self, interaction: discord.Interaction, ritual: str) -> None:
+        assert interaction.guild_id is not None
+        row = await self.service.get(interaction.guild_id, ritual)
+        lang = await self._lang(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.bot.scheduler.run_next_now(await self.runner.spec(row))
+        if result is None:
+            await self.bot.reply_ephemeral(interaction, t("rituals.now.taken", lang))
+            return
+        await self.bot.scheduler.rearm()
+        await self.bot.reply_ephemeral(
+            interaction,
+            t(
+                "rituals.now.done",
+                lang,
+                when=stamp(result.scheduled_for),
+                status=t(f"rituals.run.{int(result.status)}", lang),
+            ),
+        )
+
+    @_command("stats")
+    @_opts("ritual")
+    async def stats(self, interaction: discord.Interaction, ritual: str) -> None:
+        assert interaction.guild_id is not None
+        row = await self.service.get(interaction.guild_id, ritual)
+        lang = await self._lang(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        series = await participation(self.bot.db, interaction.guild_id, row.id, limit=11)
+        if not series:
+            await self.bot.reply_ephemeral(
+                interaction, t("rituals.stats.empty", lang, name=row.name)
+            )
+            return
+        zone = await self.service.zone_of(row)
+        lines = [t("rituals.stats.header", lang, name=row.name, count=len(series))]
+        for o in series[-8:]:
+            lines.append(
+                t(
+                    "rituals.stats.line", lang, when=f"<t:{int(o.scheduled_for.timestamp())}:d>",
+                    answers=o.answers, participants=o.participants, first_timers=o.first_timers,
+                )
+            )  # fmt: skip
+        if is_fading([o.participants for o in series]):
+            lines.append(t("rituals.stats.fading", lang))
+        png = stats_chart(row.name, series, zone, lang)
+        await self.bot.reply_ephemeral(
+            interaction,
+            "\n".join(lines),
+            file=discord.File(fp=io.BytesIO(png), filename="ritual.png"),
+        )
+
+    for _c in (pause, resume, remove, preview, now, stats):
+        _c.autocomplete("ritual")(_ritual_names)
+
+    # Questions -------------------------------------------------------------------------
+
+    @questions.command(
+        name=cmd("cmd.rituals.questions.add.name"),
+        description=cmd("cmd.rituals.questions.add.description"),
+    )
+    @_opts("ritual", "question")
+    async def question_add(
+        self, interaction: discord.Interaction, ritual: str, question: str
+    ) -> None:
+        assert interaction.guild_id is not None
+        await self.service.add_question(interaction.guild_id, ritual, question)
+        count = len(await self.service.questions(interaction.guild_id, ritual))
+        row = await self.service.get(interaction.guild_id, ritual)
+        await self.bot.reply_ephemeral(
+            interaction,
+            t(
+                "rituals.questions.added",
+                await self._lang(interaction),
+                number=count,
+                name=row.name,
+            ),
+        )
+
+    @questions.command(
+        name=cmd("cmd.rituals.questions.list.name"),
+        description=cmd("cmd.rituals.questions.list.description"),
+    )
+    @_opts("ritual")
+    async def question_list(self, interaction: discord.Interaction, ritual: str) -> None:
+        assert interaction.guild_id is not None
+        row = await self.service.get(interaction.guild_id, ritual)
+        rows = await self.service.questions(interaction.guild_id, ritual)
+        lang = await self._lang(interaction)
+        if not rows:
+            text = t("rituals.questions.empty", lang, name=row.name)
+        else:
+            text = "\n".join(
+                [t("rituals.questions.header", lang, name=row.name)]
+                + [f"{i}. {'✅ ' if q.asked else ''}{q.text}" for i, q in enumerate(rows, 1)]
+            )
+        await self.bot.reply_ephemeral(interaction, text[:2000])
+
+    @questions.command(
+        name=cmd("cmd.rituals.questions.remove.name"),
+        description=cmd("cmd.rituals.questions.remove.description"),
+    )
+    @_opts("ritual", "number")
+    async def question_remove(
+        self, interaction: discord.Interaction, ritual: str, number: int
+    ) -> None:
+        assert interaction.guild_id is not None
+        await self.service.remove_question(interaction.guild_id, ritual, number)
+        await self.bot.reply_ephemeral(
+            interaction,
+            t("rituals.questions.removed", await self._lang(interaction), number=number),
+        )
+
+    for _c in (question_add, question_list, question_remove):
+        _c.autocomplete("ritual")(_ritual_names)
+    del _c
+
+
+class RitualRoleButton(commands.Cog):
+    """Members join or leave a ritual's ping role with the button on its posts. Not an
+    admin command: any member may click."""
+
+    def __init__(self, bot: FoyerBot, service: RitualService) -> None:
+        self.bot, self.service = bot, service
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type != discord.InteractionType.component or interaction.guild is None:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        ritual_id = ritual_id_of_button(str(data.get("custom_id", "")))
+        if ritual_id is None:
+            return
+        lang = await self.bot.guild_settings.language(interaction.guild.id)
+        ritual = next(
+            (r for r in await self.service.all(interaction.guild.id) if r.id == ritual_id), None
+        )
+        role = interaction.guild.get_role(ritual.ping_role_id or 0) if ritual else None
+        member = interaction.user
+        if role is None or not isinstance(member, discord.Member):
+            await self.bot.reply_ephemeral(interaction, t("rituals.role.gone", lang))
+            return
+        try:
+            if role in member.roles:
+                await member.remove_roles(role, reason="ritual ping role: member opted out")
+                text = t("rituals.role.left", lang, role=role.mention)
+            else:
+                await member.add_roles(role, reason="ritual ping role: member opted in")
+                text = t("rituals.role.joined", lang, role=role.mention)
+        except discord.Forbidden:
+            text = t("errors.discord_forbidden", lang)
+        await self.bot.reply_ephemeral(interaction, text)
+
+
+async def setup(bot: FoyerBot) -> None:
+    service = RitualService(bot.db, bot.clock, bot.guild_settings)
+    runner = RitualRunner(
+        service,
+        SolicitationBudget(bot.db, bot.guild_settings),
+        bot.guild_settings,
+        bot.clock,
+        DiscordRitualPoster(bot),
+    )
+    bot.scheduler.register("ritual", runner)
+    await bot.add_cog(RitualsCog(bot, service, runner))
+    await bot.add_cog(RitualRoleButton(bot, service))
