@@ -40,6 +40,11 @@ class Vote(discord.ui.View):
             content=f"counted {interaction.user.name}", view=None
         )
 
+    @discord.ui.button(label="Later", custom_id="vote:later")
+    async def later(self, interaction: discord.Interaction, _: discord.ui.Button[Vote]) -> None:
+        await interaction.response.defer()
+        await interaction.edit_original_response(content="see you later")
+
 
 class Ask(discord.ui.Modal, title="Question"):
     answer: discord.ui.TextInput[Ask] = discord.ui.TextInput(label="Answer", custom_id="answer")
@@ -161,6 +166,18 @@ async def test_button_click_updates_the_message(sandbox: Sandbox) -> None:
     assert clicked.callback_type == 7
     assert sandbox.messages_in(town.general)[0].content == "counted member2"
     assert sandbox.messages_in(town.general)[0].components == []
+
+
+async def test_deferred_update_then_edit_original(sandbox: Sandbox) -> None:
+    town, running = await start(sandbox)
+    async with running as bot:
+        await bot.tree.sync()
+        shown = await sandbox.invoke(town.guild, town.admin, "vote")
+        assert shown.original is not None
+        clicked = await sandbox.click(shown.original, town.members[0], "vote:later")
+    assert clicked.callback_type == 6
+    assert clicked.content == "see you later"
+    assert sandbox.messages_in(town.general)[0].content == "see you later"
 
 
 async def test_modal_is_shown_then_submitted(sandbox: Sandbox) -> None:

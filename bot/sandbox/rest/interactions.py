@@ -166,6 +166,9 @@ async def callback(request: web.Request) -> web.Response:
         rec.content_ready.set()
     elif ctype != 6:
         raise ApiError(400, 50035, "Invalid Form Body")
+    if ctype in (6, 7) and rec.message is not None:
+        # for a component, "@original" is the message the component sits on
+        rec.original = rec.message
     rec.callback_type = ctype
     if rec.original is not None:
         info["response_message_id"] = str(rec.original.id)
