@@ -175,3 +175,29 @@ async def test_sqlite_pragmas_are_applied(tmp_path: Path) -> None:
         assert (mode, fks, busy) == ("wal", 1, 5000)
     finally:
         await engine.dispose()
+
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
+
+
+def test_env_example_documents_every_setting() -> None:
+    text = ENV_EXAMPLE.read_text(encoding="utf-8")
+    missing = [name for name in ENV_NAMES if f"{name}=" not in text]
+    assert not missing, f".env.example does not document {missing}"
+
+
+def test_env_example_as_is_gives_the_defaults(tmp_path: Path) -> None:
+    """Copying .env.example to .env must start cleanly, with the documented defaults."""
+    (tmp_path / ".env").write_text(ENV_EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_settings() == settings()
+
+
+def test_env_example_defaults_are_the_real_ones() -> None:
+    """The commented `# NAME=value` lines show the defaults the code has."""
+    defaults = settings()
+    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("# ") or "=" not in line or " " in line[2:].split("=")[0]:
+            continue
+        name, _, value = line[2:].partition("=")
+        if name.lower() in Settings.model_fields and value:
+            assert str(getattr(defaults, name.lower())) == value, name
