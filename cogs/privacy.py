@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Awaitable
 
 import discord
 from discord import app_commands
@@ -33,9 +32,15 @@ class _BotRecorder:
     def __init__(self, bot: FoyerBot) -> None:
         self._bot = bot
 
-    def set_opted_out(self, guild_id: int, user_id: int, opted_out: bool) -> Awaitable[None] | None:
+    async def set_opted_out(self, guild_id: int, user_id: int, opted_out: bool) -> None:
         recorder: OptOutSwitch | None = getattr(self._bot, "recorder", None)
-        return None if recorder is None else recorder.set_opted_out(guild_id, user_id, opted_out)
+        if recorder is not None:
+            await recorder.set_opted_out(guild_id, user_id, opted_out)
+
+    async def flush(self) -> None:
+        recorder: OptOutSwitch | None = getattr(self._bot, "recorder", None)
+        if recorder is not None:
+            await recorder.flush()
 
 
 class ForgetConfirmation(discord.ui.View):

@@ -6,9 +6,8 @@ table is listed by hand, so a table a later feature adds is covered once it is m
 
 from __future__ import annotations
 
-import inspect
 from collections import defaultdict
-from collections.abc import Awaitable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -32,11 +31,13 @@ _CHUNK = 500  # guild ids per statement in the retention purge
 
 
 class OptOutSwitch(Protocol):
-    """What the recorder offers privacy: stop (or resume) recording one member."""
+    """What privacy needs from the recorder (`bot.recording.Recorder`)."""
 
-    def set_opted_out(
-        self, guild_id: int, user_id: int, opted_out: bool
-    ) -> Awaitable[None] | None: ...
+    async def set_opted_out(self, guild_id: int, user_id: int, opted_out: bool) -> None:
+        """Stop (or resume) recording the member; on return nothing of theirs is buffered."""
+
+    async def flush(self) -> None:
+        """Write what is buffered, so an erase that follows leaves nothing to come back."""
 
 
 @dataclass
@@ -66,12 +67,14 @@ class PrivacyService:
         row (flagged) so plain join and leave counts stay right. Idempotent; True when the
         member was not opted out before.
 
-        The recorder is told first, so nothing recorded after the purge brings data back.
+        The recorder is told first and flushed (events by others naming them are written,
+        already unlinked), so nothing written after the purge brings data back.
         """
-        await self._switch(guild_id, user_id, opted_out=True)
+        changed = not await self.is_opted_out(guild_id, user_id)
+        await self._recorder.set_opted_out(guild_id, user_id, True)
+        await self._recorder.flush()
         async with self._db.session() as session:
             member = await session.get(Member, (guild_id, user_id))
-            changed = member is None or not member.opted_out
             await self._erase(session, guild_id, user_id, opting_out=True)
             if member is None:
                 session.add(Member(guild_id=guild_id, user_id=user_id, opted_out=True))
@@ -82,14 +85,14 @@ class PrivacyService:
     async def opt_in(self, guild_id: int, user_id: int) -> bool:
         """Record the member again from now on (nothing erased comes back). True when the
         member was opted out."""
+        changed = await self.is_opted_out(guild_id, user_id)
         async with self._db.session() as session:
-            result = await session.execute(
+            await session.execute(
                 update(Member)
-                .where(Member.guild_id == guild_id, Member.user_id == user_id, Member.opted_out)
+                .where(Member.guild_id == guild_id, Member.user_id == user_id)
                 .values(opted_out=False)
             )
-            changed = bool(getattr(result, "rowcount", 0))
-        await self._switch(guild_id, user_id, opted_out=False)
+        await self._recorder.set_opted_out(guild_id, user_id, False)
         return changed
 
     async def forget(self, guild_id: int, user_id: int) -> dict[str, int]:
@@ -101,6 +104,7 @@ class PrivacyService:
         opting out: the member is recorded again from their next message (opt-out choices
         such as the `members` row are erased too). Returns rows touched per table.
         """
+        await self._recorder.flush()
         async with self._db.session() as session:
             return await self._erase(session, guild_id, user_id, opting_out=False)
 
@@ -197,11 +201,6 @@ class PrivacyService:
                     count += max(getattr(result, "rowcount", 0), 0)
             touched[pt.name] = count
         return touched
-
-    async def _switch(self, guild_id: int, user_id: int, *, opted_out: bool) -> None:
-        outcome = self._recorder.set_opted_out(guild_id, user_id, opted_out)
-        if inspect.isawaitable(outcome):
-            await outcome
 
 
 def _names(pt: PersonalTable, user_id: int) -> ColumnElement[bool]:

@@ -170,9 +170,13 @@ def user_values(table: Table, row: dict[str, Any]) -> set[int]:
 class FakeRecorder:
     def __init__(self) -> None:
         self.opted_out: set[tuple[int, int]] = set()
+        self.flushes = 0
 
     async def set_opted_out(self, guild_id: int, user_id: int, opted_out: bool) -> None:
         (self.opted_out.add if opted_out else self.opted_out.discard)((guild_id, user_id))
+
+    async def flush(self) -> None:
+        self.flushes += 1
 
 
 @pytest.fixture
