@@ -193,3 +193,30 @@ async def test_the_daily_purge_runs_on_the_bot_and_spares_guilds_it_is_in(
         settings = await session.get(GuildSettings, guild_id)
     assert refs == [2]  # the 400-day-old event aged out; the recent one stays
     assert settings is not None
+
+
+async def test_an_opted_out_members_messages_are_not_recorded(foyer: FoyerEnv) -> None:
+    recorder = getattr(foyer.bot, "recorder", None)
+    if recorder is None:
+        pytest.skip("the tracking cog (bot.recorder) has not landed yet")
+    sb, town = foyer.sb, foyer.town
+    member, other = town.members[0], town.members[1]
+    await sb.invoke(town.guild, member, "privacy", subcommand="optout")
+
+    mine = await sb.post(town.general, member, "un secret")
+    await sb.post(town.general, other, "une réponse", reply_to=mine)
+    await sb.post(town.general, other, "un autre message")
+    await sb.wait_for_bot_idle()
+    await recorder.flush()
+
+    assert await events_naming(foyer, member.user.id) == 0
+    async with foyer.bot.db.session() as session:
+        others = (
+            await session.scalars(
+                select(ActivityEvent).where(
+                    ActivityEvent.actor_id == other.user.id, ActivityEvent.kind == 1
+                )
+            )
+        ).all()
+    assert len(others) == 2, "the other member's messages are still recorded"
+    assert all(e.target_id is None for e in others)
