@@ -9,7 +9,6 @@ optional ``at`` (aware UTC datetime) used for the snowflake and timestamps.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -17,28 +16,19 @@ from typing import Any
 
 from aiohttp import web
 
-from . import payloads
 from .core import Call, Core
 from .faults import Faults
-from .interactions import (
-    InteractionRecord,
-    InteractionResult,
-    base_payload,
-    command_data,
-    find_component,
-    modal_submission,
-    new_token,
-)
+from .interacting import InteractingMixin
 from .openapi import ResponseValidator, Violation
 from .permissions import Overwrite
 from .server import API_PREFIX, build_app
 from .snowflake import utcnow
-from .state import CATEGORY, Channel, Command, Guild, Member, Message, Role, User, World
+from .state import CATEGORY, Channel, Guild, Member, Message, Role, User
 
 Person = Member | User
 
 
-class Sandbox:
+class Sandbox(InteractingMixin):
     """A local Discord: REST + gateway on 127.0.0.1, plus methods to act as its members."""
 
     def __init__(
@@ -94,11 +84,6 @@ class Sandbox:
     def gateway_url(self) -> str:
         """Return the value for ``DiscordWebSocket.DEFAULT_GATEWAY``."""
         return self.core.gateway_url
-
-    @property
-    def world(self) -> World:
-        """Return the raw state (guilds, channels, messages, commands)."""
-        return self.core.world
 
     @property
     def application_id(self) -> int:
@@ -359,122 +344,6 @@ class Sandbox:
             c for c in self.world.channels.values() if c.parent_id == channel.id and c.is_thread
         ]
 
-    def commands(self, guild: Guild | None = None) -> list[Command]:
-        """Return the registered commands: global (``None``) or of one guild."""
-        gid = guild.id if guild else None
-        return [c for c in self.world.commands.values() if c.guild_id == gid]
-
-    # -- interactions -------------------------------------------------------------------------
-    async def invoke(
-        self,
-        guild: Guild,
-        who: Person,
-        name: str,
-        *,
-        subcommand: str | list[str] | None = None,
-        options: dict[str, Any] | None = None,
-        channel: Channel | None = None,
-        locale: str | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
-        check_permissions: bool = True,
-    ) -> InteractionResult:
-        """Run a slash command as a member and return what they see once the bot answered."""
-        cmd = self._find_command(guild, name)
-        member = guild.members[self._user(who).id]
-        if check_permissions and cmd.data.get("default_member_permissions") is not None:
-            need = int(cmd.data["default_member_permissions"])
-            if self.world.guild_permissions(guild, member.user.id) & need != need:
-                raise PermissionError(f"{member.user.username} cannot see /{name}")
-        ch = channel or next(c for c in guild.channels.values() if c.type == 0)
-        path = [subcommand] if isinstance(subcommand, str) else list(subcommand or [])
-        data = command_data(self.world, guild, ch, cmd, path, options or {})
-        return await self._interact(guild, ch, member, 2, data, locale=locale, timeout=timeout)
-
-    async def click(
-        self,
-        message: Message,
-        who: Person,
-        custom_id: str,
-        *,
-        values: list[str] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
-    ) -> InteractionResult:
-        """Click a button (or pick select ``values``) on a message."""
-        comp = find_component(message.components, custom_id)
-        if comp is None:
-            raise LookupError(f"no component {custom_id!r} on message {message.id}")
-        guild = self.world.guilds[message.guild_id or 0]
-        ch = self.world.channels[message.channel_id]
-        data: dict[str, Any] = {"custom_id": custom_id, "component_type": comp["type"]}
-        if comp["type"] != 2:
-            data["values"] = values or []
-        member = guild.members[self._user(who).id]
-        return await self._interact(guild, ch, member, 3, data, message=message, timeout=timeout)
-
-    async def submit_modal(
-        self,
-        shown: InteractionResult,
-        who: Person,
-        values: dict[str, Any],
-        *,
-        timeout: float = 5.0,  # noqa: ASYNC109
-    ) -> InteractionResult:
-        """Fill in and submit the modal the bot showed in ``shown``."""
-        if shown.modal is None or shown.source is None:
-            raise LookupError("that interaction did not open a modal")
-        guild = self.world.guilds[shown.source.guild_id]
-        ch = self.world.channels[shown.source.channel_id]
-        data = {
-            "custom_id": shown.modal["custom_id"],
-            "components": modal_submission(shown.modal.get("components", []), values),
-        }
-        member = guild.members[self._user(who).id]
-        return await self._interact(
-            guild, ch, member, 5, data, message=shown.source.message, timeout=timeout
-        )
-
-    async def _interact(
-        self,
-        guild: Guild,
-        ch: Channel,
-        member: Member,
-        itype: int,
-        data: dict[str, Any],
-        *,
-        message: Message | None = None,
-        locale: str | None = None,
-        timeout: float,  # noqa: ASYNC109
-    ) -> InteractionResult:
-        rec = InteractionRecord(
-            self.world.ids.new(), new_token(), itype, guild.id, ch.id, member.user, message=message
-        )
-        self.core.interactions[rec.token] = rec
-        payload = base_payload(
-            self.world, guild, ch, member, itype=itype, token=rec.token, iid=rec.id, locale=locale
-        )
-        payload["data"] = data
-        if message is not None:
-            payload["message"] = payloads.message(self.world, message)
-        await self.core.hub.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id)
-        try:
-            await asyncio.wait_for(rec.answered.wait(), timeout)
-        except TimeoutError:
-            what = data.get("name") or data.get("custom_id")
-            raise TimeoutError(f"the bot did not answer {what!r} within {timeout}s") from None
-        if rec.callback_type == 5:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(rec.content_ready.wait(), timeout)
-        await self.wait_for_bot_idle(timeout=timeout)
-        result = rec.result()
-        result.source = rec
-        return result
-
-    def _find_command(self, guild: Guild, name: str) -> Command:
-        for cmd in self.commands(guild) + self.commands(None):
-            if cmd.data["name"] == name and cmd.data.get("type", 1) == 1:
-                return cmd
-        raise LookupError(f"/{name} is not registered (did the bot sync its commands?)")
-
     # -- faults and synchronisation -------------------------------------------------------------
     async def drop_socket(self, code: int = 4000) -> None:
         """Close the bot's gateway socket(s); the client resumes and gets the missed events."""
@@ -487,18 +356,3 @@ class Sandbox:
     async def send_invalid_session(self, resumable: bool = False) -> None:
         """Send op 9 INVALID_SESSION; non-resumable sessions are forgotten (re-IDENTIFY)."""
         await self.core.hub.send_op(9, resumable, invalidate=not resumable)
-
-    async def wait_for_bot_idle(self, *, quiet: float = 0.05, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """Wait until the bot read every dispatch and made no REST call for ``quiet`` s."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        await self.core.hub.sync(timeout)
-        await asyncio.sleep(quiet)
-        while loop.time() < deadline:
-            idle_for = loop.time() - self.core.last_activity
-            if self.core.in_flight == 0 and idle_for >= quiet:
-                return
-            await asyncio.sleep(max(0.005, quiet - idle_for) if self.core.in_flight == 0 else 0.01)
-
-    def _user(self, who: Person) -> User:
-        return who.user if isinstance(who, Member) else who
