@@ -1,5 +1,6 @@
 """No Docker engine runs here, so the Dockerfile is checked by reading it: pinned base, non-root
-user, /data volume, a HEALTHCHECK on the heartbeat, and the Makefile's install command."""
+user, /data volume, a HEALTHCHECK on the heartbeat, and the Makefile's install command. The
+README's invite URL is checked the same way."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import re
 import shlex
 import tomllib
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import discord
 
 from bot.app import FoyerBot
 from bot.config import Settings
@@ -99,3 +103,28 @@ def test_starts_with_foyer_run_after_migrating() -> None:
         assert command in ('["foyer", "run"]', "foyer run"), command
         # The bot upgrades the schema itself before it connects (see docs/operations.md).
         assert "await upgrade(self.db.engine)" in inspect.getsource(FoyerBot.setup_hook)
+
+
+def test_readme_invite_url_grants_what_the_bot_needs() -> None:
+    """The permissions integer in the README is the table's list, and nothing broader."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"https://discord\.com/oauth2/authorize\?\S+", readme)
+    assert match, "README.md has no invite URL"
+    query = parse_qs(urlsplit(match.group(0)).query)
+    assert query["scope"] == ["bot applications.commands"]
+    granted = discord.Permissions(int(query["permissions"][0]))
+    assert granted == discord.Permissions(
+        view_channel=True,
+        read_message_history=True,
+        send_messages=True,
+        send_messages_in_threads=True,
+        embed_links=True,
+        attach_files=True,
+        create_public_threads=True,
+        create_private_threads=True,
+        manage_threads=True,
+        add_reactions=True,
+        manage_roles=True,
+    )
+    assert not (granted.administrator or granted.mention_everyone or granted.manage_guild)
+    assert "Server Members Intent" in readme and "Message Content Intent" in readme
