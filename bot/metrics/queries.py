@@ -45,9 +45,16 @@ DGA = DailyGuildActivity
 DCA = DailyChannelActivity
 
 
-def _counted(member: type[Member] = Member) -> ColumnElement[bool]:
+def _counted() -> ColumnElement[bool]:
     """A member the figures count: human, not staff, not opted out."""
-    return and_(member.is_bot.is_(False), member.is_staff.is_(False), member.opted_out.is_(False))
+    return and_(Member.is_bot.is_(False), Member.is_staff.is_(False), Member.opted_out.is_(False))
+
+
+def _counted_or_unknown() -> ColumnElement[bool]:
+    """For rows outer-joined to `members`: the rollups hold members only, so a user with no
+    `members` row (present before the bot, never seen joining) counts; a row that says
+    staff, bot or opted out excludes them."""
+    return or_(Member.user_id.is_(None), _counted())
 
 
 async def guild_settings(session: AsyncSession, guild_id: int) -> GuildSettings | None:
@@ -109,8 +116,8 @@ async def member_activity(
     )
     rows = await session.execute(
         select(per_user)
-        .join(Member, and_(Member.guild_id == guild_id, Member.user_id == per_user.c.user_id))
-        .where(_counted())
+        .outerjoin(Member, and_(Member.guild_id == guild_id, Member.user_id == per_user.c.user_id))
+        .where(_counted_or_unknown())
     )
     result: list[dict[int, MemberActivity]] = [{} for _ in periods]
     for row in rows:
@@ -151,8 +158,8 @@ async def weekly_activity(
     )
     counted = (
         select(per_user)
-        .join(Member, and_(Member.guild_id == guild_id, Member.user_id == per_user.c.user_id))
-        .where(_counted())
+        .outerjoin(Member, and_(Member.guild_id == guild_id, Member.user_id == per_user.c.user_id))
+        .where(_counted_or_unknown())
         .subquery()
     )
     rows = await session.execute(
