@@ -12,6 +12,8 @@ Extension point: append ``async def step(ctx: DemoContext) -> None`` functions t
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sqlite3
 import tempfile
 import time
 from collections import Counter
@@ -205,8 +207,9 @@ async def run(args: argparse.Namespace) -> int:
                 await step(ctx)
             ctx.say("\nReplaying community life:")
             counts = await script.run(
-                lambda week, sent: ctx.say(
-                    f"  week {week}/{args.weeks}: {sent} events sent, "
+                lambda week, actions: ctx.say(
+                    f"  week {week}/{args.weeks}: {actions} member actions, "
+                    f"{_dispatched(sb)} gateway events sent, "
                     f"{len(script.active())} members, "
                     f"{time.perf_counter() - started:.1f}s"
                 )
@@ -227,12 +230,26 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Path, Path]:
-    """Create the output folder and pick the database file."""
+    """Create the output folder and pick the database file.
+
+    A reused ``--db`` remembers the commands it synced to an earlier (now gone) sandbox;
+    forget that so the bot syncs again to this new local Discord.
+    """
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     db_path: Path = args.db or Path(tempfile.mkdtemp(prefix="foyer-demo-")) / "foyer.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    if db_path.exists():
+        with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "bot_state" in tables:
+                conn.execute("DELETE FROM bot_state WHERE key LIKE 'command_tree_hash:%'")
     return out, db_path
+
+
+def _dispatched(sb: Sandbox) -> int:
+    """Return how many gateway events the sandbox sent to the bot so far."""
+    return sum(s.seq for s in sb.core.hub.sessions.values())
 
 
 async def _flush(bot: Any) -> None:

@@ -120,6 +120,13 @@ async def running_foyer(
                 if config.dev_guild_id
                 else "/applications/{application_id}/commands"
             )
-            await sandbox.wait_for_call("PUT", route, timeout=ready_timeout)
+            try:
+                await sandbox.wait_for_call("PUT", route, timeout=ready_timeout)
+            except TimeoutError:
+                raise TimeoutError(
+                    "FoyerBot did not sync its commands: a database reused from an earlier "
+                    "run remembers the last sync (bot_state command_tree_hash); this "
+                    "sandbox is a new Discord with no commands. Use a fresh database."
+                ) from None
         await sandbox.wait_for_bot_idle()
         yield running

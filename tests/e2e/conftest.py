@@ -8,6 +8,7 @@ fails at teardown if any answer violated it (accepted deviations are listed in
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -29,8 +30,10 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-async def foyer(sandbox: Sandbox, database_url: str) -> AsyncIterator[FoyerEnv]:
+async def foyer(sandbox: Sandbox, database_url: str, tmp_path: Path) -> AsyncIterator[FoyerEnv]:
     """The real FoyerBot, ready and with its commands synced, on a fresh database."""
     town = build_town(sandbox)
-    async with running_foyer(sandbox, database_url=database_url) as bot:
+    async with running_foyer(
+        sandbox, database_url=database_url, heartbeat_file=tmp_path / "heartbeat"
+    ) as bot:
         yield FoyerEnv(sandbox, bot, town)
