@@ -25,7 +25,12 @@ from bot.errors import FoyerError
 from bot.i18n import cmd, t
 from bot.scheduling import JobSpec, Outcome, Recurrence, RunContext, Weekly
 from bot.spotlight import render
-from bot.spotlight.service import NO_WEEKLY_SUGGESTION, SpotlightService, Suggestion
+from bot.spotlight.service import (
+    MAX_NOTE_LENGTH,
+    NO_WEEKLY_SUGGESTION,
+    SpotlightService,
+    Suggestion,
+)
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +126,8 @@ class NoteModal(discord.ui.Modal):
             placeholder=t("spotlight.note.placeholder", lang)[:100],
             style=discord.TextStyle.paragraph,
             required=False,
-            max_length=1000,
+            max_length=MAX_NOTE_LENGTH,
+            custom_id="note",
         )
         self.add_item(self.note)
 
@@ -242,7 +248,7 @@ class SpotlightCog(
         lang = await self.bot.guild_settings.language(guild.id)
         suggestion = await self.service.suggest(guild.id)
         config = await self.service.config(guild.id)
-        names = _present(guild, suggestion)
+        names = _present(guild, suggestion, await self._staff_roles(guild.id))
         embed = render.suggestion_embed(
             suggestion, names, lang, weekly=weekly, channel_missing=config.channel_id is None
         )
@@ -250,6 +256,10 @@ class SpotlightCog(
         for user_id, name in names:
             view.add_item(PickButton(user_id, name))
         return embed, view
+
+    async def _staff_roles(self, guild_id: int) -> set[int]:
+        settings = await self.bot.guild_settings.get(guild_id)
+        return {r.role_id for r in settings.staff_roles}
 
     async def post(
         self,
@@ -265,7 +275,7 @@ class SpotlightCog(
         member = guild.get_member(member_id)
         if member is None:
             raise FoyerError("spotlight.member_gone")
-        if member.bot:
+        if member.bot or _is_staff(member, await self._staff_roles(guild.id)):
             raise FoyerError("spotlight.member_not_eligible", member=member.mention)
         prepared = await self.service.prepare(
             guild.id, member_id, mention=member.mention, note=note
@@ -363,14 +373,24 @@ class WeeklySuggestions:
         return Outcome.posted(channel.id, message.id)
 
 
-def _present(guild: discord.Guild, suggestion: Suggestion) -> list[tuple[int, str]]:
-    """Candidates still on the server, with the name admins know them by."""
+def _present(
+    guild: discord.Guild, suggestion: Suggestion, staff_roles: set[int]
+) -> list[tuple[int, str]]:
+    """Candidates still on the server and not staff today, with the name admins know them
+    by. The ranking already left out staff as recorded; roles may have changed since."""
     found = []
     for candidate in suggestion.candidates:
         member = guild.get_member(candidate.stats.user_id)
-        if member is not None and not member.bot:
+        if member is not None and not member.bot and not _is_staff(member, staff_roles):
             found.append((member.id, member.display_name))
     return found
+
+
+def _is_staff(member: discord.Member, staff_roles: set[int]) -> bool:
+    """docs/metrics.md: a configured staff role, or, with none configured, Manage Server."""
+    if staff_roles:
+        return any(role.id in staff_roles for role in member.roles)
+    return is_admin(member.guild_permissions)
 
 
 def _can_post(channel: discord.TextChannel) -> bool:

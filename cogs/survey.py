@@ -130,6 +130,7 @@ class WhyModal(discord.ui.Modal):
             placeholder=t(f"survey.why.placeholder_{kept}", lang)[:100],
             style=discord.TextStyle.paragraph,
             max_length=MAX_WHY_LENGTH,
+            custom_id="why",
         )
         self.add_item(self.why)
 

@@ -1,0 +1,210 @@
+"""Spotlights through the sandbox with the real discord.py client: suggestion order and
+exclusions, picking with a note, the REST body of the post (only that member may be
+pinged), the refuse button, admin gating, French for a French guild."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.db import Database
+from bot.db.models import ActivityEvent, DailyMemberActivity, Member, Spotlight
+from bot.db.models.activity import ActorRole, EventKind, Interaction
+from bot.i18n import t
+from bot.sandbox import Sandbox
+from bot.sandbox.harness import running_foyer
+from bot.sandbox.scenario import Town, build_town
+
+pytestmark = pytest.mark.e2e
+NOW = datetime.now(UTC).replace(microsecond=0)
+POST_ROUTE = "/channels/{channel_id}/messages"
+_refs = itertools.count(1)
+
+
+@dataclass
+class Community:
+    sb: Sandbox
+    bot: Any
+    town: Town
+
+    def uid(self, i: int) -> int:
+        return self.town.members[i].user.id
+
+
+async def seed(db: Database, guild_id: int, user_id: int, *, peer: int, helped: int,
+               conversations: int = 0, reactions: int = 0) -> None:  # fmt: skip
+    """What the recorder would have written for a member over the last days."""
+    at = NOW - timedelta(days=3)
+    async with db.session() as session:
+        session.add(
+            DailyMemberActivity(
+                guild_id=guild_id,
+                day=at.date(),
+                user_id=user_id,
+                messages=peer + conversations,
+                peer_given=peer,
+                conversations_started=conversations,
+                reactions_received=reactions,
+            )
+        )
+        for i in range(peer):
+            session.add(
+                ActivityEvent(
+                    guild_id=guild_id,
+                    kind=EventKind.MESSAGE,
+                    ref_id=next(_refs),
+                    occurred_at=at,
+                    actor_id=user_id,
+                    actor_role=ActorRole.MEMBER,
+                    target_id=10_000 + i % helped,
+                    target_role=ActorRole.MEMBER,
+                    interaction=Interaction.PEER,
+                )
+            )
+
+
+@pytest.fixture
+async def community(sandbox: Sandbox, database_url: str) -> AsyncIterator[Community]:
+    """A French guild of six members; the recorder's rows are written directly:
+    member0: 3*4 + 8 + 2*2 = 24 (the top contributor)
+    member1: 3*3 + 5 = 14
+    member2: 3*1 + min(30, 3) + 0.5*10 = 11 (volume to one person)
+    member3: opted out, member4: spotlighted last week, admin: staff (all would rank first)
+    member5: no peer interaction."""
+    town = build_town(sandbox, "Atelier", locale="fr", members=6)
+    spotlights = sandbox.create_channel(town.guild, "bravo")
+    async with running_foyer(sandbox, database_url=database_url, clock=ManualClock(NOW)) as bot:
+        gid = town.guild.id
+        c = Community(sandbox, bot, town)
+        await seed(bot.db, gid, c.uid(0), peer=8, helped=4, conversations=2)
+        await seed(bot.db, gid, c.uid(1), peer=5, helped=3)
+        await seed(bot.db, gid, c.uid(2), peer=30, helped=1, reactions=10)
+        for uid in (c.uid(3), c.uid(4), town.admin.user.id):
+            await seed(bot.db, gid, uid, peer=50, helped=20)
+        async with bot.db.session() as session:
+            session.add(Member(guild_id=gid, user_id=c.uid(3), opted_out=True))
+            session.add(Member(guild_id=gid, user_id=town.admin.user.id, is_staff=True))
+            session.add(
+                Spotlight(guild_id=gid, member_id=c.uid(4), posted_at=NOW - timedelta(weeks=1),
+                          posted_by=town.admin.user.id, source=1, channel_id=spotlights.id)
+            )  # fmt: skip
+        done = await sandbox.invoke(
+            town.guild, town.admin, "spotlight", subcommand="setup",
+            options={"channel": spotlights, "cooldown_weeks": 8},
+        )  # fmt: skip
+        assert done.ephemeral and f"<#{spotlights.id}>" in (done.content or "")
+        yield c
+
+
+def _mentioned(field: dict[str, Any]) -> str:
+    return field["value"].split("\n", 1)[0]
+
+
+async def test_suggestion_ranks_by_hand_and_excludes(community: Community) -> None:
+    sb, town = community.sb, community.town
+    shown = await sb.invoke(town.guild, town.admin, "spotlight", subcommand="suggest")
+    assert shown.ephemeral
+    (embed,) = shown.embeds
+    assert embed["title"] == t("spotlight.suggest.title", "fr", days=28)
+    ranked = [_mentioned(f) for f in embed["fields"]]
+    assert ranked == [f"<@{community.uid(i)}>" for i in (0, 1, 2)]
+    everything = str(shown.embeds) + str(shown.components)
+    for excluded in (community.uid(3), community.uid(4), community.uid(5), town.admin.user.id):
+        assert str(excluded) not in everything
+    # plain reasons, in French, with counts only
+    assert "a répondu à 4 membres (8 réponses)" in embed["fields"][0]["value"]
+    assert "a lancé 2 conversations" in embed["fields"][0]["value"]
+    ids = [c["custom_id"] for row in shown.components for c in row["components"]]
+    assert ids == [f"foyer:spotlight:pick:{community.uid(i)}" for i in (0, 1, 2)]
+
+
+async def test_pick_with_note_posts_pinging_only_that_member(community: Community) -> None:
+    sb, town = community.sb, community.town
+    top = community.uid(0)
+    shown = await sb.invoke(town.guild, town.admin, "spotlight", subcommand="suggest")
+    assert shown.original is not None
+    modal = await sb.click(shown.original, town.admin, f"foyer:spotlight:pick:{top}")
+    assert modal.modal is not None
+    before = len(sb.calls_to("POST", POST_ROUTE))
+    done = await sb.submit_modal(modal, town.admin, {"note": "Merci pour ton aide @everyone <@&1>"})
+    assert done.ephemeral
+    assert "Coup de projecteur publié" in (done.content or "")
+    (call,) = sb.calls_to("POST", POST_ROUTE)[before:]
+    body = call.json
+    assert body["allowed_mentions"]["parse"] == []
+    assert [int(u) for u in body["allowed_mentions"]["users"]] == [top]
+    assert not body["allowed_mentions"].get("roles")
+    assert f"<@{top}>" in body["content"]
+    embed = body["embeds"][0]
+    assert embed["title"] == "Coup de projecteur"
+    values = [f["value"] for f in embed["fields"]]
+    assert "• a répondu à 4 membres (8 réponses)" in values[0]
+    assert values[1] == "Merci pour ton aide @everyone <@&1>"
+    async with community.bot.db.session() as session:
+        row = await session.get(Spotlight, 2)
+    assert row is not None and (row.member_id, row.source, row.peer_given) == (top, 2, 8)
+    # now within the cooldown: no longer suggested
+    again = await sb.invoke(town.guild, town.admin, "spotlight", subcommand="suggest")
+    assert str(top) not in str(again.embeds)
+
+
+async def test_refuse_button_only_works_for_the_spotlighted_member(community: Community) -> None:
+    sb, town = community.sb, community.town
+    target = community.uid(1)
+    await sb.invoke(
+        town.guild, town.admin, "spotlight", subcommand="post",
+        options={"member": town.members[1]},
+    )  # fmt: skip
+    channel = next(ch for ch in town.guild.channels.values() if ch.name == "bravo")
+    post = sb.messages_in(channel)[-1]
+    custom_id = f"foyer:spotlight:refuse:{target}"
+    other = await sb.click(post, town.members[0], custom_id)
+    assert other.ephemeral and other.content == t("spotlight.refuse.not_you", "fr")
+    mine = await sb.click(post, town.members[1], custom_id)
+    assert mine.content == t("spotlight.refuse.done", "fr")
+    refused = await sb.invoke(
+        town.guild, town.admin, "spotlight", subcommand="post",
+        options={"member": town.members[1]},
+    )  # fmt: skip
+    assert refused.content == t("spotlight.member_refused", "fr", member=f"<@{target}>")
+
+
+async def test_member_optout_command_removes_them_from_suggestions(community: Community) -> None:
+    sb, town = community.sb, community.town
+    done = await sb.invoke(town.guild, town.members[0], "spotlight-optout")
+    assert done.ephemeral and done.content == t("spotlight.refuse.done", "fr")
+    shown = await sb.invoke(town.guild, town.admin, "spotlight", subcommand="suggest")
+    assert str(community.uid(0)) not in str(shown.embeds)
+    assert _mentioned(shown.embeds[0]["fields"][0]) == f"<@{community.uid(1)}>"
+
+
+async def test_admin_commands_are_gated(community: Community) -> None:
+    sb, town = community.sb, community.town
+    with pytest.raises(PermissionError):
+        await sb.invoke(town.guild, town.members[0], "spotlight", subcommand="suggest")
+    for sub in ("suggest", "history"):
+        refused = await sb.invoke(
+            town.guild, town.members[0], "spotlight", subcommand=sub, check_permissions=False
+        )
+        assert refused.ephemeral
+        assert refused.content == t("errors.not_admin", "fr")
+    shown = await sb.invoke(town.guild, town.admin, "spotlight", subcommand="suggest")
+    assert shown.original is not None
+    pick = f"foyer:spotlight:pick:{community.uid(0)}"
+    post = await sb.click(shown.original, town.members[0], pick)
+    assert post.modal is None and post.content == t("errors.not_admin", "fr")
+
+
+async def test_history_lists_spotlights(community: Community) -> None:
+    sb, town = community.sb, community.town
+    shown = await sb.invoke(town.guild, town.admin, "spotlight", subcommand="history")
+    assert shown.ephemeral
+    (embed,) = shown.embeds
+    assert embed["title"] == "Derniers coups de projecteur"
+    assert f"<@{community.uid(4)}>" in embed["description"]
