@@ -90,7 +90,7 @@ class DiscordRitualPoster:
             post.channel_id,
             owner_id=self._bot.user.id,
             context=ThreadContext.RITUAL,
-            created_at=thread.created_at or self._bot.clock.now(),
+            created_at=self._bot.clock.now(),
         )
 
     async def notify_admins(self, guild_id: int, text: str) -> None:

@@ -1,0 +1,190 @@
+"""Rituals end to end: the real discord.py client through the sandbox, time moved by a
+ManualClock handed to FoyerBot (APScheduler is not started on a manual clock; the test
+plays its part by calling `bot.scheduler.run_due()` after each step)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.db.models import Ritual, RunStatus, ScheduledRun
+from bot.i18n import t
+from bot.sandbox import Sandbox
+from bot.sandbox.harness import FoyerEnv, running_foyer
+from bot.sandbox.scenario import build_town
+
+pytestmark = pytest.mark.e2e
+
+PARIS = ZoneInfo("Europe/Paris")
+# Thursday 1 October 2026, 10:00 UTC: ten Mondays follow, across the 25 October change.
+START = datetime(2026, 10, 1, 10, tzinfo=UTC)
+POST_ROUTE = "/channels/{channel_id}/messages"
+
+
+@pytest.fixture
+async def env(sandbox: Sandbox, database_url: str) -> AsyncIterator[tuple[FoyerEnv, ManualClock]]:
+    """A French guild, with the bot on a manual clock and an admin channel configured."""
+    clock = ManualClock(START)
+    town = build_town(sandbox)
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await bot.guild_settings.update(town.guild.id, admin_channel_id=town.admin_channel.id)
+        yield FoyerEnv(sandbox, bot, town), clock
+
+
+async def runs(env: FoyerEnv) -> list[ScheduledRun]:
+    async with env.bot.db.session() as session:
+        rows = await session.scalars(
+            select(ScheduledRun)
+            .where(ScheduledRun.job_key.like("ritual:%"))
+            .order_by(ScheduledRun.scheduled_for)
+        )
+        return list(rows.all())
+
+
+async def advance(env: FoyerEnv, clock: ManualClock, until: datetime, step: timedelta) -> None:
+    while clock.now() < until:
+        clock.advance(step)
+        await env.bot.scheduler.run_due()
+    await env.sb.wait_for_bot_idle()
+
+
+async def add_monday_motivation(env: FoyerEnv) -> None:
+    res = await env.sb.invoke(
+        env.town.guild,
+        env.town.admin,
+        "ritual",
+        subcommand="add",
+        options={"preset": "monday_motivation", "channel": env.town.general},
+    )
+    assert res.ephemeral
+    assert (res.content or "").startswith("Rituel **Lundi Motivation** ajouté.")
+    assert "<t:1791183600:F>" in (res.content or "")  # Monday 5 October 2026, 07:00 UTC
+
+
+async def test_monday_motivation_ten_weeks_across_dst(
+    env: tuple[FoyerEnv, ManualClock],
+) -> None:
+    foyer, clock = env
+    await add_monday_motivation(foyer)
+    assert foyer.sb.messages_in(foyer.town.general) == []  # nothing until Monday
+    await advance(foyer, clock, START + timedelta(weeks=10), timedelta(hours=1))
+
+    posts = [m for m in foyer.sb.messages_in(foyer.town.general) if m.author.bot]
+    threads = foyer.sb.threads_in(foyer.town.general)
+    assert len(posts) == 10 and len(threads) == 10
+    assert all(p.content.startswith("☀️ **Lundi Motivation**") for p in posts)
+    rows = await runs(foyer)
+    assert [r.status for r in rows] == [RunStatus.POSTED] * 10
+    expected = [datetime(2026, 10, 5 + 7 * i, 7, tzinfo=UTC) for i in range(3)] + [
+        datetime(2026, 10, 26, 8, tzinfo=UTC) + timedelta(weeks=i) for i in range(7)
+    ]
+    assert [r.scheduled_for for r in rows] == expected
+    # Posted within the hour-long tick of 09:00 local, every time.
+    assert all(timedelta(0) <= r.finished_at - r.scheduled_for < timedelta(hours=1) for r in rows)  # type: ignore[operator]
+    assert {r.post_id for r in rows} == {p.id for p in posts}
+    assert {r.thread_id for r in rows} == {th.id for th in threads}
+    assert sorted(th.name for th in threads)[0].startswith("Lundi Motivation · ")
+    # No post ever pinged anyone.
+    assert all(not p.mentions and not p.mention_roles for p in posts)
+
+
+async def test_ritual_list_shows_discord_timestamps_in_french(
+    env: tuple[FoyerEnv, ManualClock],
+) -> None:
+    foyer, _clock = env
+    await add_monday_motivation(foyer)
+    res = await foyer.sb.invoke(foyer.town.guild, foyer.town.admin, "ritual", subcommand="list")
+    assert res.ephemeral
+    text = res.content or ""
+    assert "**Lundi Motivation** dans <#" in text
+    assert "Chaque lundi à 09:00 (Europe/Paris)" in text
+    assert re.search(r"prochain : <t:1791183600:F> \(<t:1791183600:R>\)", text)
+
+
+async def test_forbidden_marks_failed_tells_admins_once_and_never_retries(
+    env: tuple[FoyerEnv, ManualClock],
+) -> None:
+    foyer, clock = env
+    await add_monday_motivation(foyer)
+    general = foyer.town.general.id
+    foyer.sb.faults.next("POST", f"/channels/{general}/messages", status=403, count=50)
+    await advance(foyer, clock, START + timedelta(weeks=3), timedelta(hours=1))
+
+    tries = [
+        c
+        for c in foyer.sb.calls
+        if c.method == "POST" and c.path.endswith(f"/channels/{general}/messages")
+    ]
+    assert len(tries) == 1
+    rows = await runs(foyer)
+    assert [(r.status, r.reason) for r in rows] == [(RunStatus.FAILED, "forbidden")]
+    notice = t("rituals.notice.forbidden", "fr", name="Lundi Motivation", channel=f"<#{general}>")
+    admin_posts = [m.content for m in foyer.sb.messages_in(foyer.town.admin_channel)]
+    assert admin_posts.count(notice) == 1  # (the weekly digest posts there too)
+    async with foyer.bot.db.session() as session:
+        ritual = await session.scalar(select(Ritual))
+    assert ritual is not None and ritual.paused
+
+
+async def test_bad_time_is_refused_in_french_and_stores_nothing(
+    env: tuple[FoyerEnv, ManualClock],
+) -> None:
+    foyer, _clock = env
+    res = await foyer.sb.invoke(
+        foyer.town.guild,
+        foyer.town.admin,
+        "ritual",
+        subcommand="add",
+        options={
+            "preset": "custom",
+            "channel": foyer.town.general,
+            "name": "Apéro",
+            "days": "ven",
+            "time": "9h61",
+            "text": "Santé !",
+        },
+    )
+    assert res.ephemeral
+    assert res.content == t("rituals.bad_time", "fr", value="9h61")
+    async with foyer.bot.db.session() as session:
+        assert (await session.scalar(select(Ritual))) is None
+
+
+async def test_restart_within_grace_posts_once_after_grace_skips(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    """A bot that was down at 09:00 posts late once within 6 h; down longer, it skips."""
+    clock = ManualClock(START)
+    town = build_town(sandbox)
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await sandbox.invoke(
+            town.guild,
+            town.admin,
+            "ritual",
+            subcommand="add",
+            options={"preset": "monday_motivation", "channel": town.general},
+        )
+    # Down over the first Monday; back 3 h after 09:00.
+    clock.set(datetime(2026, 10, 5, 10, tzinfo=UTC))
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await bot.scheduler.run_due()
+        await sandbox.wait_for_bot_idle()
+    # Down over the second Monday; back 7 h after 09:00.
+    clock.set(datetime(2026, 10, 12, 14, tzinfo=UTC))
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await bot.scheduler.run_due()
+        await sandbox.wait_for_bot_idle()
+        env = FoyerEnv(sandbox, bot, town)
+        rows = await runs(env)
+    posts = [m for m in sandbox.messages_in(town.general) if m.author.bot]
+    assert len(posts) == 1
+    assert [(r.scheduled_for, r.status) for r in rows] == [
+        (datetime(2026, 10, 5, 7, tzinfo=UTC), RunStatus.POSTED),
+        (datetime(2026, 10, 12, 7, tzinfo=UTC), RunStatus.SKIPPED),
+    ]
