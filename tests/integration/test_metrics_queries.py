@@ -1,0 +1,286 @@
+"""The health queries on a real database (SQLite, or PostgreSQL in CI): rows inserted by
+hand, figures equal to counts made by hand, and one guild never sees another's rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.db import Database
+from bot.db.models import (
+    ActivityEvent,
+    DailyGuildActivity,
+    DailyMemberActivity,
+    GuildSettings,
+    Member,
+    Spotlight,
+    Survey,
+    SurveyAnswer,
+    TrackedThread,
+)
+from bot.db.models.activity import ActorRole, EventKind, ThreadContext
+from bot.metrics.summary import HealthReport, UnknownGuild, build_report
+
+GUILD_A, GUILD_B = 1001, 2002
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)  # 28 d period: [30 Oct, 27 Nov)
+LONG_AGO = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def at(month: int, day: int, hour: int = 12) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=UTC)
+
+
+def dma(guild: int, user: int, day: date, **counts: int) -> DailyMemberActivity:
+    return DailyMemberActivity(guild_id=guild, user_id=user, day=day, **counts)
+
+
+def member(
+    guild: int, user: int, joined: datetime | None, left: datetime | None = None, **kw: bool
+) -> Member:
+    return Member(guild_id=guild, user_id=user, joined_at=joined, left_at=left, **kw)
+
+
+async def seed_month(db: Database) -> None:
+    """Guild A (French) with a month of hand-countable activity; guild B (English) with
+    different numbers, sharing user id 1 to catch a join that forgets the guild."""
+    async with db.session() as s:
+        s.add_all(
+            [
+                GuildSettings(
+                    guild_id=GUILD_A,
+                    language="fr",
+                    timezone="Europe/Paris",
+                    joined_at=datetime(2026, 8, 1, tzinfo=UTC),
+                ),
+                GuildSettings(
+                    guild_id=GUILD_B,
+                    language="en",
+                    timezone="UTC",
+                    joined_at=datetime(2026, 8, 1, tzinfo=UTC),
+                ),
+                *[member(GUILD_A, u, LONG_AGO) for u in (1, 2, 3, 4)],
+                member(GUILD_A, 5, LONG_AGO, is_staff=True),
+                member(GUILD_A, 6, LONG_AGO, opted_out=True),
+                member(GUILD_A, 7, at(11, 5, 10)),
+                member(GUILD_A, 8, at(11, 10), at(11, 12)),
+                member(GUILD_A, 9, LONG_AGO, at(11, 15)),
+                member(GUILD_A, 100, LONG_AGO, is_bot=True),
+                member(GUILD_B, 1, LONG_AGO),
+                # current period
+                dma(GUILD_A, 1, date(2026, 11, 2), messages=3, peer_given=2, reactions_given=1),
+                dma(
+                    GUILD_A,
+                    1,
+                    date(2026, 11, 20),
+                    messages=2,
+                    ritual_messages=1,
+                    conversations_started=1,
+                ),
+                dma(GUILD_A, 2, date(2026, 11, 3), messages=1, staff_received=2),
+                dma(GUILD_A, 7, date(2026, 11, 6), messages=2, peer_given=1),
+                dma(GUILD_A, 6, date(2026, 11, 4), messages=10, peer_given=5),  # opted out
+                dma(GUILD_A, 5, date(2026, 11, 4), messages=7),  # staff
+                dma(GUILD_A, 99, date(2026, 11, 8), messages=1),  # no members row: counted
+                # previous period
+                dma(GUILD_A, 1, date(2026, 10, 10), messages=4, peer_given=1),
+                dma(GUILD_A, 2, date(2026, 10, 11), messages=1),
+                dma(GUILD_A, 3, date(2026, 10, 12), messages=2, staff_received=1),
+                # the period before
+                dma(GUILD_A, 1, date(2026, 9, 10), messages=1),
+                dma(GUILD_A, 4, date(2026, 9, 11), messages=1),
+                DailyGuildActivity(guild_id=GUILD_A, day=date(2026, 9, 10), member_messages=2),
+                DailyGuildActivity(guild_id=GUILD_A, day=date(2026, 11, 3), bot_messages=4),
+                # guild B
+                dma(GUILD_B, 1, date(2026, 11, 2), messages=50, peer_given=9),
+                TrackedThread(
+                    thread_id=500,
+                    guild_id=GUILD_A,
+                    parent_id=50,
+                    owner_id=7,
+                    context=ThreadContext.WELCOME,
+                    created_at=at(11, 5, 10),
+                ),
+                Spotlight(
+                    guild_id=GUILD_A,
+                    member_id=1,
+                    posted_at=at(11, 20),
+                    posted_by=5,
+                    source=1,
+                    channel_id=51,
+                ),
+            ]
+        )
+        for ref, actor, when in ((1, 7, at(11, 5, 11)), (2, 1, at(11, 5, 15))):
+            s.add(
+                ActivityEvent(
+                    guild_id=GUILD_A,
+                    kind=EventKind.MESSAGE,
+                    ref_id=ref,
+                    occurred_at=when,
+                    channel_id=50,
+                    thread_id=500,
+                    actor_id=actor,
+                    actor_role=ActorRole.MEMBER,
+                    context=ThreadContext.WELCOME,
+                )
+            )
+        surveys = [
+            Survey(
+                guild_id=GUILD_A,
+                opened_at=at(11, 1),
+                closes_at=at(11, 8),
+                opened_by=5,
+                channel_id=51,
+            ),
+            Survey(
+                guild_id=GUILD_A,
+                opened_at=at(11, 15),
+                closes_at=at(11, 22),
+                opened_by=5,
+                channel_id=51,
+            ),
+        ]
+        s.add_all(surveys)
+        await s.flush()
+        first, second = surveys
+        s.add_all(
+            [
+                SurveyAnswer(
+                    survey_id=first.id, guild_id=GUILD_A, user_id=1, score=5, answered_at=at(11, 2)
+                ),
+                SurveyAnswer(
+                    survey_id=second.id,
+                    guild_id=GUILD_A,
+                    user_id=1,
+                    score=10,
+                    answered_at=at(11, 16),
+                ),
+                SurveyAnswer(
+                    survey_id=second.id,
+                    guild_id=GUILD_A,
+                    user_id=2,
+                    score=9,
+                    answered_at=at(11, 16),
+                ),
+                SurveyAnswer(
+                    survey_id=second.id,
+                    guild_id=GUILD_A,
+                    user_id=3,
+                    score=3,
+                    answered_at=at(11, 17),
+                ),
+                SurveyAnswer(
+                    survey_id=second.id,
+                    guild_id=GUILD_A,
+                    user_id=5,
+                    score=0,
+                    answered_at=at(11, 17),
+                ),
+            ]
+        )
+
+
+def values(report: HealthReport) -> dict[str, float | None]:
+    return {f.key: f.value for f in report.figures()}
+
+
+async def test_guild_a_figures_equal_the_hand_counts(database: Database) -> None:
+    await seed_month(database)
+    report = await build_report(database, GUILD_A, 28, NOW)
+    got = values(report)
+    assert report.lang == "fr"
+    assert got["participation.members"] == 5  # 1, 2, 3, 4, 7
+    assert got["participation.staff"] == 1
+    assert got["participation.active_members"] == 4  # 1, 2, 7, 99
+    assert got["participation.active_rate"] == pytest.approx(0.8)
+    assert got["participation.communicators"] == 1
+    assert got["participation.messages_per_active"] == pytest.approx(9 / 4)
+    assert got["participation.member_conversations"] == 1
+    assert got["retention.newcomers"] == 2
+    assert got["retention.week1_retention"] == pytest.approx(0.5)
+    assert got["retention.activation"] == pytest.approx(0.5)
+    assert got["retention.active_retention"] == pytest.approx(2 / 3)
+    assert got["retention.churn"] == pytest.approx(1 / 3)
+    assert got["retention.leavers"] == 2
+    assert got["retention.leavers_under_7d"] == 1 and got["retention.leavers_over_30d"] == 1
+    assert got["contribution.peer_interactions"] == 3
+    assert got["contribution.peer_helpers"] == 2
+    assert got["contribution.staff_interactions"] == 2
+    assert got["contribution.horizontal_share"] == pytest.approx(0.6)
+    assert got["contribution.ritual_responses"] == 1
+    assert got["contribution.ritual_participants"] == 1
+    assert got["contribution.introductions"] == 1
+    assert got["contribution.time_to_first_peer_reply"] == pytest.approx(4.0)
+    assert got["contribution.concentration"] == 1
+    assert got["contribution.top10_share"] == pytest.approx(5 / 9)
+    assert got["advocacy.nps"] == pytest.approx(100 / 3)  # 10, 9, 3 (staff's 0 left out)
+    assert report.figure("advocacy.nps").base == 3
+    assert got["advocacy.spotlights"] == 1
+    assert got["advocacy.recognition"] == 1 and got["advocacy.recognition_givers"] == 1
+    assert report.funnel == [("joined", 2), ("introduced", 1), ("answered", 1), ("activated", 1)]
+
+
+async def test_previous_period_and_trends(database: Database) -> None:
+    await seed_month(database)
+    report = await build_report(database, GUILD_A, 28, NOW)
+    active = report.figure("participation.active_members")
+    assert (active.value, active.previous) == (4, 3)
+    rate = report.figure("participation.active_rate")
+    assert rate.previous == pytest.approx(0.6)  # 3 of 1, 2, 3, 4, 9
+    assert report.figure("retention.active_retention").previous == pytest.approx(0.5)
+    # small bases are flagged, not hidden
+    assert not rate.meaningful and rate.base == 5
+    assert report.weeks_of_data == (NOW - datetime(2026, 8, 1, tzinfo=UTC)).days // 7
+
+
+async def test_weekly_series_by_hand(database: Database) -> None:
+    await seed_month(database)
+    report = await build_report(database, GUILD_A, 28, NOW)
+    by_label = {w.label: w for w in report.weekly}
+    w45 = by_label["2026-W45"]  # 2-8 Nov: users 1, 2, 7, 99 (not 5, not 6)
+    assert (w45.active_members, w45.member_messages, w45.peer_interactions) == (4, 7, 3)
+    assert (w45.staff_interactions, w45.newcomers, w45.bot_messages) == (2, 1, 4)
+    w47 = by_label["2026-W47"]  # 16-22 Nov: user 1 in a ritual
+    assert (w47.active_members, w47.ritual_participants) == (1, 1)
+
+
+async def test_guilds_are_isolated(database: Database) -> None:
+    await seed_month(database)
+    report = await build_report(database, GUILD_B, 28, NOW)
+    got = values(report)
+    assert report.lang == "en"
+    assert got["participation.members"] == 1
+    assert got["participation.active_members"] == 1
+    assert got["participation.messages_per_active"] == 50
+    assert got["contribution.peer_interactions"] == 9
+    assert got["advocacy.nps"] is None and got["advocacy.spotlights"] == 0
+    assert got["contribution.introductions"] == 0 and got["retention.newcomers"] == 0
+
+
+async def test_period_before_the_bot_joined_is_not_meaningful(database: Database) -> None:
+    async with database.session() as s:
+        s.add(GuildSettings(guild_id=GUILD_A, joined_at=at(11, 20)))
+        s.add(member(GUILD_A, 1, LONG_AGO))
+        s.add(dma(GUILD_A, 1, date(2026, 11, 21), messages=3))
+    report = await build_report(database, GUILD_A, 28, NOW)
+    active = report.figure("participation.active_members")
+    assert active.value == 1 and not active.meaningful
+    assert active.previous is None and active.trend is None
+    assert report.weeks_of_data == 0
+    assert report.signals == []
+
+
+async def test_empty_guild(database: Database) -> None:
+    async with database.session() as s:
+        s.add(GuildSettings(guild_id=GUILD_A, joined_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    report = await build_report(database, GUILD_A, 7, NOW)
+    got = values(report)
+    assert got["participation.members"] == 0 and got["participation.active_rate"] is None
+    assert report.signals == []
+    assert all(w.active_members == 0 for w in report.weekly)
+
+
+async def test_unknown_guild(database: Database) -> None:
+    with pytest.raises(UnknownGuild):
+        await build_report(database, 424242, 28, NOW)
