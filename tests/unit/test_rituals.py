@@ -1,0 +1,131 @@
+"""Ritual options, the fading rule (hand-computed), schedule texts and list lines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from bot.db.models import Ritual, RunStatus, ScheduledRun
+from bot.errors import FoyerError
+from bot.rituals import options
+from bot.rituals.engagement import is_fading
+from bot.rituals.presets import PRESETS
+from bot.rituals.service import _store_rule, rule_of
+from bot.rituals.text import describe_schedule, state_line
+from bot.scheduling import MonthlyNth, Weekly
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("09:00", time(9)), ("9:30", time(9, 30)), ("9h", time(9)), ("18h30", time(18, 30)),
+     ("18.05", time(18, 5)), (" 7 ", time(7)), ("0:00", time(0)), ("23:59", time(23, 59))],
+)  # fmt: skip
+def test_times_admins_write(text: str, expected: time) -> None:
+    assert options.parse_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["25:00", "9h61", "24:00", "", "midi", "9:5", "-1:00", "9:00pm"])
+def test_impossible_times_are_refused(text: str) -> None:
+    with pytest.raises(FoyerError) as err:
+        options.parse_time(text)
+    assert err.value.key == "rituals.bad_time"
+
+
+def test_days_in_french_and_english() -> None:
+    assert options.parse_days("lundi, vendredi") == {0, 4}
+    assert options.parse_days("mon fri") == {0, 4}
+    assert options.parse_days("Mer.") == {2}
+    assert options.parse_days("jeudi;dimanche") == {3, 6}
+
+
+@pytest.mark.parametrize("text", ["", "funday", "lundi,blurp", ",,"])
+def test_bad_days_are_refused(text: str) -> None:
+    with pytest.raises(FoyerError) as err:
+        options.parse_days(text)
+    assert err.value.key == "rituals.bad_days"
+
+
+def test_monthly_rule_needs_one_day() -> None:
+    assert options.build_rule(frozenset({3}), time(18), 1) == MonthlyNth(1, 3, time(18))
+    with pytest.raises(FoyerError) as err:
+        options.build_rule(frozenset({1, 3}), time(18), 1)
+    assert err.value.key == "rituals.monthly_one_day"
+
+
+def test_templates_are_checked_by_the_safe_formatter() -> None:
+    assert options.validate_template("Bonjour {server}, {question}")
+    for bad, key in [
+        ("{member.guild}", "templates.plain_names_only"),
+        ("{0.__class__}", "templates.plain_names_only"),
+        ("{secret}", "templates.unknown_placeholder"),
+        ("x" * 1501, "templates.too_long"),
+        ("Hello @everyone", "rituals.no_mass_ping"),
+    ]:
+        with pytest.raises(FoyerError) as err:
+            options.validate_template(bad)
+        assert err.value.key == key
+
+
+def test_fading_needs_eleven_occurrences() -> None:
+    assert not is_fading([10, 10, 10, 10, 10, 10, 10, 1, 1, 1])  # only 10
+
+
+def test_fading_last_three_below_the_median_of_the_eight_before() -> None:
+    # baseline 8, 9, 10, 11, 12, 13, 14, 15 -> median 11.5; 11, 10, 9 are all below.
+    assert is_fading([8, 9, 10, 11, 12, 13, 14, 15, 11, 10, 9])
+    # 12 is not below 11.5: not fading.
+    assert not is_fading([8, 9, 10, 11, 12, 13, 14, 15, 11, 12, 9])
+    # equal to the median is not below it.
+    assert not is_fading([4, 4, 4, 4, 4, 4, 4, 4, 3, 3, 4])
+    # only the last 11 count: an old peak is ignored.
+    assert is_fading([100, 5, 5, 5, 5, 6, 6, 6, 6, 4, 4, 4])
+
+
+def test_presets_match_the_issue() -> None:
+    assert PRESETS["monday_motivation"].rule == Weekly(frozenset({0}), time(9))
+    assert PRESETS["friday_wins"].rule == Weekly(frozenset({4}), time(16))
+    assert PRESETS["weekly_question"].rule == Weekly(frozenset({2}), time(12))
+    assert PRESETS["monthly_qa"].rule == MonthlyNth(1, 3, time(18))
+
+
+def _ritual(rule: Weekly | MonthlyNth, paused: bool = False) -> Ritual:
+    ritual = Ritual(id=7, guild_id=1, name="Lundi Motivation", channel_id=2, paused=paused)
+    _store_rule(ritual, rule)
+    return ritual
+
+
+def test_rules_round_trip_through_the_row() -> None:
+    for rule in (Weekly(frozenset({0, 4}), time(9, 15)), MonthlyNth(-1, 3, time(18))):
+        assert rule_of(_ritual(rule)) == rule
+
+
+def test_schedule_in_words() -> None:
+    weekly = _ritual(Weekly(frozenset({4, 0}), time(9)))
+    assert describe_schedule(weekly, "Europe/Paris", "fr") == (
+        "Chaque lundi, vendredi à 09:00 (Europe/Paris)."
+    )
+    monthly = _ritual(MonthlyNth(1, 3, time(18)))
+    assert describe_schedule(monthly, "UTC", "en") == (
+        "The first Thursday of each month at 18:00 (UTC)."
+    )
+
+
+def test_list_line_shows_timestamps_postponements_and_skips() -> None:
+    ritual = _ritual(Weekly(frozenset({0}), time(9)))
+    nxt = datetime(2026, 10, 5, 7, tzinfo=UTC)
+    postponed = ScheduledRun(
+        job_key="ritual:7",
+        scheduled_for=nxt,
+        status=RunStatus.POSTPONED,
+        retry_at=datetime(2026, 10, 6, 7, tzinfo=UTC),
+    )
+    line = state_line(ritual, datetime(2026, 10, 12, 7, tzinfo=UTC), postponed, "fr")
+    assert "prochain : <t:1791788400:F>" in line
+    assert "budget dépassé, reporté au <t:1791270000:F>" in line
+    skipped = ScheduledRun(
+        job_key="ritual:7", scheduled_for=nxt, status=RunStatus.SKIPPED, reason="over_budget"
+    )
+    assert "non publié (budget quotidien dépassé)" in state_line(ritual, None, skipped, "fr")
+    paused = _ritual(Weekly(frozenset({0}), time(9)), paused=True)
+    assert state_line(paused, nxt, None, "fr") == "⏸️ en pause"
