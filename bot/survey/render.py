@@ -42,9 +42,10 @@ def question_embed(survey: Survey, lang: str, *, closed: bool = False) -> discor
 
 
 def score_buttons(survey_id: int) -> list[tuple[int, str, int]]:
-    """(score, custom id, row): 0-5 on the first row, 6-10 on the second. All the same
-    neutral style, so no number looks like the expected one."""
-    return [(s, score_custom_id(survey_id, s), 0 if s <= 5 else 1) for s in range(11)]
+    """(score, custom id, row). Discord fits at most five buttons in a row, so eleven take
+    three rows: 0-3, 4-7, 8-10. All the same neutral style, so no number looks like the
+    expected one."""
+    return [(s, score_custom_id(survey_id, s), s // 4) for s in range(11)]
 
 
 def format_nps(value: float) -> str:
