@@ -4,6 +4,7 @@ guild's language, an export file, a forget that needs the invoker's own click.""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,8 @@ from bot.i18n import t
 from bot.sandbox.harness import FoyerEnv
 
 pytestmark = pytest.mark.e2e
+
+ORIGINAL = "/webhooks/{webhook_id}/{webhook_token}/messages/@original"
 
 WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -220,3 +223,21 @@ async def test_an_opted_out_members_messages_are_not_recorded(foyer: FoyerEnv) -
         ).all()
     assert len(others) == 2, "the other member's messages are still recorded"
     assert all(e.target_id is None for e in others)
+
+
+async def test_forget_times_out_harmlessly(
+    foyer: FoyerEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The module the bot loaded (load_extension imports its own copy).
+    loaded = sys.modules[type(foyer.bot.get_cog("PrivacyCog")).__module__]
+    monkeypatch.setattr(loaded, "CONFIRM_SECONDS", 0.05)
+    me, _ = await seed(foyer)
+    sb, member = foyer.sb, foyer.town.members[0]
+    asked = await sb.invoke(foyer.town.guild, member, "privacy", subcommand="forget")
+
+    (edit,) = await sb.wait_for_call("PATCH", ORIGINAL)  # the view timed out
+    assert asked.original is not None
+    assert asked.original.content == t("privacy.forget.timeout", "fr")
+    assert asked.original.components == []
+    assert edit.status == 200
+    assert await events_naming(foyer, me) == 2
