@@ -39,3 +39,12 @@ async def delete_rows(
                 count += await delete_rows(session, child, match, _depth=_depth + 1)
     result = cast(CursorResult[Any], await session.execute(delete(table).where(condition)))
     return count + max(result.rowcount, 0)
+
+
+async def unlink(
+    session: AsyncSession, table: Table, condition: ColumnElement[bool], column_name: str
+) -> int:
+    """Set `column_name` to NULL in the rows matching `condition`; return how many."""
+    statement = update(table).where(condition).values({column_name: None})
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return max(result.rowcount, 0)

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import GuildSettings, Member
 from bot.db.models.guild import DEFAULT_RETENTION_DAYS
-from bot.privacy.erase import delete_rows
+from bot.privacy.erase import delete_rows, unlink
 from bot.privacy.export import build_export
 from bot.privacy.registry import PersonalTable, guild_tables, personal_tables, retention_columns
 
@@ -100,13 +100,18 @@ class PrivacyService:
 
         Rows whose `user` column names them are deleted; where they are only the target of
         another member's action (`on_forget="null"`) the column is set to NULL and the row
-        stays. Guild and channel daily totals hold no identity and stay. Forgetting is not
-        opting out: the member is recorded again from their next message (opt-out choices
-        such as the `members` row are erased too). Returns rows touched per table.
+        stays. Guild and channel daily totals hold no identity and stay. Returns rows
+        touched per table.
+
+        Forgetting is not opting out: a member who did not opt out is recorded again from
+        their next message, and their choices (a spotlight refusal) go too. A member who
+        opted out stays opted out: erasing the flag would start recording them again, the
+        opposite of what they asked; only the rows opt-out keeps remain.
         """
+        opted_out = await self.is_opted_out(guild_id, user_id)
         await self._recorder.flush()
         async with self._db.session() as session:
-            return await self._erase(session, guild_id, user_id, opting_out=False)
+            return await self._erase(session, guild_id, user_id, opting_out=opted_out)
 
     async def export(self, guild_id: int, user_id: int, lang: str = "en") -> bytes:
         """Every row about the member in this guild as JSON, with a header explaining it.
@@ -193,16 +198,16 @@ class PrivacyService:
                 )
             for uc in pt.user_columns:
                 if uc.on_forget == "null":
-                    result = await session.execute(
-                        update(pt.table)
-                        .where(pt.guild_column == guild_id, uc.column == user_id)
-                        .values({uc.column.name: None})
+                    count += await unlink(
+                        session,
+                        pt.table,
+                        and_(pt.guild_column == guild_id, uc.column == user_id),
+                        uc.column.name,
                     )
-                    count += max(getattr(result, "rowcount", 0), 0)
             touched[pt.name] = count
         return touched
 
 
 def _names(pt: PersonalTable, user_id: int) -> ColumnElement[bool]:
     """Rows of `pt` in which any user column is this member."""
-    return or_(false(), *(uc.column == user_id for uc in pt.user_columns))
+    return or_(*(uc.column == user_id for uc in pt.user_columns))

@@ -356,3 +356,15 @@ async def test_export_of_a_real_event_is_readable(
     assert exported["about"]["codes"]["activity_events.kind"]["1"] == "message"
     assert exported["about"]["tables"]["activity_events"]
     assert exported["data"]["members"][0]["joined_at"].startswith("2026-05-29")
+
+
+async def test_forgetting_an_opted_out_member_keeps_them_opted_out(
+    database: Database, service: PrivacyService
+) -> None:
+    await populate(database)
+    await service.opt_out(G1, U)
+    purged = await snapshot(database)
+
+    assert sum((await service.forget(G1, U)).values()) == 0
+    assert await service.is_opted_out(G1, U)
+    assert await snapshot(database) == purged
