@@ -93,7 +93,9 @@ class RitualService:
         if changes.channel_id is None:
             raise FoyerError("rituals.missing_option", option="channel")
         name = changes.name or (t(spec.name_key, lang) if spec else None)
-        template = changes.template or (t(spec.template_key, lang) if spec else None)
+        # Preset texts keep their placeholders: `t` formats, so they are passed through.
+        keep = {n: "{" + n + "}" for n in options.TEMPLATE_NAMES}
+        template = changes.template or (t(spec.template_key, lang, **keep) if spec else None)
         if name is None or template is None:
             raise FoyerError("rituals.missing_option", option="name" if name is None else "text")
         if spec is None and (changes.days is None or changes.at is None):
