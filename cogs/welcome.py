@@ -200,7 +200,7 @@ class WelcomeCog(
             guild.id,
             message.channel.id,
             author_id=message.author.id,
-            role=await self._role(guild, message.author),
+            role=lambda: self._role(guild, message.author),
             at=message.created_at,
             reply_to_author_id=reply_author,
         )

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
@@ -48,7 +48,7 @@ from bot.welcome.tracking import apply_message, finished
 
 log = logging.getLogger(__name__)
 
-ARRIVALS_PER_MESSAGE = 20  # newcomers greeted per message in a shared thread
+ARRIVALS_PER_MESSAGE = 50  # newcomers greeted per message in a shared thread (~1,100 chars)
 BURST_NOTICE_GAP = timedelta(hours=1)  # at most one burst notice per guild per hour
 LIMIT_KEY = 0  # shared-thread key when the active-thread cap (not a burst) forces sharing
 
@@ -94,6 +94,7 @@ class WelcomeService:
         self._burst_noticed: dict[int, datetime] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.open_threads: dict[int, int] = {}  # welcome thread id -> guild id
+        self._tracking = asyncio.Lock()
 
     async def start(self) -> None:
         self.open_threads = await self.store.open_threads(self.clock.now())
@@ -426,27 +427,35 @@ class WelcomeService:
         thread_id: int,
         *,
         author_id: int,
-        role: ActorRole,
+        role: Callable[[], Awaitable[ActorRole]],
         at: datetime,
         reply_to_author_id: int | None = None,
     ) -> None:
-        """A message in a welcome thread: update introduction/answer times (metadata only)."""
-        if self.open_threads.get(thread_id) != guild_id or role is ActorRole.BOT:
+        """A message in a welcome thread: update introduction/answer times (metadata only).
+
+        Messages are applied one at a time in arrival order (the lock is taken before the
+        first await), so a quick answer never overtakes the introduction it answers.
+        """
+        if self.open_threads.get(thread_id) != guild_id:
             return
-        done = await self.store.apply_to_thread(
-            guild_id,
-            thread_id,
-            lambda rows: (
-                apply_message(
-                    rows,
-                    author_id=author_id,
-                    role=role,
-                    at=at,
-                    reply_to_author_id=reply_to_author_id,
+        async with self._tracking:
+            author_role = await role()
+            if author_role is ActorRole.BOT:
+                return
+            done = await self.store.apply_to_thread(
+                guild_id,
+                thread_id,
+                lambda rows: (
+                    apply_message(
+                        rows,
+                        author_id=author_id,
+                        role=author_role,
+                        at=at,
+                        reply_to_author_id=reply_to_author_id,
+                    ),
+                    finished(rows),
                 ),
-                finished(rows),
-            ),
-        )
+            )
         if done:
             self.open_threads.pop(thread_id, None)
 
