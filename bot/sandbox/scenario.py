@@ -35,12 +35,13 @@ def build_town(
     locale: str = "fr",
     members: int = 3,
     created_at: datetime | None = None,
+    bot_in_admin: bool = False,
 ) -> Town:
     """Create a guild with #general, #help, a private #admin, a Staff role and members.
 
     The admin holds Manage Server through the Staff role (not ownership), as in most
-    communities; ``#admin`` is hidden from @everyone by an overwrite and open to Staff and
-    to the bot's role.
+    communities; ``#admin`` is hidden from @everyone by an overwrite and open to Staff
+    (and to the bot's role only with ``bot_in_admin``: by default the bot cannot see it).
     """
     guild = sb.create_guild(name, locale=locale, at=created_at)
     community = sb.create_category(guild, "Community", at=created_at)
@@ -59,12 +60,12 @@ def build_town(
         admin_channel, guild.everyone, deny=discord.Permissions(view_channel=True).value
     )
     sb.set_overwrite(admin_channel, staff, allow=discord.Permissions(view_channel=True).value)
-    # the admin let the bot in, so it can post its digest there
-    sb.set_overwrite(
-        admin_channel,
-        sb.world.bot_role(guild),
-        allow=discord.Permissions(view_channel=True, send_messages=True).value,
-    )
+    if bot_in_admin:  # the admin let the bot in, so it can post its digest there
+        sb.set_overwrite(
+            admin_channel,
+            sb.world.bot_role(guild),
+            allow=discord.Permissions(view_channel=True, send_messages=True).value,
+        )
     admin = sb.create_member(guild, "camille", roles=[staff], joined_at=created_at)
     people = [sb.create_member(guild, f"member{i}", joined_at=created_at) for i in range(members)]
     return Town(guild, general, help_, admin_channel, staff, admin, people)
