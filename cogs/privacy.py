@@ -7,6 +7,7 @@ guild's language. The work is done by `bot.privacy.PrivacyService`.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import logging
 
@@ -165,7 +166,12 @@ class PrivacyCog(
         guild_id, lang = await self._context(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await self.service.export(guild_id, interaction.user.id, lang)
-        file = discord.File(io.BytesIO(data), filename=f"foyer-data-{guild_id}.json")
+        name = f"foyer-data-{guild_id}.json"
+        if len(data) > interaction.filesize_limit:
+            # A year of a very active member can exceed the upload limit; JSON this
+            # repetitive shrinks tenfold or more.
+            data, name = gzip.compress(data), name + ".gz"
+        file = discord.File(io.BytesIO(data), filename=name)
         await interaction.followup.send(t("privacy.export.ready", lang), file=file, ephemeral=True)
 
     @app_commands.command(

@@ -54,13 +54,19 @@ def build_export(
             for key, enum in _CODES.items()
         },
     }
-    data = {
-        "about": about,
-        "data": {
-            pt.name: [_row(pt, row, user_id) for row in rows.get(pt.name, ())] for pt in tables
-        },
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    # A readable header, then one row per line: a year of activity stays a few MB.
+    tables_json = ",\n".join(
+        f"{json.dumps(pt.name)}: [\n"
+        + ",\n".join(_dumps(_row(pt, row, user_id)) for row in rows.get(pt.name, ()))
+        + "\n]"
+        for pt in tables
+    )
+    about_json = json.dumps(about, ensure_ascii=False, indent=2)
+    return f'{{"about": {about_json},\n"data": {{\n{tables_json}\n}}}}\n'.encode()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _row(pt: PersonalTable, row: Mapping[str, Any], user_id: int) -> dict[str, Any]:
