@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Integer, MetaData, String, Table
 
+from bot.db.models import Base
 from bot.privacy.registry import RegistryError, personal_tables, retention_columns, validate
 
 
@@ -84,3 +87,21 @@ def test_a_set_null_foreign_key_is_fine() -> None:
         Column("user_id", BigInteger, info={"user": True}),
     )
     validate(metadata)
+
+
+# Names that, in this codebase, hold a member's id; a new column named like this without a
+# `user` marker would escape forget and export.
+_LOOKS_LIKE_A_USER = re.compile(
+    r"^(user|member|owner|author|actor|target|recipient|giver|receiver|helper|newcomer)_id$"
+    r"|_by$"
+)
+
+
+def test_columns_named_like_user_ids_are_marked() -> None:
+    unmarked = [
+        f"{table.name}.{column.name}"
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if _LOOKS_LIKE_A_USER.search(column.name) and not column.info.get("user")
+    ]
+    assert unmarked == []
