@@ -23,7 +23,7 @@ from bot.errors import FoyerError
 from bot.i18n import cmd, t
 from bot.recording.classify import role_of
 from bot.welcome import messages
-from bot.welcome.config import validate_template
+from bot.welcome.config import normalize_template, validate_template
 from bot.welcome.service import WelcomeService
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,7 @@ class WelcomeCog(
         lang = await self.bot.guild_settings.language(guild.id)
         row = await self.service.config(guild.id)
         if template is not None:
+            template = normalize_template(template)
             validate_template(template)
         shown = WelcomeConfig(template=template or (row.template if row else None))
         greeter = guild.get_role(row.greeter_role_id) if row and row.greeter_role_id else None

@@ -64,6 +64,11 @@ def default_template(lang: str) -> str:
     return t("welcome.default_template", lang)
 
 
+def normalize_template(template: str) -> str:
+    """Slash-command options are one line: `\\n` typed by the admin is a line break."""
+    return template.replace("\\n", "\n")
+
+
 def validate_template(template: str) -> None:
     """Refuse attribute/index access, conversions, unknown names and overlong texts."""
     templates.validate(template, PLACEHOLDERS)
@@ -80,8 +85,8 @@ def validate_setup(
     burst_threshold: int = DEFAULT_BURST_THRESHOLD,
 ) -> WelcomeSetup:
     """Check every value and return what to store; raise a translated `FoyerError`."""
-    if template is not None and template.strip() == "":
-        template = None
+    if template is not None:
+        template = normalize_template(template) if template.strip() else None
     if template is not None:
         validate_template(template)
     if auto_archive_minutes not in AUTO_ARCHIVE_CHOICES:

@@ -8,7 +8,8 @@ period and calls it. Definitions (docs/welcome.md, docs/metrics.md):
 - newcomers are the joins welcomed in `[start, end)`; bots never get a welcome row.
 - `joined` is a plain count of joins, opted-out members included (metrics.md allows plain
   counts of joins); every other stage leaves opted-out members out.
-- introduced: the newcomer posted in their welcome thread (their first message there).
+- introduced: the newcomer posted in their welcome thread (their first message there);
+  `left_before_introducing` counts those who left without doing so.
 - answered: a member (not the newcomer, not staff, not a bot) posted after the
   introduction; `answered_within_48h` counts those answered less than 48 h after it, over
   the introductions made at least 48 h before `end` (the "newcomers unanswered" signal).
@@ -71,6 +72,7 @@ class NewcomerFunnel:
     answered: Share  # over introductions
     answered_within_48h: Share  # over introductions made 48 h or more before the end
     staff_only: int  # introductions answered by staff and by no member
+    left_before_introducing: int  # newcomers who left without a word in their thread
     median_seconds_to_first_peer_reply: float | None
     still_there_after_7_days: Share
     active_in_week_4: Share
@@ -126,6 +128,9 @@ def compute_funnel(facts: Iterable[NewcomerFacts], end: datetime) -> NewcomerFun
         answered=Share(len(delays), len(introduced)),
         answered_within_48h=Share(len(within), len(old_enough)),
         staff_only=len(staff_only),
+        left_before_introducing=sum(
+            1 for f in counted if f.introduced_at is None and f.left_at is not None
+        ),
         median_seconds_to_first_peer_reply=median(delays) if delays else None,
         still_there_after_7_days=Share(sum(stayed), len(stayed)),
         active_in_week_4=Share(sum(f.active_week4 for f in w4), len(w4)),

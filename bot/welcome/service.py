@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 ARRIVALS_PER_MESSAGE = 50  # newcomers greeted per message in a shared thread (~1,100 chars)
 BURST_NOTICE_GAP = timedelta(hours=1)  # at most one burst notice per guild per hour
 LIMIT_KEY = 0  # shared-thread key when the active-thread cap (not a burst) forces sharing
+CAP_BACKOFF = timedelta(minutes=10)  # after Discord's "too many active threads", share
 
 
 @dataclass
@@ -92,6 +93,7 @@ class WelcomeService:
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._shared: dict[int, tuple[int, discord.Thread]] = {}
         self._burst_noticed: dict[int, datetime] = {}
+        self._capped_until: dict[int, datetime] = {}  # Discord said: thread cap reached
         self._tasks: set[asyncio.Task[Any]] = set()
         self.open_threads: dict[int, int] = {}  # welcome thread id -> guild id
         self._tracking = asyncio.Lock()
@@ -204,16 +206,27 @@ class WelcomeService:
                 pending = remaining[0]
                 if guild.get_member(pending.member.id) is None:
                     await self.store.set_failure(guild_id, [pending.welcome_id], "left")
-                elif self.detector.active(guild_id) or near_thread_limit(_active(guild)):
+                elif self._must_share(guild):
                     shared.append(pending)
                 elif not await self._welcome_one(guild, channel, cfg, lang, pending):
-                    shared.append(pending)  # Discord's thread cap was reached
+                    # Discord's thread cap was reached: share for a while, do not insist
+                    self._capped_until[guild_id] = self.clock.now() + CAP_BACKOFF
+                    shared.append(pending)
                 remaining.popleft()
             if shared:
                 await self._welcome_shared(guild, channel, cfg, lang, shared)
         except Stop as stop:
             left = [p.welcome_id for p in [*shared, *remaining] if p.welcome_id]
             await self.store.set_failure(guild_id, left, stop.failure)
+
+    def _must_share(self, guild: discord.Guild) -> bool:
+        """In a burst, near the active-thread cap, or shortly after Discord said it was hit."""
+        capped = self._capped_until.get(guild.id)
+        return (
+            self.detector.active(guild.id)
+            or near_thread_limit(_active(guild))
+            or (capped is not None and self.clock.now() < capped)
+        )
 
     async def _channel(self, guild: discord.Guild, cfg: WelcomeConfig) -> discord.TextChannel:
         channel = guild.get_channel(cfg.channel_id)

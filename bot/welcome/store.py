@@ -159,7 +159,6 @@ class WelcomeStore:
                     Welcome.guild_id == guild_id,
                     Welcome.user_id == user_id,
                     Welcome.newcomer_left_at.is_(None),
-                    Welcome.joined_at <= at,
                 )
                 .values(newcomer_left_at=at)
             )

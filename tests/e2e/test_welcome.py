@@ -327,3 +327,35 @@ async def test_preview_show_disable(english: Env) -> None:
     await english.settle()
     assert len(sb.threads_in(town.general)) == 1
     assert len(await english.welcomes()) == 1
+
+
+async def test_discord_thread_cap_falls_back_to_the_shared_thread(env: Env) -> None:
+    sb, town = env.sb, env.town
+    await env.setup()
+    cap = {"code": 160006, "message": "Maximum number of active threads reached"}
+    sb.faults.next(*CREATE_THREAD, status=400, count=1, body=cap)
+    for name in ("ana", "bob"):
+        await sb.join(town.guild, name)
+        await env.settle()
+    # one refused individual thread, then one shared thread for both; no third attempt
+    assert [c.status for c in env.calls(*CREATE_THREAD)] == [400, 201]
+    (shared,) = sb.threads_in(town.general)
+    assert shared.name == t("welcome.shared_thread_name", "fr")
+    rows = await env.welcomes()
+    assert [(r.thread_id, r.shared, r.failure) for r in rows] == [(shared.id, True, None)] * 2
+
+
+async def test_newcomer_leaving_before_introducing_is_recorded(env: Env) -> None:
+    sb, town = env.sb, env.town
+    await env.setup()
+    newbie = await sb.join(town.guild, "furtive")
+    await env.settle()
+    thread = thread_of(env)
+    await sb.leave(town.guild, newbie)
+    await env.settle()
+    (row,) = await env.welcomes()
+    assert row.introduced_at is None and row.newcomer_left_at == env.clock.now()
+    await sb.post(thread, env.greeter, "Bienvenue ?", at=env.clock.now())
+    await env.settle()
+    (row,) = await env.welcomes()
+    assert row.first_peer_reply_at is None  # nothing was introduced, nothing answered

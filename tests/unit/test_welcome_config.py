@@ -67,6 +67,11 @@ def test_every_placeholder_is_accepted() -> None:
     validate_template(" ".join("{" + name + "}" for name in PLACEHOLDERS))
 
 
+def test_typed_line_breaks_become_real_ones() -> None:
+    setup = validate_setup(channel_id=1, template="Hi {member}!\\nWho are you?")
+    assert setup.template == "Hi {member}!\nWho are you?"
+
+
 def test_blank_template_means_default() -> None:
     assert validate_setup(channel_id=1, template="   ").template is None
 

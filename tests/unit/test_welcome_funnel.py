@@ -55,6 +55,7 @@ def test_funnel_hand_computed() -> None:
     # introductions at least 48 h old: 1, 2, 3; answered within 48 h: 1, 2
     assert funnel.answered_within_48h == Share(2, 3)
     assert funnel.staff_only == 1
+    assert funnel.left_before_introducing == 1  # 4
     # first week over for 1, 2, 3; 2 left on day 3
     assert funnel.still_there_after_7_days == Share(2, 3)
     # joined 28+ days before END: 1, 2; active in week 4: 1
