@@ -3,6 +3,8 @@ digest and `foyer report --format text`."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.i18n import t
 from bot.metrics.figures import Figure, Kind, Trend
 from bot.metrics.summary import HealthReport
@@ -32,10 +34,10 @@ def name(key: str, lang: str) -> str:
 
 def figure_line(figure: Figure, lang: str) -> str:
     """`Active members: 42 ↗ (before: 35)`, or why there is no value."""
-    label = name(figure.key, lang)
+    label = name(figure.key, lang) + (" :" if lang == "fr" else ":")
     if not figure.available:
-        return f"{label}: {t('health.not_available', lang)}"
-    text = f"{label}: **{format_value(figure.value, figure.kind, lang)}**"
+        return f"{label} {t('health.not_available', lang)}"
+    text = f"{label} **{format_value(figure.value, figure.kind, lang)}**"
     if figure.trend is not None:
         text += f" {ARROWS[figure.trend]}"
     if figure.previous is not None:
@@ -57,7 +59,7 @@ def header(report: HealthReport) -> list[str]:
             "health.period_line",
             lang,
             start=report.period.first_day.isoformat(),
-            end=(report.period.end_day).isoformat(),
+            end=(report.period.end_day - timedelta(days=1)).isoformat(),
             days=report.period.days,
         ),
         t("health.based_on", lang, weeks=report.weeks_of_data, since=since),

@@ -1,0 +1,148 @@
+"""/health through the sandbox with the real discord.py client: after a scripted month (the
+rows the recorder would have written), an admin gets the four families with the expected
+numbers and a valid PNG chart, in the guild's language; a member is refused; two guilds
+never see each other's figures; `explain` gives a definition."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import matplotlib.image as mpimg
+import pytest
+
+from bot.clock import ManualClock
+from bot.db import Database
+from bot.db.models import DailyMemberActivity, Member
+from bot.i18n import t
+from bot.sandbox import Sandbox
+from bot.sandbox.harness import running_foyer
+from bot.sandbox.scenario import Town, build_town
+
+pytestmark = pytest.mark.e2e
+NOW = datetime.now(UTC).replace(microsecond=0)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass
+class Two:
+    sb: Sandbox
+    bot: Any
+    fr: Town
+    en: Town
+
+
+def day(days_ago: int) -> Any:
+    return (NOW - timedelta(days=days_ago)).date()
+
+
+async def script_month(db: Database, town: Town, *, heavy: bool) -> None:
+    """French guild: three members and a staff admin, a month of activity.
+    English guild (`heavy`): one member who wrote 50 messages."""
+    gid = town.guild.id
+    m = [p.user.id for p in town.members]
+    long_ago = NOW - timedelta(days=200)
+    rows: list[Any] = [
+        Member(guild_id=gid, user_id=town.admin.user.id, joined_at=long_ago, is_staff=True)
+    ]
+    rows += [Member(guild_id=gid, user_id=uid, joined_at=long_ago) for uid in m]
+    if heavy:
+        rows.append(DailyMemberActivity(guild_id=gid, user_id=m[0], day=day(2), messages=50))
+    else:
+        rows += [
+            DailyMemberActivity(guild_id=gid, user_id=m[0], day=day(3), messages=4, peer_given=2),
+            DailyMemberActivity(
+                guild_id=gid, user_id=m[1], day=day(10), messages=1, reactions_given=1,
+                staff_received=2,
+            ),
+            DailyMemberActivity(
+                guild_id=gid, user_id=m[2], day=day(20), messages=2, ritual_messages=1
+            ),
+            DailyMemberActivity(guild_id=gid, user_id=m[0], day=day(40), messages=1),
+        ]  # fmt: skip
+    async with db.session() as session:
+        session.add_all(rows)
+
+
+@pytest.fixture
+async def two(sandbox: Sandbox, database_url: str) -> AsyncIterator[Two]:
+    fr = build_town(sandbox, "Atelier", locale="fr", members=3)
+    en = build_town(sandbox, "Workshop", locale="en-US", members=2)
+    async with running_foyer(sandbox, database_url=database_url, clock=ManualClock(NOW)) as bot:
+        await script_month(bot.db, fr, heavy=False)
+        await script_month(bot.db, en, heavy=True)
+        yield Two(sandbox, bot, fr, en)
+
+
+def family(embeds: list[dict[str, Any]], title: str) -> str:
+    return next(e["description"] for e in embeds if e.get("title") == title)
+
+
+def check_png(data: bytes) -> None:
+    assert data.startswith(PNG)
+    height, width, _ = mpimg.imread(io.BytesIO(data), format="png").shape
+    assert (width, height) == (1100, 700)
+
+
+async def test_admin_sees_the_four_families_in_french(two: Two) -> None:
+    res = await two.sb.invoke(two.fr.guild, two.fr.admin, "health")
+    assert res.ephemeral
+    embeds = res.embeds
+    assert embeds[0]["title"] == "Santé de la communauté : 28 derniers jours"
+    participation = family(embeds, "Participation")
+    assert "Membres : **3**" in participation
+    assert "Équipe : **1**" in participation
+    assert "Membres actifs : **3**" in participation
+    assert "Taux d'actifs : **100 %**" in participation
+    assert "Messages par membre actif : **2,3**" in participation  # 7 / 3
+    retention = family(embeds, "Rétention")
+    assert "Rétention des actifs : **100 %**" in retention  # m0 was active before too
+    contribution = family(embeds, "Contribution")
+    assert "Interactions entre membres : **2**" in contribution
+    assert "Interactions de l'équipe : **2**" in contribution
+    assert "Part horizontale : **50 %**" in contribution
+    assert "Participants aux rituels : **1**" in contribution
+    advocacy = family(embeds, "Recommandation")
+    assert "Reconnaissance : **1**" in advocacy
+    assert "Effet des mises en avant : pas encore disponible" in advocacy
+    assert any(e.get("title") == "Signaux faibles" for e in embeds)
+    check_png(res.files["health.png"])
+
+
+async def test_english_guild_in_english_and_isolated(two: Two) -> None:
+    res = await two.sb.invoke(two.en.guild, two.en.admin, "health", options={"period": "7d"})
+    embeds = res.embeds
+    assert embeds[0]["title"] == "Community health: last 7 days"
+    participation = family(embeds, "Participation")
+    assert "Members: **2**" in participation
+    assert "Active members: **1**" in participation
+    assert "Messages per active member: **50.0**" in participation
+    assert "Peer interactions: **0**" in family(embeds, "Contribution")
+    check_png(res.files["health.png"])
+    # and the French guild never shows the English guild's 50 messages
+    fr = await two.sb.invoke(two.fr.guild, two.fr.admin, "health", options={"period": "7d"})
+    assert "**50" not in str(fr.embeds)
+    assert "Membres actifs : **1**" in family(fr.embeds, "Participation")  # only m0, 3 d ago
+
+
+async def test_member_is_refused(two: Two) -> None:
+    member = two.fr.members[0]
+    with pytest.raises(PermissionError):
+        await two.sb.invoke(two.fr.guild, member, "health")
+    res = await two.sb.invoke(two.fr.guild, member, "health", check_permissions=False)
+    assert res.ephemeral
+    assert res.content == t("errors.not_admin", "fr")
+    assert not res.files and not res.embeds
+
+
+async def test_explain_gives_the_definition(two: Two) -> None:
+    res = await two.sb.invoke(
+        two.fr.guild, two.fr.admin, "health", options={"explain": "contribution.horizontal_share"}
+    )
+    assert res.ephemeral
+    (embed,) = res.embeds
+    assert embed["title"] == "Part horizontale"
+    assert embed["description"] == t("health.figure.contribution.horizontal_share.definition", "fr")
