@@ -70,8 +70,11 @@ def normalize_template(template: str) -> str:
 
 
 def validate_template(template: str) -> None:
-    """Refuse attribute/index access, conversions, unknown names and overlong texts."""
+    """Refuse attribute/index access, conversions, unknown names, overlong texts, and
+    @everyone/@here (they would not ping, allowed mentions forbid it, but would mislead)."""
     templates.validate(template, PLACEHOLDERS)
+    if "@everyone" in template or "@here" in template:
+        raise FoyerError("welcome.no_mass_ping")
 
 
 def validate_setup(

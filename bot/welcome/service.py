@@ -31,6 +31,7 @@ from bot.db.models.activity import ActorRole, ThreadContext
 from bot.db.models.welcome import ThreadKind, WelcomeConfig
 from bot.guilds import GuildSettingsService
 from bot.i18n import t
+from bot.solicitation import SolicitationBudget
 from bot.welcome import messages
 from bot.welcome.config import (
     ThreadChoice,
@@ -80,6 +81,7 @@ class WelcomeService:
         recorder: Callable[[], Any] = lambda: None,
         pacer: Pacer | None = None,
         detector: BurstDetector | None = None,
+        budget: SolicitationBudget | None = None,
     ) -> None:
         self.client = client
         self.clock = clock
@@ -87,6 +89,7 @@ class WelcomeService:
         self.store = WelcomeStore(db)
         self.pacer = pacer or Pacer()
         self.detector = detector or BurstDetector()
+        self.budget = budget or SolicitationBudget(db, guild_settings)
         self._recorder = recorder  # looked up at each use: the tracking cog may load later
         self._configs: dict[int, WelcomeConfig | None] = {}
         self._queues: dict[int, deque[PendingJoin]] = {}
@@ -489,19 +492,24 @@ class WelcomeService:
             roles[welcome.guild_id] = cfg.greeter_role_id
         sent = 0
         for (guild_id, thread_id), ids in threads.items():
+            # the shared posting budget (bot/solicitation.py), counted per welcome thread
+            if not await self.budget.allows(guild_id, thread_id, now):
+                continue
             if not await self.store.claim_nudges(guild_id, ids, now):
                 continue
             lang = await self.guild_settings.language(guild_id)
             role = discord.Object(roles[guild_id])
             target = self.client.get_partial_messageable(thread_id, guild_id=guild_id)
             try:
-                await target.send(
+                message = await target.send(
                     t("welcome.nudge", lang, greeters=f"<@&{role.id}>"),
                     allowed_mentions=messages.mentions(role=role),
                 )
-                sent += 1
             except discord.HTTPException as exc:
                 log.warning("welcome nudge refused (%s)", exc.status, extra={"guild_id": guild_id})
+                continue
+            await self.budget.record(guild_id, thread_id, now, "welcome_nudge", message.id)
+            sent += 1
         return sent
 
 

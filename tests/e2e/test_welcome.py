@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.models import TrackedThread, Welcome
+from bot.db.models import BotPost, TrackedThread, Welcome
 from bot.db.models.activity import ThreadContext
 from bot.i18n import t
 from bot.sandbox import Channel, Sandbox
@@ -301,6 +301,9 @@ async def test_nudge_once_to_greeters_only(env: Env) -> None:
     assert [int(r) for r in call.json["allowed_mentions"]["roles"]] == [env.greeters.id]
     assert "users" not in call.json["allowed_mentions"]  # nothing more for the newcomer
     assert all(c.path != "/users/@me/channels" for c in sb.calls)  # no DMs
+    async with env.bot.db.session() as session:  # counted in the shared posting budget
+        kinds = await session.scalars(select(BotPost.kind).where(BotPost.channel_id == thread.id))
+        assert list(kinds.all()) == ["welcome_nudge"]
 
 
 async def test_preview_show_disable(english: Env) -> None:

@@ -54,6 +54,8 @@ def test_default_template_follows_the_language() -> None:
         ("Hi {{member}", "templates.unbalanced"),
         ("Hi {token}", "templates.unknown_placeholder"),
         ("x" * 5000, "templates.too_long"),
+        ("Hello @everyone, meet {member}", "welcome.no_mass_ping"),
+        ("@here {member}", "welcome.no_mass_ping"),
     ],
 )
 def test_unsafe_templates_are_refused(template: str, key: str) -> None:
