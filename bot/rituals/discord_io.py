@@ -29,8 +29,8 @@ ROLE_BUTTON_PREFIX = "foyer:ritual-role:"
 def role_button(ritual_id: int, lang: str) -> discord.ui.Button[Any]:
     return discord.ui.Button(
         style=discord.ButtonStyle.secondary,
-        label=t("rituals.role.button", lang),
-        emoji="🔔",
+        # The bell sits in the label: a unicode `emoji=` goes out with `"id": null`.
+        label="🔔 " + t("rituals.role.button", lang),
         custom_id=f"{ROLE_BUTTON_PREFIX}{ritual_id}",
     )
 

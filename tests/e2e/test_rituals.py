@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import discord
 import pytest
 from sqlalchemy import select
 
@@ -18,6 +20,7 @@ from bot.i18n import t
 from bot.sandbox import Sandbox
 from bot.sandbox.harness import FoyerEnv, running_foyer
 from bot.sandbox.scenario import build_town
+from bot.scheduling import shard_of
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +35,12 @@ async def env(sandbox: Sandbox, database_url: str) -> AsyncIterator[tuple[FoyerE
     """A French guild, with the bot on a manual clock and an admin channel configured."""
     clock = ManualClock(START)
     town = build_town(sandbox)
+    # #admin is private: let the bot in, as an admin does before choosing it in /setup.
+    sandbox.set_overwrite(
+        town.admin_channel,
+        sandbox.bot_user,
+        allow=discord.Permissions(view_channel=True, send_messages=True).value,
+    )
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
         await bot.guild_settings.update(town.guild.id, admin_channel_id=town.admin_channel.id)
         yield FoyerEnv(sandbox, bot, town), clock
@@ -188,3 +197,155 @@ async def test_restart_within_grace_posts_once_after_grace_skips(
         (datetime(2026, 10, 5, 7, tzinfo=UTC), RunStatus.POSTED),
         (datetime(2026, 10, 12, 7, tzinfo=UTC), RunStatus.SKIPPED),
     ]
+
+
+async def test_crash_between_claim_and_post_then_restart_posts_exactly_once(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    clock = ManualClock(START)
+    town = build_town(sandbox)
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await sandbox.invoke(
+            town.guild,
+            town.admin,
+            "ritual",
+            subcommand="add",
+            options={"preset": "monday_motivation", "channel": town.general},
+        )
+        async with bot.db.session() as session:
+            ritual = await session.scalar(select(Ritual))
+        assert ritual is not None
+        # The process claims Monday's occurrence, then dies before posting.
+        monday = datetime(2026, 10, 5, 7, tzinfo=UTC)
+        clock.set(monday)
+        assert await bot.scheduler.ledger.insert(
+            town.guild.id, f"ritual:{ritual.id}", monday, RunStatus.CLAIMED, clock.now()
+        )
+    assert [m for m in sandbox.messages_in(town.general) if m.author.bot] == []
+    clock.set(datetime(2026, 10, 5, 9, tzinfo=UTC))  # back 2 h later, within the grace
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await sandbox.wait_for_bot_idle()
+        await bot.scheduler.run_due()
+        clock.advance(timedelta(hours=1))
+        await bot.scheduler.run_due()
+        await sandbox.wait_for_bot_idle()
+        rows = await runs(FoyerEnv(sandbox, bot, town))
+    assert len([m for m in sandbox.messages_in(town.general) if m.author.bot]) == 1
+    assert len(sandbox.threads_in(town.general)) == 1
+    assert [(r.status, r.attempts) for r in rows] == [(RunStatus.POSTED, 2)]
+
+
+async def test_two_processes_on_different_shards_post_once(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    sandbox.core.shard_count = 2
+    clock = ManualClock(START)
+    town = build_town(sandbox)
+    mine = shard_of(town.guild.id, 2)
+    async with (
+        running_foyer(
+            sandbox, database_url=database_url, clock=clock, shard_count=2, shard_ids=[mine]
+        ) as owner,
+        running_foyer(
+            sandbox, database_url=database_url, clock=clock, shard_count=2, shard_ids=[1 - mine]
+        ) as other,
+    ):
+        await sandbox.invoke(
+            town.guild,
+            town.admin,
+            "ritual",
+            subcommand="add",
+            options={"preset": "monday_motivation", "channel": town.general},
+        )
+        assert owner.scheduler.owns(town.guild.id) and not other.scheduler.owns(town.guild.id)
+        while clock.now() < START + timedelta(weeks=2):
+            clock.advance(timedelta(hours=1))
+            await other.scheduler.run_due()
+            await owner.scheduler.run_due()
+        await sandbox.wait_for_bot_idle()
+        rows = await runs(FoyerEnv(sandbox, owner, town))
+    assert len([m for m in sandbox.messages_in(town.general) if m.author.bot]) == 2
+    assert [r.status for r in rows] == [RunStatus.POSTED] * 2
+
+
+async def test_ping_role_is_opt_in_with_the_button(sandbox: Sandbox, database_url: str) -> None:
+    sb, town = sandbox, build_town(sandbox)
+    role = sb.create_role(town.guild, "Rituels")
+    role.mentionable = True
+    async with running_foyer(sb, database_url=database_url, clock=ManualClock(START)):
+        await ping_role_flow(sb, town, role)
+
+
+async def ping_role_flow(sb: Sandbox, town: Any, role: Any) -> None:
+    res = await sb.invoke(
+        town.guild,
+        town.admin,
+        "ritual",
+        subcommand="add",
+        options={"preset": "friday_wins", "channel": town.general, "ping_role": role},
+    )
+    assert (res.content or "").startswith("Rituel **Vendredi Victoires** ajouté.")
+    res = await sb.invoke(
+        town.guild, town.admin, "ritual", subcommand="now", options={"ritual": "Vendredi Victoires"}
+    )
+    assert "ne sera pas republiée" in said(res)
+    [post] = [m for m in sb.messages_in(town.general) if m.author.bot]
+    assert post.content.startswith(f"<@&{role.id}> 🎉 **Vendredi Victoires**")
+    body = next(
+        c.json
+        for c in sb.calls
+        if c.method == "POST" and c.path.endswith(f"/channels/{town.general.id}/messages")
+    )
+    assert body["allowed_mentions"] == {"parse": [], "roles": [role.id]}
+    member = town.members[0]
+    joined = await sb.click(post, member, f"foyer:ritual-role:{post_ritual_id(post)}")
+    assert joined.ephemeral and "Vous serez notifié" in (joined.content or "")
+    assert role.id in town.guild.members[member.user.id].roles
+    left = await sb.click(post, member, f"foyer:ritual-role:{post_ritual_id(post)}")
+    assert "ne serez plus notifié" in (left.content or "")
+    assert role.id not in town.guild.members[member.user.id].roles
+
+
+def said(res: Any) -> str:
+    """Everything the member sees (a deferred answer comes as a follow-up)."""
+    return "\n".join(m.content for m in res.messages)
+
+
+def post_ritual_id(post: Any) -> int:
+    return int(post.components[0]["components"][0]["custom_id"].rsplit(":", 1)[1])
+
+
+async def test_remove_asks_for_confirmation(env: tuple[FoyerEnv, ManualClock]) -> None:
+    foyer, _clock = env
+    sb, town = foyer.sb, foyer.town
+    await add_monday_motivation(foyer)
+    res = await sb.invoke(
+        town.guild,
+        town.admin,
+        "ritual",
+        subcommand="remove",
+        options={"ritual": "Lundi Motivation"},
+    )
+    assert res.ephemeral and "Supprimer le rituel **Lundi Motivation**" in (res.content or "")
+    async with foyer.bot.db.session() as session:
+        assert await session.scalar(select(Ritual)) is not None
+    assert res.original is not None
+    confirm = res.original.components[0]["components"][0]["custom_id"]
+    done = await sb.click(res.original, town.admin, confirm)
+    assert "supprimé" in (done.content or "")
+    async with foyer.bot.db.session() as session:
+        assert await session.scalar(select(Ritual)) is None
+
+
+async def test_stats_sends_a_chart(env: tuple[FoyerEnv, ManualClock]) -> None:
+    foyer, clock = env
+    sb, town = foyer.sb, foyer.town
+    await add_monday_motivation(foyer)
+    await advance(foyer, clock, START + timedelta(weeks=2), timedelta(hours=6))
+    res = await sb.invoke(
+        town.guild, town.admin, "ritual", subcommand="stats", options={"ritual": "Lundi Motivation"}
+    )
+    assert res.ephemeral
+    assert "**Lundi Motivation** : 2 dernières occurrences" in said(res)
+    [png] = res.files.values()
+    assert png.startswith(b"\x89PNG")
