@@ -181,7 +181,7 @@ async def run(args: argparse.Namespace) -> int:
     sb = Sandbox()
     await sb.start()
     try:
-        town = build_town(sb, "Atelier", locale=args.language, members=0, bot_in_admin=True)
+        town = build_town(sb, "Atelier", locale=args.language, members=0)
         script = CommunityScript(
             sb, town, members=args.members, weeks=args.weeks, seed=args.seed, language=args.language
         )

@@ -35,13 +35,13 @@ def build_town(
     locale: str = "fr",
     members: int = 3,
     created_at: datetime | None = None,
-    bot_in_admin: bool = False,
+    bot_in_admin: bool = True,
 ) -> Town:
     """Create a guild with #general, #help, a private #admin, a Staff role and members.
 
     The admin holds Manage Server through the Staff role (not ownership), as in most
-    communities; ``#admin`` is hidden from @everyone by an overwrite and open to Staff
-    (and to the bot's role only with ``bot_in_admin``: by default the bot cannot see it).
+    communities; ``#admin`` is hidden from @everyone by an overwrite and open to Staff and,
+    unless ``bot_in_admin=False``, to the bot's role (as an admin who set it up would do).
     """
     guild = sb.create_guild(name, locale=locale, at=created_at)
     community = sb.create_category(guild, "Community", at=created_at)

@@ -31,8 +31,12 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 @pytest.fixture
 async def foyer(sandbox: Sandbox, database_url: str, tmp_path: Path) -> AsyncIterator[FoyerEnv]:
-    """The real FoyerBot, ready and with its commands synced, on a fresh database."""
-    town = build_town(sandbox)
+    """The real FoyerBot, ready and with its commands synced, on a fresh database.
+
+    Its ``#admin`` is hidden from the bot (tests check that /setup refuses it); build your
+    own ``build_town(sandbox)`` when the bot must post there.
+    """
+    town = build_town(sandbox, bot_in_admin=False)
     async with running_foyer(
         sandbox, database_url=database_url, heartbeat_file=tmp_path / "heartbeat"
     ) as bot:
