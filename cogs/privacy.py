@@ -71,8 +71,9 @@ class ForgetConfirmation(discord.ui.View):
         self, interaction: discord.Interaction, _: discord.ui.Button[ForgetConfirmation]
     ) -> None:
         self.stop()
+        await interaction.response.defer()  # a big guild's erase may outlast the 3 s reply
         touched = await self._service.forget(self._guild_id, self._member_id)
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=t("privacy.forget.done", self._lang, rows=sum(touched.values())), view=None
         )
 
@@ -84,6 +85,20 @@ class ForgetConfirmation(discord.ui.View):
         await interaction.response.edit_message(
             content=t("privacy.forget.cancelled", self._lang), view=None
         )
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction,
+        error: Exception,
+        item: discord.ui.Item[ForgetConfirmation],
+        /,
+    ) -> None:
+        log.error("forget failed", exc_info=error, extra={"guild_id": self._guild_id})
+        text = t("errors.unexpected", self._lang)
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
 
     async def on_timeout(self) -> None:
         if self.origin is None:
