@@ -98,10 +98,18 @@ class WelcomeStore:
             )
 
     # -- welcomes ------------------------------------------------------------------------
-    async def record_joins(self, joins: Sequence[NewJoin]) -> list[int]:
+    async def record_joins(
+        self, joins: Sequence[NewJoin], *, failure: str | None = None
+    ) -> list[int]:
         """One row per join, in one transaction; returns their ids in order."""
         rows = [
-            Welcome(guild_id=j.guild_id, user_id=j.user_id, joined_at=j.joined_at, shared=False)
+            Welcome(
+                guild_id=j.guild_id,
+                user_id=j.user_id,
+                joined_at=j.joined_at,
+                shared=False,
+                failure=failure,
+            )
             for j in joins
         ]
         async with self._db.session() as session:
