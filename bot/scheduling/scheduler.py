@@ -40,6 +40,7 @@ _LATE_AFTER = timedelta(minutes=5)
 # After a long outage, at most this many missed occurrences per job are written as skipped.
 _MAX_BACKFILL = 20
 _APS_JOB_ID = "foyer-scheduler-wakeup"
+_MAX_SLEEP = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -275,28 +276,36 @@ class Scheduler:
         }
 
     async def rearm(self) -> None:
-        """Point APScheduler at the earliest upcoming occurrence or postponed retry."""
+        """Point APScheduler at the earliest upcoming occurrence or postponed retry, and
+        never further than `_MAX_SLEEP` away, so a job another feature added without
+        calling `rearm` is still picked up well within the grace window."""
         if self._aps is None:
-            return
-        specs = await self.specs()
-        upcoming = list((await self.next_runs(specs)).values())
-        upcoming += [
-            r.retry_at
-            for r in await self._ledger.with_status(RunStatus.POSTPONED)
-            if r.retry_at is not None and self.owns(r.guild_id)
-        ]
-        if not upcoming:
-            self._aps.remove_all_jobs()
             return
         # APScheduler waits on the real clock; in production that is the injected clock.
         self._aps.add_job(
             self.run_due,
-            DateTrigger(run_date=min(upcoming)),
+            DateTrigger(run_date=await self.wakeup_at()),
             id=_APS_JOB_ID,
             replace_existing=True,
             misfire_grace_time=int(self.grace.total_seconds()),
             coalesce=True,
         )
+
+    @property
+    def next_wakeup(self) -> datetime | None:
+        """When APScheduler will next call `run_due` (None when not driven)."""
+        job = self._aps.get_job(_APS_JOB_ID) if self._aps is not None else None
+        return job.next_run_time if job is not None else None
+
+    async def wakeup_at(self) -> datetime:
+        """When `run_due` should run next."""
+        upcoming = list((await self.next_runs(await self.specs())).values())
+        upcoming += [
+            r.retry_at
+            for r in await self._ledger.with_status(RunStatus.POSTPONED)
+            if r.retry_at is not None and self.owns(r.guild_id)
+        ]
+        return min([*upcoming, self._clock.now() + _MAX_SLEEP])
 
     def _grace_of(self, spec: JobSpec) -> timedelta:
         return spec.grace if spec.grace is not None else self.grace

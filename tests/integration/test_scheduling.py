@@ -3,6 +3,7 @@ postponement. Time only moves through a ManualClock."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -251,3 +252,54 @@ async def test_a_failing_kind_marks_the_run_failed_and_does_not_retry(database: 
     assert len(kind.contexts) == 1
     [row] = await rows(database)
     assert row.status == RunStatus.FAILED and row.reason == "RuntimeError"
+
+
+async def test_apscheduler_wakes_up_at_the_next_occurrence(database: Database) -> None:
+    clock = ManualClock(FIRST - timedelta(minutes=5))
+    # The bot drives only on the system clock; here APScheduler is armed on a manual one.
+    scheduler = Scheduler(database, clock, drive=True)
+    scheduler.register("fake", FakeKind([GUILD_SHARD0]))
+    await scheduler.start()
+    try:
+        assert scheduler.next_wakeup == FIRST
+        clock.set(FIRST + timedelta(seconds=1))
+        await scheduler.run_due()
+        # Nothing before next Monday, but it never sleeps more than 15 minutes.
+        assert scheduler.next_wakeup == clock.now() + timedelta(minutes=15)
+    finally:
+        await scheduler.shutdown()
+    assert scheduler.next_wakeup is None
+
+
+async def test_apscheduler_drives_run_due_on_the_system_clock(database: Database) -> None:
+    """The production path: a job due in about a second is posted by APScheduler alone."""
+    from bot.clock import SystemClock
+
+    clock = SystemClock()
+    soon = (clock.now() + timedelta(seconds=1.5)).replace(microsecond=0)
+    local = soon.astimezone(PARIS)
+    posted = asyncio.Event()
+
+    class SoonKind(FakeKind):
+        async def jobs(self) -> list[JobSpec]:
+            rule = Weekly(frozenset({local.weekday()}), local.time())
+            return [
+                JobSpec(
+                    "fake:soon", GUILD_SHARD0, Recurrence(rule, PARIS), soon - timedelta(minutes=1)
+                )
+            ]
+
+        async def run(self, ctx: RunContext) -> Outcome:
+            outcome = await super().run(ctx)
+            posted.set()
+            return outcome
+
+    kind = SoonKind([])
+    scheduler = Scheduler(database, clock, drive=True)
+    scheduler.register("fake", kind)
+    await scheduler.start()
+    try:
+        await asyncio.wait_for(posted.wait(), timeout=10)
+    finally:
+        await scheduler.shutdown()
+    assert kind.posts == [("fake:soon", soon)]
