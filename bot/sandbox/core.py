@@ -265,6 +265,17 @@ class Core:
         await self.thread_members_update(thread, added=[owner.id])
         return thread
 
+    async def update_thread(self, thread: Channel, fields: dict[str, Any]) -> None:
+        """Apply name/archived/locked/auto_archive_duration and dispatch THREAD_UPDATE."""
+        if fields.get("name"):
+            thread.name = str(fields["name"])
+        for key in ("archived", "locked"):
+            if fields.get(key) is not None:
+                setattr(thread, key, bool(fields[key]))
+        if fields.get("auto_archive_duration"):
+            thread.auto_archive_duration = int(fields["auto_archive_duration"])
+        await self.hub.dispatch("THREAD_UPDATE", payloads.channel(thread), guild_id=thread.guild_id)
+
     async def thread_members_update(
         self, thread: Channel, *, added: list[int] | None = None, removed: list[int] | None = None
     ) -> None:

@@ -241,6 +241,11 @@ class GatewayHub:
             await ws.send_str('{"op": 9, "d": false}')
             return None
         last = int(d.get("seq") or 0)
+        if session.buffer and last < session.buffer[0]["s"] - 1:
+            # events after `last` were trimmed: a resume would lose some, so refuse it
+            self.sessions.pop(session.id, None)
+            await ws.send_str('{"op": 9, "d": false}')
+            return None
         async with session.lock:
             old = session.ws
             session.ws = ws

@@ -158,3 +158,23 @@ async def test_activity_in_the_past_keeps_its_time(sandbox: Sandbox) -> None:
         await sandbox.wait_for_bot_idle()
     assert seen["member_join"][0].joined_at == when
     assert seen["message"][0].created_at == when + timedelta(hours=1)
+
+
+async def test_threads_archive_and_reopen_when_the_bot_posts(sandbox: Sandbox) -> None:
+    town = build_town(sandbox)
+    bot = make_bot()
+    updates: asyncio.Queue[discord.RawThreadUpdateEvent] = asyncio.Queue()
+    bot.add_listener(updates.put, "on_raw_thread_update")
+    async with RunningClient(sandbox, bot) as client:
+        root = await sandbox.post(town.help, town.members[0], "question")
+        thread = await sandbox.create_thread(town.help, town.members[0], "q", from_message=root)
+        await sandbox.wait_for_bot_idle()
+        dthread = client.get_channel(thread.id)
+        assert isinstance(dthread, discord.Thread)
+        await dthread.edit(archived=True)
+        archived = await asyncio.wait_for(updates.get(), 5)
+        assert archived.data["thread_metadata"]["archived"] and thread.archived
+        await dthread.send("reopening")  # discord.py drops archived threads from its cache
+        reopened = await asyncio.wait_for(updates.get(), 5)
+        assert not reopened.data["thread_metadata"]["archived"] and not thread.archived
+    assert [m.content for m in sandbox.messages_in(thread)] == ["reopening"]

@@ -41,6 +41,25 @@ async def get_channel(request: web.Request) -> web.Response:
     return json_response(payloads.channel(channel_of(request)))
 
 
+async def edit_channel(request: web.Request) -> web.Response:
+    """``PATCH /channels/{channel_id}``: rename a channel, archive/lock/rename a thread."""
+    core = core_of(request)
+    ch = channel_of(request)
+    body = payload(request)
+    if ch.is_thread:
+        if ch.owner_id != core.world.bot_user.id or {"locked"} & set(body):
+            require(core, ch, MANAGE_THREADS)
+        await core.update_thread(ch, body)
+    else:
+        require(core, ch, 1 << 4)  # MANAGE_CHANNELS
+        if body.get("name"):
+            ch.name = str(body["name"])
+        if "topic" in body:
+            ch.topic = body["topic"]
+        await core.hub.dispatch("CHANNEL_UPDATE", payloads.channel(ch), guild_id=ch.guild_id)
+    return json_response(payloads.channel(ch))
+
+
 async def list_messages(request: web.Request) -> web.Response:
     """``GET /channels/{id}/messages``: newest first, ``before``/``after``/``around``/``limit``."""
     ch = channel_of(request)
@@ -83,6 +102,8 @@ async def create_message(request: web.Request) -> web.Response:
     require(core, ch, SEND_MESSAGES_IN_THREADS if ch.is_thread else SEND_MESSAGES)
     if ch.is_thread and ch.locked:
         raise missing_permissions()
+    if ch.is_thread and ch.archived:  # posting in an archived thread reopens it
+        await core.update_thread(ch, {"archived": False})
     if request.get(UPLOADS):
         require(core, ch, ATTACH_FILES)
     ref = (body.get("message_reference") or {}).get("message_id")
@@ -253,6 +274,7 @@ async def typing(request: web.Request) -> web.Response:
 M = "/channels/{channel_id}/messages/{message_id}"
 ROUTES = [
     ("GET", "/channels/{channel_id}", get_channel),
+    ("PATCH", "/channels/{channel_id}", edit_channel),
     ("GET", "/channels/{channel_id}/messages", list_messages),
     ("POST", "/channels/{channel_id}/messages", create_message),
     ("GET", M, get_message),
