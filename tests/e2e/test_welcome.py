@@ -40,6 +40,7 @@ class Env:
     greeters: Role
     greeter: Member
     muted: Role  # denied Send Messages in Threads in #general; nobody holds it at first
+    no_private: Role  # denied Create Private Threads in #general; nobody holds it at first
     clock: ManualClock
 
     @property
@@ -81,6 +82,11 @@ class Env:
         )
         return self.town.help
 
+    async def restrict_bot(self, role: Role) -> None:
+        """Give the bot a role whose overwrite denies it something in #general."""
+        await self.sb.add_role(self.town.guild, self.town.guild.members[self.sb.bot_user.id], role)
+        await self.sb.wait_for_bot_idle()
+
     def calls(self, method: str, route: str) -> list[Call]:
         return self.sb.calls_to(method, route)
 
@@ -92,9 +98,11 @@ async def _env(sandbox: Sandbox, database_url: str, locale: str) -> AsyncIterato
     greeter = sandbox.create_member(town.guild, "greta", roles=[greeters])
     muted = sandbox.create_role(town.guild, "Muted")
     sandbox.set_overwrite(town.general, muted, deny=1 << 38)
+    no_private = sandbox.create_role(town.guild, "NoPrivate")
+    sandbox.set_overwrite(town.general, no_private, deny=1 << 36)
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
-        yield Env(sandbox, bot, town, greeters, greeter, muted, clock)
+        yield Env(sandbox, bot, town, greeters, greeter, muted, no_private, clock)
 
 
 @pytest.fixture
@@ -229,7 +237,7 @@ async def test_missing_permission_is_checked_before_calling_discord(env: Env) ->
     notices = await env.admin_channel()
     await env.setup()
     # the bot loses Send Messages in Threads in #general after the setup
-    await sb.add_role(town.guild, town.guild.members[sb.bot_user.id], env.muted)
+    await env.restrict_bot(env.muted)
     await sb.join(town.guild, "ana")
     await sb.join(town.guild, "bob")
     await env.settle()
@@ -362,3 +370,42 @@ async def test_newcomer_leaving_before_introducing_is_recorded(env: Env) -> None
     await env.settle()
     (row,) = await env.welcomes()
     assert row.first_peer_reply_at is None  # nothing was introduced, nothing answered
+
+
+async def test_joins_below_the_burst_threshold_each_get_their_own_thread(env: Env) -> None:
+    sb, town = env.sb, env.town
+    await env.setup()
+    start = env.clock.now()
+    names = [f"calme{i}" for i in range(7)]  # 7 joins in a minute: under 10, no burst
+    for i, name in enumerate(names):
+        await sb.join(town.guild, name, at=start + timedelta(seconds=8 * i))
+    await env.settle()
+    threads = sb.threads_in(town.general)
+    assert len(threads) == 7 and len(env.calls(*CREATE_THREAD)) == 7
+    assert all(th.type == 12 for th in threads)
+    rows = await env.welcomes()
+    assert sorted(r.thread_id for r in rows) == sorted(th.id for th in threads)
+    assert not any(r.shared for r in rows)
+
+
+async def test_public_thread_when_private_is_not_allowed_and_why(env: Env) -> None:
+    sb, town = env.sb, env.town
+    await env.restrict_bot(env.no_private)
+    answer = await env.setup()
+    assert t("welcome.kind.private_unavailable", "fr") in answer
+    await sb.join(town.guild, "nouvelle")
+    await env.settle()
+    assert thread_of(env).type == 11
+
+
+async def test_setup_refused_without_permissions_and_for_unsafe_templates(env: Env) -> None:
+    sb, town = env.sb, env.town
+    attack = await env.setup(template="Salut {member.guild.owner}")
+    assert attack == t("templates.plain_names_only", "fr", field="{member.guild.owner}")
+    await env.restrict_bot(env.muted)
+    refused = await env.setup()
+    assert refused == t(
+        "welcome.setup_missing_permissions", "fr", perms="Envoyer des messages dans les fils"
+    )
+    show = await sb.invoke(town.guild, town.admin, "welcome", subcommand="show")
+    assert show.content == t("welcome.not_configured", "fr")  # nothing was stored
