@@ -10,12 +10,14 @@ member's own command are not solicitation and are not counted.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import BotPost
 from bot.guilds import GuildSettingsService
+from bot.scheduling import local_to_utc
 
 
 class SolicitationBudget:
@@ -60,6 +62,10 @@ class SolicitationBudget:
             )
 
 
-def postpone_to(scheduled_for: datetime) -> datetime:
-    """Where an over-budget occurrence goes: the next day, same time (once)."""
-    return scheduled_for + timedelta(days=1)
+def postpone_to(scheduled_for: datetime, zone: ZoneInfo | None = None) -> datetime:
+    """Where an over-budget occurrence goes (once): the next day at the same local time in
+    `zone` (same UTC time without one), with the DST rule of `bot.scheduling`."""
+    if zone is None:
+        return scheduled_for + timedelta(days=1)
+    local = scheduled_for.astimezone(zone)
+    return local_to_utc(local.date() + timedelta(days=1), local.time(), zone)

@@ -101,7 +101,8 @@ class RitualRunner:
         if not early and not await self._budget.allows(ctx.guild_id, ritual.channel_id, ctx.now):
             if ctx.postponed:
                 return Outcome.skipped("over_budget")
-            return Outcome.postponed(postpone_to(ctx.scheduled_for), "over_budget")
+            zone = await self._service.zone_of(ritual)
+            return Outcome.postponed(postpone_to(ctx.scheduled_for, zone), "over_budget")
         lang = await self._settings.language(ctx.guild_id)
         question = None
         if "{question}" in ritual.template:

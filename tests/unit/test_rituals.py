@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,7 @@ from bot.rituals.presets import PRESETS
 from bot.rituals.service import _store_rule, rule_of
 from bot.rituals.text import describe_schedule, state_line
 from bot.scheduling import MonthlyNth, Weekly
+from bot.solicitation import postpone_to
 
 
 @pytest.mark.parametrize(
@@ -129,3 +131,10 @@ def test_list_line_shows_timestamps_postponements_and_skips() -> None:
     assert "non publié (budget quotidien dépassé)" in state_line(ritual, None, skipped, "fr")
     paused = _ritual(Weekly(frozenset({0}), time(9)), paused=True)
     assert state_line(paused, nxt, None, "fr") == "⏸️ en pause"
+
+
+def test_postponed_to_the_same_local_time_next_day_across_dst() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    saturday = datetime(2026, 10, 24, 7, tzinfo=UTC)  # 09:00 CEST
+    assert postpone_to(saturday, paris) == datetime(2026, 10, 25, 8, tzinfo=UTC)  # 09:00 CET
+    assert postpone_to(saturday) == datetime(2026, 10, 25, 7, tzinfo=UTC)
