@@ -50,7 +50,7 @@ def health_embeds(report: HealthReport, *, title_key: str = "health.title") -> l
     )
     newcomers.add_field(
         name=t("health.rituals.title", lang),
-        value=t("health.section_unavailable", lang),
+        value="\n".join(render.ritual_lines(report))[:1024],
         inline=False,
     )
     embeds.append(newcomers)

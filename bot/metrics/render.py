@@ -87,6 +87,27 @@ def funnel_lines(report: HealthReport) -> list[str]:
     ]
 
 
+def ritual_lines(report: HealthReport) -> list[str]:
+    lang = report.lang
+    if not report.rituals:
+        return [t("health.rituals.none", lang)]
+    lines = []
+    for row in report.rituals:
+        line = t(
+            "health.rituals.row",
+            lang,
+            name=row.name,
+            occurrences=row.occurrences,
+            participants=" → ".join(map(str, row.participants)) or "0",
+        )
+        if row.paused:
+            line += " " + t("health.rituals.paused", lang)
+        if row.fading:
+            line += " " + t("health.rituals.fading", lang)
+        lines.append(line)
+    return lines
+
+
 def cohort_lines(report: HealthReport) -> list[str]:
     lines = []
     for row in report.cohorts:
@@ -110,7 +131,7 @@ def plain_text(report: HealthReport) -> str:
     out += cohort_lines(report)
     out.append("")
     out.append(f"## {t('health.rituals.title', lang)}")
-    out.append(t("health.section_unavailable", lang))
+    out += ritual_lines(report)
     out.append("")
     out.append(f"## {t('health.signals.title', lang)}")
     out += signal_lines(report)

@@ -94,6 +94,20 @@ def as_json(report: HealthReport) -> str:
             ],
         },
         "weekly": {"key": "contribution.weekly_series", "rows": weekly_rows(report)},
+        "rituals": {
+            "key": "rituals.table",
+            "rows": [
+                {
+                    "name": r.name,
+                    "paused": r.paused,
+                    "occurrences": r.occurrences,
+                    "participants": list(r.participants),
+                    "answers": r.answers,
+                    "fading": r.fading,
+                }
+                for r in report.rituals
+            ],
+        },
         "signals": [
             {
                 "key": s.key,

@@ -17,10 +17,11 @@ from bot.metrics.data import Measure, Person, WeekActivity
 from bot.metrics.figures import FAMILIES, SPECS, Figure, unavailable
 from bot.metrics.periods import Period, local_date, period_ending, utc_midnight, week_of, weeks_for
 from bot.metrics.retention import COHORT_WEEKS, CohortRow
+from bot.metrics.rituals import RitualRow, rituals_table
 
 # Features whose figures are not wired yet: shown as "not available yet".
 PENDING_FIGURES = ("advocacy.spotlight_effect",)
-PENDING_SECTIONS = ("rituals.table",)
+PENDING_SECTIONS: tuple[str, ...] = ()
 
 
 class UnknownGuild(LookupError):
@@ -42,6 +43,7 @@ class HealthReport:
     weekly: list[WeekActivity]
     signals: list[signals.Signal]
     funnel: list[tuple[str, int]]
+    rituals: list[RitualRow] = field(default_factory=list)
     unavailable_sections: tuple[str, ...] = PENDING_SECTIONS
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -95,7 +97,10 @@ def _figures(
 async def build_report(db: Database, guild_id: int, days: int, now: datetime) -> HealthReport:
     """The whole report for the `days`-day period ending today (UTC), in one snapshot."""
     async with db.session() as session:
-        return await _build(session, guild_id, days, now)
+        report = await _build(session, guild_id, days, now)
+    report.rituals, fading = await rituals_table(db, guild_id, report.period)
+    report.signals = fading + report.signals
+    return report
 
 
 async def _build(session: AsyncSession, guild_id: int, days: int, now: datetime) -> HealthReport:

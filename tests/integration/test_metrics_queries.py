@@ -3,7 +3,7 @@ hand, figures equal to counts made by hand, and one guild never sees another's r
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -284,3 +284,47 @@ async def test_empty_guild(database: Database) -> None:
 async def test_unknown_guild(database: Database) -> None:
     with pytest.raises(UnknownGuild):
         await build_report(database, 424242, 28, NOW)
+
+
+async def test_rituals_table_and_fading_signal(database: Database) -> None:
+    """Eleven weekly occurrences with 5 participants eight times, then 2 three times: the
+    rituals module's rule says fading; the period (last 28 days) holds the last four."""
+    from bot.db.models import Ritual, ScheduledRun
+    from bot.db.models.scheduling import RunStatus
+
+    async with database.session() as s:
+        s.add(
+            GuildSettings(
+                guild_id=GUILD_A, language="fr", joined_at=datetime(2026, 1, 1, tzinfo=UTC)
+            )
+        )
+        ritual = Ritual(
+            guild_id=GUILD_A, name="Vendredi Victoires", channel_id=60, template="?", kind="weekly",
+            weekdays=16, hour=10, minute=0, created_at=LONG_AGO, since=LONG_AGO,
+        )  # fmt: skip
+        s.add(ritual)
+        await s.flush()
+        counts = [5] * 8 + [2] * 3
+        ref = 10_000
+        for i, participants in enumerate(counts):
+            when = NOW - timedelta(weeks=len(counts) - i, days=-1)
+            thread = 7_000 + i
+            s.add(ScheduledRun(guild_id=GUILD_A, job_key=f"ritual:{ritual.id}", scheduled_for=when,
+                               status=RunStatus.POSTED, attempts=1, thread_id=thread))  # fmt: skip
+            for user in range(participants):
+                ref += 1
+                s.add(
+                    ActivityEvent(
+                        guild_id=GUILD_A, kind=EventKind.MESSAGE, ref_id=ref,
+                        occurred_at=when + timedelta(hours=1), channel_id=60, thread_id=thread,
+                        actor_id=300 + user, actor_role=ActorRole.MEMBER,
+                        context=ThreadContext.RITUAL,
+                    )
+                )  # fmt: skip
+    report = await build_report(database, GUILD_A, 28, NOW)
+    (row,) = report.rituals
+    assert row.name == "Vendredi Victoires" and row.fading
+    assert row.participants == (5, 2, 2, 2) and row.answers == 11
+    (signal,) = [s for s in report.signals if s.key == "ritual_fading"]
+    assert signal.params == {"ritual": "Vendredi Victoires", "recent": 2, "usual": 5}
+    assert "Vendredi Victoires a moins de participants depuis 3 semaines" in signal.sentence("fr")
