@@ -409,3 +409,18 @@ async def test_setup_refused_without_permissions_and_for_unsafe_templates(env: E
     )
     show = await sb.invoke(town.guild, town.admin, "welcome", subcommand="show")
     assert show.content == t("welcome.not_configured", "fr")  # nothing was stored
+
+
+async def test_without_admin_channel_the_owner_gets_one_dm(env: Env) -> None:
+    sb, town = env.sb, env.town
+    await env.setup()
+    sb.faults.next(*CREATE_THREAD, status=403, count=100)
+    for name in ("ana", "bob"):
+        await sb.join(town.guild, name)
+        await env.settle()
+    (dm,) = sb.core.dm_messages
+    owner_id, body = dm
+    assert owner_id == town.guild.owner_id
+    assert "Créer des fils privés" in body["content"]
+    assert body["allowed_mentions"] == {"parse": []}
+    assert len(env.calls(*CREATE_THREAD)) == 1
