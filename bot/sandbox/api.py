@@ -240,19 +240,25 @@ class Sandbox(InteractingMixin):
         return member
 
     async def leave(self, guild: Guild, who: Person, *, at: datetime | None = None) -> None:
-        """Make a member leave: GUILD_MEMBER_REMOVE."""
+        """Make a member leave: GUILD_MEMBER_REMOVE (carries no time: ``at`` is unused)."""
         del at
         await self.core.remove_member(guild, self._user(who))
 
-    async def add_role(self, guild: Guild, who: Person, role: Role) -> None:
-        """Give a role (as an admin would): GUILD_MEMBER_UPDATE."""
+    async def add_role(
+        self, guild: Guild, who: Person, role: Role, *, at: datetime | None = None
+    ) -> None:
+        """Give a role (as an admin would): GUILD_MEMBER_UPDATE (``at`` unused: no time)."""
+        del at
         member = guild.members[self._user(who).id]
         if role.id not in member.roles:
             member.roles.append(role.id)
             await self.core.member_updated(member)
 
-    async def remove_role(self, guild: Guild, who: Person, role: Role) -> None:
-        """Take a role away: GUILD_MEMBER_UPDATE."""
+    async def remove_role(
+        self, guild: Guild, who: Person, role: Role, *, at: datetime | None = None
+    ) -> None:
+        """Take a role away: GUILD_MEMBER_UPDATE (``at`` unused: no time)."""
+        del at
         member = guild.members[self._user(who).id]
         if role.id in member.roles:
             member.roles.remove(role.id)
@@ -292,8 +298,9 @@ class Sandbox(InteractingMixin):
         """Edit a message: MESSAGE_UPDATE."""
         return await self.core.edit_message(msg, {"content": content}, at=at)
 
-    async def delete_message(self, msg: Message) -> None:
-        """Delete a message: MESSAGE_DELETE."""
+    async def delete_message(self, msg: Message, *, at: datetime | None = None) -> None:
+        """Delete a message: MESSAGE_DELETE (carries no time: ``at`` is unused)."""
+        del at
         await self.core.delete_message(msg)
 
     async def create_thread(
@@ -329,12 +336,19 @@ class Sandbox(InteractingMixin):
             thread.thread_members[uid] = at or utcnow()
             await self.core.thread_members_update(thread, added=[uid])
 
-    async def react(self, msg: Message, who: Person, emoji: str) -> None:
-        """React as a member: MESSAGE_REACTION_ADD."""
+    async def react(
+        self, msg: Message, who: Person, emoji: str, *, at: datetime | None = None
+    ) -> None:
+        """React as a member: MESSAGE_REACTION_ADD (carries no time: ``at`` is unused;
+        the bot stamps reactions with its own clock, which the demo moves to ``at``)."""
+        del at
         await self.core.react(msg, self._user(who), emoji)
 
-    async def unreact(self, msg: Message, who: Person, emoji: str) -> None:
-        """Remove a member's reaction: MESSAGE_REACTION_REMOVE."""
+    async def unreact(
+        self, msg: Message, who: Person, emoji: str, *, at: datetime | None = None
+    ) -> None:
+        """Remove a member's reaction: MESSAGE_REACTION_REMOVE (``at`` unused: no time)."""
+        del at
         await self.core.react(msg, self._user(who), emoji, add=False)
 
     # -- reading ------------------------------------------------------------------------------

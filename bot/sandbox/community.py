@@ -2,18 +2,22 @@
 
 Members have behaviour profiles (lurker, regular, helper, silent newcomer, newcomer who
 introduces themself, staff). Each simulated day the script draws actions (joins, leaves,
-posts, replies, help threads and their answers, reactions) from the profiles, sorts them
-by time and performs them through the ``Sandbox`` API with their past ``at``. Dynamics:
-a core of helpers answers most questions, some newcomers are never answered and drift
-away, and the weekly ritual thread fades week after week.
+posts, replies, help threads and their answers, reactions) from the profiles and performs
+them in time order through the ``Sandbox`` API with their past ``at``. Consequences (a
+reply, a reaction, an answer in a thread) are queued at their later time, so time only
+moves forward: a ``clock`` given to the script (the bot's ``ManualClock``) is set to each
+action's time before it happens. Dynamics: a core of helpers answers most questions, some
+newcomers are never answered and drift away, and the weekly ritual thread fades.
 
 Features hook in with ``script.on(event, callback)``: ``"day"`` runs at the start of each
 simulated day (e.g. a survey feature answering its buttons), ``"newcomer"`` when someone
-joins, ``"ritual"`` on ritual days (replaces the built-in staff post when registered).
+joins, ``"ritual"`` on Mondays (replaces the built-in staff post when registered).
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -24,7 +28,7 @@ from typing import Any
 from .api import Sandbox
 from .community_texts import TEXTS
 from .scenario import Town
-from .state import Channel, Member, Message
+from .state import Member, Message
 
 PROFILES = ("lurker", "regular", "helper", "newcomer_silent", "newcomer_intro", "staff")
 #: Probability of posting on a given day, per profile.
@@ -36,6 +40,7 @@ POST_RATE = {
     "newcomer_intro": 0.15,
     "staff": 0.3,
 }
+#: Probability of reacting to a message one sees, per profile.
 REACT_RATE = {
     "lurker": 0.08,
     "regular": 0.25,
@@ -44,29 +49,31 @@ REACT_RATE = {
     "newcomer_intro": 0.1,
     "staff": 0.2,
 }
+EMOJIS = ("👍", "❤️", "🎉")
 Hook = Callable[["SimDay"], Awaitable[None]]
+Run = Callable[[], Awaitable[Any]]
 
 
 @dataclass
 class Persona:
     """A simulated member and how they behave."""
 
-    member: Member
+    member: Member | None
     profile: str
     joined: datetime
     answered: bool = True
     left: bool = False
-    present: bool = True
+    name: str = ""
 
     @property
-    def name(self) -> str:
-        """Return the member's username."""
-        return self.member.user.username
+    def present(self) -> bool:
+        """Say whether the member is in the guild now."""
+        return self.member is not None and not self.left
 
 
 @dataclass
 class SimDay:
-    """One simulated day, handed to hooks."""
+    """One simulated day (or moment, for ``newcomer`` hooks), handed to hooks."""
 
     index: int
     date: datetime
@@ -85,7 +92,6 @@ class LoggedAction:
     at: datetime
     kind: str
     actor: str
-    detail: str = ""
 
 
 @dataclass(order=True)
@@ -93,8 +99,8 @@ class _Planned:
     at: datetime
     seq: int
     kind: str = field(compare=False)
-    run: Callable[[], Awaitable[Any]] = field(compare=False)
-    actor: str = field(compare=False, default="")
+    actor: str = field(compare=False)
+    run: Run = field(compare=False)
 
 
 class CommunityScript:
@@ -123,17 +129,17 @@ class CommunityScript:
         self.log: list[LoggedAction] = []
         self.hooks: dict[str, list[Hook]] = {"day": [], "newcomer": [], "ritual": []}
         self.recent: list[Message] = []
-        self.open_questions: list[tuple[Message, Channel, Persona]] = []
-        self.ritual_thread: Channel | None = None
+        self._queue: list[_Planned] = []
         self._seq = 0
+        self._day = 0
 
     def on(self, event: str, callback: Hook) -> None:
         """Register a feature hook: ``"day"``, ``"newcomer"`` or ``"ritual"``."""
         self.hooks.setdefault(event, []).append(callback)
 
-    # -- population ---------------------------------------------------------------------
+    # -- population -----------------------------------------------------------------------
     def populate(self) -> None:
-        """Create the initial members (before the bot connects): a staff, helper core."""
+        """Create the initial members (before the bot connects): staff, a helper core..."""
         weights = {"staff": 0.05, "helper": 0.15, "regular": 0.3, "lurker": 0.5}
         for i in range(self.size):
             profile = self.rng.choices(list(weights), list(weights.values()))[0]
@@ -141,22 +147,17 @@ class CommunityScript:
                 days=self.rng.randint(20, 400), minutes=self.rng.randint(0, 1439)
             )
             roles = [self.town.staff_role] if profile == "staff" else []
-            member = self.sb.create_member(
-                self.town.guild, f"{profile}{i}", roles=roles, joined_at=joined
-            )
-            self.personas.append(Persona(member, profile, joined))
+            name = f"{profile}{i}"
+            member = self.sb.create_member(self.town.guild, name, roles=roles, joined_at=joined)
+            self.personas.append(Persona(member, profile, joined, name=name))
 
     def active(self, *profiles: str) -> list[Persona]:
         """Return present members, optionally of some profiles."""
-        return [
-            p
-            for p in self.personas
-            if p.present and not p.left and (not profiles or p.profile in profiles)
-        ]
+        return [p for p in self.personas if p.present and (not profiles or p.profile in profiles)]
 
     # -- the day loop -------------------------------------------------------------------------
     async def run(self, progress: Callable[[int, int], None] | None = None) -> Counter[str]:
-        """Replay every day; call ``progress(week, events_sent)`` after each week."""
+        """Replay every day; call ``progress(week, actions_so_far)`` after each week."""
         for index in range(7 * self.weeks):
             await self.run_day(index)
             if progress is not None and index % 7 == 6:
@@ -164,18 +165,20 @@ class CommunityScript:
         return Counter(a.kind for a in self.log)
 
     async def run_day(self, index: int) -> None:
-        """Plan one day's actions, then perform them in time order."""
+        """Plan one day, then perform everything due before the next day, in time order."""
+        self._day = index
         day = SimDay(index, self.start + timedelta(days=index), self)
         self._tick(day.date)
         for hook in self.hooks["day"]:
             await hook(day)
-        plan: list[_Planned] = []
-        self._plan_joins_and_leaves(day, plan)
-        self._plan_posts(day, plan)
-        self._plan_help(day, plan)
+        self._plan_joins_and_leaves(day)
+        self._plan_posts(day)
+        self._plan_help(day)
         if day.date.weekday() == 0:
-            self._plan_ritual(day, plan)
-        for item in sorted(plan):
+            self._plan_ritual(day)
+        end = day.date + timedelta(days=1)
+        while self._queue and self._queue[0].at < end:
+            item = heapq.heappop(self._queue)
             self._tick(item.at)
             await item.run()
             self.log.append(LoggedAction(item.at, item.kind, item.actor))
@@ -185,6 +188,11 @@ class CommunityScript:
         if self.clock is not None and hasattr(self.clock, "set"):
             self.clock.set(at)
 
+    def schedule(self, at: datetime, kind: str, actor: str, run: Run) -> None:
+        """Queue an action at ``at`` (hooks may use it too)."""
+        self._seq += 1
+        heapq.heappush(self._queue, _Planned(at, self._seq, kind, actor, run))
+
     def _at(self, day: SimDay, lo: int = 7, hi: int = 23) -> datetime:
         return day.date + timedelta(
             hours=self.rng.randint(lo, hi - 1),
@@ -192,118 +200,132 @@ class CommunityScript:
             seconds=self.rng.randint(0, 59),
         )
 
-    def _add(
-        self,
-        plan: list[_Planned],
-        at: datetime,
-        kind: str,
-        actor: str,
-        run: Callable[[], Awaitable[Any]],
-    ) -> None:
-        self._seq += 1
-        plan.append(_Planned(at, self._seq, kind, run, actor))
-
     def _say(self, key: str) -> str:
         return self.rng.choice(self.texts[key])
 
+    def _member(self, persona: Persona) -> Member:
+        assert persona.member is not None
+        return persona.member
+
     # -- planners -------------------------------------------------------------------------------
-    def _plan_joins_and_leaves(self, day: SimDay, plan: list[_Planned]) -> None:
-        guild = self.town.guild
+    def _plan_joins_and_leaves(self, day: SimDay) -> None:
         for _ in range(self._poisson(self.size * 0.012)):
-            at = self._at(day, 0, 24)
             profile = "newcomer_intro" if self.rng.random() < 0.4 else "newcomer_silent"
-            name = f"new{len(self.personas)}"
-            # the Member is created when the join runs; until then the persona is absent
-            persona = Persona(Member(self.sb.bot_user, guild.id), profile, at, present=False)
+            persona = Persona(None, profile, self._at(day, 0, 24), name=f"new{len(self.personas)}")
             self.personas.append(persona)
             answered = self.rng.random() < 0.6
 
-            async def join(
-                p: Persona = persona, n: str = name, when: datetime = at, ok: bool = answered
-            ) -> None:
-                p.member = await self.sb.join(guild, n, at=when)
-                p.present = True
+            async def join(p: Persona = persona, ok: bool = answered) -> None:
+                p.member = await self.sb.join(self.town.guild, p.name, at=p.joined)
                 for hook in self.hooks["newcomer"]:
-                    await hook(SimDay(day.index, when, self))
+                    await hook(SimDay(self._day, p.joined, self))
                 if p.profile == "newcomer_intro":
-                    await self._introduce(p, when, ok)
+                    self._introduce(p, ok)
 
-            self._add(plan, at, "join", name, join)
+            self.schedule(persona.joined, "join", persona.name, join)
         for persona in self.active():
             rate = 0.004 if persona.profile == "lurker" else 0.0015
             if persona.profile == "newcomer_intro" and not persona.answered:
-                rate = 0.04  # nobody answered: they drift away
+                rate = 0.04  # nobody answered them: they drift away
             if persona.profile == "staff" or self.rng.random() >= rate:
                 continue
-            persona.left = True
+            persona.left = True  # decided now: no new actions get planned for them
             leave_at = self._at(day)
 
             async def leave(p: Persona = persona, when: datetime = leave_at) -> None:
-                await self.sb.leave(guild, p.member, at=when)
+                await self.sb.leave(self.town.guild, self._member(p), at=when)
 
-            self._add(plan, leave_at, "leave", persona.name, leave)
+            self.schedule(leave_at, "leave", persona.name, leave)
 
-    async def _introduce(self, persona: Persona, at: datetime, answered: bool) -> None:
-        intro = await self.sb.post(self.town.general, persona.member, self._say("intro"), at=at)
-        self._remember(intro)
+    def _introduce(self, persona: Persona, answered: bool) -> None:
+        at = persona.joined + timedelta(minutes=self.rng.randint(1, 30))
         persona.answered = answered
-        helpers = self.active("helper", "staff", "regular")
-        if answered and helpers:
-            greeter = self.rng.choice(helpers)
-            when = at + timedelta(minutes=self.rng.randint(5, 600))
-            self._tick(when)
-            await self.sb.post(
-                self.town.general, greeter.member, self._say("welcome"), at=when, reply_to=intro
+
+        async def intro() -> None:
+            msg = await self.sb.post(
+                self.town.general, self._member(persona), self._say("intro"), at=at
             )
-            self.log.append(LoggedAction(when, "welcome_reply", greeter.name))
+            self._remember(msg)
+            greeters = self.active("helper", "staff", "regular")
+            if answered and greeters:
+                greeter = self.rng.choice(greeters)
+                later = at + timedelta(minutes=self.rng.randint(5, 600))
 
-    def _plan_posts(self, day: SimDay, plan: list[_Planned]) -> None:
+                async def welcome() -> None:
+                    if greeter.present and msg.id in self.sb.world.messages:
+                        await self.sb.post(
+                            self.town.general,
+                            self._member(greeter),
+                            self._say("welcome"),
+                            at=later,
+                            reply_to=msg,
+                        )
+
+                self.schedule(later, "welcome_reply", greeter.name, welcome)
+
+        self.schedule(at, "introduction", persona.name, intro)
+
+    def _plan_posts(self, day: SimDay) -> None:
         for persona in self.active():
-            if persona.member.user.bot:
+            if self.rng.random() >= POST_RATE[persona.profile]:
                 continue
-            if self.rng.random() < POST_RATE[persona.profile]:
-                at = self._at(day)
-                reply = self.rng.random() < 0.4
+            at = self._at(day)
+            as_reply = self.rng.random() < 0.4
 
-                async def post(
-                    p: Persona = persona, when: datetime = at, as_reply: bool = reply
-                ) -> None:
-                    target = (
-                        self.rng.choice(self.recent[-20:]) if as_reply and self.recent else None
-                    )
-                    text = self._say("reply" if target else "chat")
-                    msg = await self.sb.post(
-                        self.town.general, p.member, text, at=when, reply_to=target
-                    )
-                    self._remember(msg)
-                    await self._reactions(msg, when)
+            async def post(
+                p: Persona = persona,
+                when: datetime = at,
+                reply: bool = as_reply,
+            ) -> None:
+                target = self.rng.choice(self.recent[-20:]) if reply and self.recent else None
+                msg = await self.sb.post(
+                    self.town.general,
+                    self._member(p),
+                    self._say("reply" if target else "chat"),
+                    at=when,
+                    reply_to=target,
+                )
+                self._remember(msg)
+                self._plan_reactions(msg, when)
 
-                self._add(plan, at, "reply" if reply else "post", persona.name, post)
+            self.schedule(at, "reply" if as_reply else "post", persona.name, post)
 
-    async def _reactions(self, msg: Message, at: datetime) -> None:
+    def _plan_reactions(self, msg: Message, at: datetime) -> None:
         for persona in self.rng.sample(self.active(), k=min(6, len(self.active()))):
-            if persona.member.user.bot or persona.member.user.id == msg.author.id:
+            if persona.member is None or persona.member.user.id == msg.author.id:
                 continue
             if self.rng.random() < REACT_RATE[persona.profile]:
-                self._tick(at + timedelta(minutes=self.rng.randint(1, 120)))
-                await self.sb.react(msg, persona.member, self.rng.choice(["👍", "❤️", "🎉"]))
-                self.log.append(LoggedAction(at, "react", persona.name))
+                when = at + timedelta(minutes=self.rng.randint(1, 120))
+                emoji = self.rng.choice(EMOJIS)
 
-    def _plan_help(self, day: SimDay, plan: list[_Planned]) -> None:
-        askers = self.active("regular", "newcomer_intro", "lurker")
-        for persona in askers:
-            if persona.member.user.bot or self.rng.random() >= 0.03:
+                async def react(
+                    p: Persona = persona,
+                    e: str = emoji,
+                    t: datetime = when,
+                ) -> None:
+                    if p.present and msg.id in self.sb.world.messages:
+                        await self.sb.react(msg, self._member(p), e, at=t)
+
+                self.schedule(when, "react", persona.name, react)
+
+    def _plan_help(self, day: SimDay) -> None:
+        for persona in self.active("regular", "newcomer_intro", "lurker"):
+            if self.rng.random() >= 0.03:
                 continue
             at = self._at(day, 8, 20)
             answered = self.rng.random() < 0.8  # the helper core answers most questions
 
-            async def ask(p: Persona = persona, when: datetime = at, ok: bool = answered) -> None:
+            async def ask(
+                p: Persona = persona,
+                when: datetime = at,
+                ok: bool = answered,
+            ) -> None:
                 question = await self.sb.post(
-                    self.town.help, p.member, self._say("question"), at=when
+                    self.town.help, self._member(p), self._say("question"), at=when
                 )
                 thread = await self.sb.create_thread(
                     self.town.help,
-                    p.member,
+                    self._member(p),
                     question.content[:40] or "help",
                     from_message=question,
                     at=when,
@@ -312,14 +334,18 @@ class CommunityScript:
                 if ok and helpers:
                     helper = self.rng.choice(helpers)
                     later = when + timedelta(minutes=self.rng.randint(3, 240))
-                    self._tick(later)
-                    await self.sb.post(thread, helper.member, self._say("answer"), at=later)
-                    self.log.append(LoggedAction(later, "thread_answer", helper.name))
 
-            self._add(plan, at, "question", persona.name, ask)
+                    async def answer() -> None:
+                        if helper.present:
+                            await self.sb.post(
+                                thread, self._member(helper), self._say("answer"), at=later
+                            )
 
-    def _plan_ritual(self, day: SimDay, plan: list[_Planned]) -> None:
-        staff = self.active("staff")
+                    self.schedule(later, "thread_answer", helper.name, answer)
+
+            self.schedule(at, "question", persona.name, ask)
+
+    def _plan_ritual(self, day: SimDay) -> None:
         at = day.date + timedelta(hours=9)
         if self.hooks["ritual"]:
 
@@ -327,26 +353,32 @@ class CommunityScript:
                 for hook in self.hooks["ritual"]:
                     await hook(d)
 
-            self._add(plan, at, "ritual", "hook", hooked)
+            self.schedule(at, "ritual", "hook", hooked)
             return
+        staff = self.active("staff")
         if not staff:
             return
         host = self.rng.choice(staff)
         fading = 0.6 * (0.75 ** (day.week - 1))  # fewer answers every week
 
-        async def ritual(when: datetime = at) -> None:
-            post = await self.sb.post(self.town.general, host.member, self._say("ritual"), at=when)
+        async def ritual() -> None:
+            post = await self.sb.post(
+                self.town.general, self._member(host), self._say("ritual"), at=at
+            )
             thread = await self.sb.create_thread(
-                self.town.general, host.member, post.content[:40], from_message=post, at=when
+                self.town.general, self._member(host), post.content[:40], from_message=post, at=at
             )
             for persona in self.active("regular", "helper", "staff"):
-                if self.rng.random() < fading and not persona.member.user.bot:
-                    later = when + timedelta(minutes=self.rng.randint(10, 600))
-                    self._tick(later)
-                    await self.sb.post(thread, persona.member, self._say("reply"), at=later)
-                    self.log.append(LoggedAction(later, "ritual_answer", persona.name))
+                if self.rng.random() < fading:
+                    later = at + timedelta(minutes=self.rng.randint(10, 600))
 
-        self._add(plan, at, "ritual", host.name, ritual)
+                    async def answer(p: Persona = persona, when: datetime = later) -> None:
+                        if p.present:
+                            await self.sb.post(thread, self._member(p), self._say("reply"), at=when)
+
+                    self.schedule(later, "ritual_answer", persona.name, answer)
+
+        self.schedule(at, "ritual", host.name, ritual)
 
     # -- helpers ------------------------------------------------------------------------------
     def _remember(self, msg: Message) -> None:
@@ -354,7 +386,7 @@ class CommunityScript:
         del self.recent[:-50]
 
     def _poisson(self, mean: float) -> int:
-        count, threshold, product = 0, pow(2.718281828, -mean), self.rng.random()
+        count, threshold, product = 0, math.exp(-mean), self.rng.random()
         while product > threshold:
             count += 1
             product *= self.rng.random()

@@ -75,3 +75,30 @@ async def test_hooks_run_each_day_and_replace_the_ritual() -> None:
     assert days == list(range(14))
     assert rituals == [1, 2]
     assert not any(a.kind == "ritual_answer" for a in script.log)
+
+
+class RecordingClock:
+    """A clock that remembers every time it was set to."""
+
+    def __init__(self) -> None:
+        self.times: list[datetime] = []
+
+    def set(self, when: datetime) -> None:
+        self.times.append(when)
+
+
+async def test_the_clock_only_moves_forward() -> None:
+    sb = Sandbox()
+    await sb.start()
+    clock = RecordingClock()
+    try:
+        script = CommunityScript(
+            sb, build_town(sb, members=0), members=30, weeks=3, seed=5, end=END, clock=clock
+        )
+        script.populate()
+        await script.run()
+    finally:
+        await sb.stop()
+    assert len(clock.times) > 100
+    assert clock.times == sorted(clock.times)  # a bot scheduler never sees time go back
+    assert [a.at for a in script.log] == sorted(a.at for a in script.log)
