@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import discord
 import pytest
 from sqlalchemy import select
 
@@ -35,12 +34,6 @@ async def env(sandbox: Sandbox, database_url: str) -> AsyncIterator[tuple[FoyerE
     """A French guild, with the bot on a manual clock and an admin channel configured."""
     clock = ManualClock(START)
     town = build_town(sandbox)
-    # #admin is private: let the bot in, as an admin does before choosing it in /setup.
-    sandbox.set_overwrite(
-        town.admin_channel,
-        sandbox.bot_user,
-        allow=discord.Permissions(view_channel=True, send_messages=True).value,
-    )
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
         await bot.guild_settings.update(town.guild.id, admin_channel_id=town.admin_channel.id)
         yield FoyerEnv(sandbox, bot, town), clock
@@ -94,8 +87,8 @@ async def test_monday_motivation_ten_weeks_across_dst(
         datetime(2026, 10, 26, 8, tzinfo=UTC) + timedelta(weeks=i) for i in range(7)
     ]
     assert [r.scheduled_for for r in rows] == expected
-    # Posted within the hour-long tick of 09:00 local, every time.
-    assert all(timedelta(0) <= r.finished_at - r.scheduled_for < timedelta(hours=1) for r in rows)  # type: ignore[operator]
+    # The hourly ticks land on 07:00 and 08:00 UTC: each post went out at its exact time.
+    assert [r.finished_at for r in rows] == expected
     assert {r.post_id for r in rows} == {p.id for p in posts}
     assert {r.thread_id for r in rows} == {th.id for th in threads}
     assert sorted(th.name for th in threads)[0].startswith("Lundi Motivation · ")
@@ -349,3 +342,45 @@ async def test_stats_sends_a_chart(env: tuple[FoyerEnv, ManualClock]) -> None:
     assert "**Lundi Motivation** : 2 dernières occurrences" in said(res)
     [png] = res.files.values()
     assert png.startswith(b"\x89PNG")
+
+
+async def test_channel_and_role_checks_before_any_write(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    town = build_town(sandbox, bot_in_admin=False)
+    high = sandbox.create_role(town.guild, "Annonces", above_bot=True)
+    high.mentionable = True
+    async with running_foyer(sandbox, database_url=database_url, clock=ManualClock(START)) as bot:
+        hidden = await sandbox.invoke(
+            town.guild,
+            town.admin,
+            "ritual",
+            subcommand="add",
+            options={"preset": "friday_wins", "channel": town.admin_channel},
+        )
+        assert hidden.ephemeral
+        assert hidden.content == t(
+            "rituals.cannot_post", "fr", channel=f"<#{town.admin_channel.id}>"
+        )
+        above = await sandbox.invoke(
+            town.guild,
+            town.admin,
+            "ritual",
+            subcommand="add",
+            options={"preset": "friday_wins", "channel": town.general, "ping_role": high},
+        )
+        assert above.content == t("rituals.role_unusable", "fr", role=f"<@&{high.id}>")
+        async with bot.db.session() as session:
+            assert await session.scalar(select(Ritual)) is None
+
+
+async def test_members_cannot_manage_rituals(env: tuple[FoyerEnv, ManualClock]) -> None:
+    foyer, _clock = env
+    res = await foyer.sb.invoke(
+        foyer.town.guild,
+        foyer.town.members[0],
+        "ritual",
+        subcommand="list",
+        check_permissions=False,  # as if a server owner had opened the command to everyone
+    )
+    assert res.ephemeral and res.content == t("errors.not_admin", "fr")
