@@ -31,6 +31,7 @@ ARRIVALS_PER_MESSAGE = 50  # newcomers greeted per message in a shared thread (~
 LIMIT_KEY = 0  # shared-thread key when the active-thread cap (not a burst) forces sharing
 CAP_BACKOFF = timedelta(minutes=10)  # after Discord's "too many active threads", share
 THREAD_CAP_CODE = 160006  # Discord: maximum number of active threads reached
+GREETERS_ADDED = 3  # greeters added to each private thread, taking turns
 
 
 @dataclass
@@ -61,6 +62,7 @@ class ThreadOpener:
         self._on_opened = on_opened  # (thread id, guild id): the service watches it
         self._shared: dict[int, tuple[int, discord.Thread]] = {}
         self._capped_until: dict[int, datetime] = {}
+        self._greeter_turn: dict[int, int] = {}
 
     def forget(self, guild_id: int) -> None:
         """A new setup: the next burst opens a new shared thread in the new channel."""
@@ -130,6 +132,8 @@ class ThreadOpener:
             return True
         except discord.HTTPException as exc:
             await self.reporter.refused(guild, channel, exc, required=required)
+        if kind == ThreadKind.PRIVATE and greeter is not None:
+            await self._add_greeters(guild, channel, thread, greeter, exclude=member.id)
         try:
             await thread.send(
                 messages.welcome_text(cfg, lang, values, greeter),
@@ -164,6 +168,36 @@ class ThreadOpener:
                     guild, channel, exc, required=["send_messages_in_threads"]
                 )
 
+    async def _add_greeters(
+        self,
+        guild: discord.Guild,
+        channel: discord.TextChannel,
+        thread: discord.Thread,
+        greeter: discord.Role,
+        *,
+        exclude: int,
+    ) -> None:
+        """A private thread is invisible to whoever is not in it: add a few greeters
+        (taking turns across welcomes); the role mention calls the others."""
+        people = sorted(
+            (m for m in greeter.members if not m.bot and m.id != exclude), key=lambda m: m.id
+        )
+        if not people:
+            return
+        turn = self._greeter_turn.get(guild.id, 0)
+        self._greeter_turn[guild.id] = turn + 1
+        count = min(GREETERS_ADDED, len(people))
+        start = turn * count % len(people)
+        for person in (people * 2)[start : start + count]:
+            try:
+                await thread.add_user(person)
+            except discord.NotFound:
+                continue  # left meanwhile
+            except discord.HTTPException as exc:
+                await self.reporter.refused(
+                    guild, channel, exc, required=["send_messages_in_threads"]
+                )
+
     async def _shared_thread(
         self, guild: discord.Guild, channel: discord.TextChannel, cfg: WelcomeConfig, lang: str
     ) -> discord.Thread:
@@ -192,6 +226,8 @@ class ThreadOpener:
                 guild, channel, exc, required=list(required_permissions(kind))
             )
         self._shared[guild.id] = (key, thread)
+        if kind == ThreadKind.PRIVATE and greeter is not None:
+            await self._add_greeters(guild, channel, thread, greeter, exclude=0)
         return thread
 
     async def _opened(

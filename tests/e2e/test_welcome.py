@@ -136,9 +136,13 @@ async def test_a_join_opens_one_private_thread_with_the_template(env: Env) -> No
     shown = newbie.nick or newbie.user.global_name or newbie.user.username
     assert thread.type == 12 and thread.name == f"Bienvenue {shown}"
     assert thread.parent_id == town.general.id
-    (added,) = env.calls(*ADD_MEMBER)
-    assert added.path == f"/channels/{thread.id}/thread-members/{newbie.user.id}"
-    assert newbie.user.id in thread.thread_members
+    # the newcomer, then the greeter (a private thread is invisible to whoever is not in it)
+    added = [c.path for c in env.calls(*ADD_MEMBER)]
+    assert added == [
+        f"/channels/{thread.id}/thread-members/{newbie.user.id}",
+        f"/channels/{thread.id}/thread-members/{env.greeter.user.id}",
+    ]
+    assert {newbie.user.id, env.greeter.user.id} <= set(thread.thread_members)
     (post,) = [c for c in env.calls(*POST_MESSAGE) if c.path == f"/channels/{thread.id}/messages"]
     content = post.json["content"]
     assert content.startswith(f"Bienvenue sur Atelier, <@{newbie.user.id}> !")
