@@ -134,7 +134,7 @@ class WelcomeCog(
             burst_threshold=burst_threshold,
         )
         lines = [t("welcome.saved", lang), t(choice.reason_key, lang), describe(row, guild, lang)]
-        lines += warnings(guild, channel, greeter_role, lang)
+        lines += warnings(guild, channel, greeter_role, ThreadKind(row.thread_kind_used), lang)
         await self.bot.reply_ephemeral(interaction, "\n\n".join(lines))
 
     @app_commands.command(
@@ -250,10 +250,13 @@ def warnings(
     guild: discord.Guild,
     channel: discord.TextChannel,
     greeter: discord.Role | None,
+    kind: ThreadKind,
     lang: str,
 ) -> list[str]:
     """What will not work as the admin may expect, said at setup time."""
     found = []
+    if kind == ThreadKind.PRIVATE and greeter is None:
+        found.append(t("welcome.warn_private_without_greeters", lang))
     everyone = channel.permissions_for(guild.default_role)
     if not (everyone.view_channel and everyone.send_messages_in_threads):
         found.append(t("welcome.warn_newcomers_cannot_see", lang, channel=channel.mention))

@@ -124,9 +124,12 @@ def thread_of(env: Env) -> Channel:
 
 async def test_a_join_opens_one_private_thread_with_the_template(env: Env) -> None:
     sb, town = env.sb, env.town
+    lonely = await env.setup()
+    assert t("welcome.warn_private_without_greeters", "fr") in lonely
     answer = await env.setup(greeter_role=env.greeters)
     assert t("welcome.saved", "fr") in answer
     assert t("welcome.kind.private_ok", "fr") in answer
+    assert t("welcome.warn_private_without_greeters", "fr") not in answer
 
     newbie = await sb.join(town.guild, "nouvelle")
     await env.settle()
