@@ -7,7 +7,7 @@ which holds the Discord objects, before it calls in here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,29 @@ def _store_rule(ritual: Ritual, rule: Rule) -> None:
         ritual.weekdays = sum(1 << d for d in rule.weekdays)
 
 
+def _merged_rule(ritual: Ritual, c: RitualChanges) -> Rule | None:
+    """The schedule after the given changes (None: unchanged). Parts not given keep their
+    current value; giving `days` without `week_of_month` makes the ritual weekly."""
+    if c.days is None and c.at is None and c.week_of_month is None:
+        return None
+    current = rule_of(ritual) if ritual.kind else None
+    if c.days is not None:
+        days: frozenset[int] | None = options.parse_days(c.days)
+    elif isinstance(current, MonthlyNth):
+        days = frozenset({current.weekday})
+    else:
+        days = current.weekdays if current else None
+    at = options.parse_time(c.at) if c.at is not None else current.at if current else None
+    if at is None:
+        raise FoyerError("rituals.missing.time")
+    if days is None:
+        raise FoyerError("rituals.missing.days")
+    week = c.week_of_month
+    if week is None and c.days is None and isinstance(current, MonthlyNth):
+        week = current.nth
+    return options.build_rule(days, at, week)
+
+
 @dataclass(frozen=True)
 class RitualChanges:
     """Raw option values from `/ritual add|edit`; None = not given."""
@@ -91,15 +114,19 @@ class RitualService:
         if preset and spec is None:
             raise FoyerError("rituals.unknown_preset", value=preset[:32])
         if changes.channel_id is None:
-            raise FoyerError("rituals.missing_option", option="channel")
+            raise FoyerError("rituals.missing.channel")
         name = changes.name or (t(spec.name_key, lang) if spec else None)
         # Preset texts keep their placeholders: `t` formats, so they are passed through.
         keep = {n: "{" + n + "}" for n in options.TEMPLATE_NAMES}
         template = changes.template or (t(spec.template_key, lang, **keep) if spec else None)
-        if name is None or template is None:
-            raise FoyerError("rituals.missing_option", option="name" if name is None else "text")
-        if spec is None and (changes.days is None or changes.at is None):
-            raise FoyerError("rituals.missing_option", option="days" if changes.at else "time")
+        if name is None:
+            raise FoyerError("rituals.missing.name")
+        if template is None:
+            raise FoyerError("rituals.missing.text")
+        if spec is None and changes.days is None:
+            raise FoyerError("rituals.missing.days")
+        if spec is None and changes.at is None:
+            raise FoyerError("rituals.missing.time")
         now = self._clock.now()
         ritual = Ritual(
             guild_id=guild_id,
@@ -112,9 +139,7 @@ class RitualService:
         )
         if spec is not None:
             _store_rule(ritual, spec.rule)
-        self._apply(
-            ritual, RitualChanges(**{**changes.__dict__, "name": name, "template": template})
-        )
+        self._apply(ritual, replace(changes, name=name, template=template))
         async with self._db.session() as session:
             count = await session.scalar(
                 select(func.count()).select_from(Ritual).where(Ritual.guild_id == guild_id)
@@ -150,25 +175,7 @@ class RitualService:
             if c.auto_archive_minutes is not None
             else None
         )
-        rule = None
-        if c.days is not None or c.at is not None or c.week_of_month is not None:
-            current = rule_of(ritual) if ritual.kind else None
-            days = options.parse_days(c.days) if c.days is not None else None
-            if days is None:
-                days = (
-                    frozenset({current.weekday})
-                    if isinstance(current, MonthlyNth)
-                    else current.weekdays
-                    if current
-                    else None
-                )
-            at = options.parse_time(c.at) if c.at is not None else current.at if current else None
-            if days is None or at is None:
-                raise FoyerError("rituals.missing_option", option="days" if at else "time")
-            week = c.week_of_month
-            if week is None and c.days is None and isinstance(current, MonthlyNth):
-                week = current.nth
-            rule = options.build_rule(days, at, week)
+        rule = _merged_rule(ritual, c)
         if name is not None:
             ritual.name = name
         if template is not None:
