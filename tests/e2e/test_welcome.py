@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.clock import ManualClock
 from bot.db.models import BotPost, TrackedThread, Welcome
 from bot.db.models.activity import ThreadContext
 from bot.i18n import t
+from bot.recording.recorder import Recorder
 from bot.sandbox import Channel, Sandbox
 from bot.sandbox.core import Call
 from bot.sandbox.harness import running_foyer
@@ -431,3 +432,36 @@ async def test_without_admin_channel_the_owner_gets_one_dm(env: Env) -> None:
     assert "Créer des fils privés" in body["content"]
     assert body["allowed_mentions"] == {"parse": []}
     assert len(env.calls(*CREATE_THREAD)) == 1
+
+
+async def test_the_recorder_gets_the_welcome_thread_and_opt_outs_are_not_recorded(
+    env: Env,
+) -> None:
+    """Until the tracking cog provides `bot.recorder`, the test installs the real one."""
+    sb, town = env.sb, env.town
+    if getattr(env.bot, "recorder", None) is None:
+        env.bot.recorder = Recorder(env.bot.db)
+    recorder = env.bot.recorder
+    await env.setup()
+    newbie = await sb.join(town.guild, "nouvelle")
+    await env.settle()
+    thread = thread_of(env)
+    async with env.bot.db.session() as session:
+        tracked = await session.get(TrackedThread, thread.id)
+    assert tracked is not None
+    assert (tracked.context, tracked.owner_id, tracked.parent_id) == (
+        ThreadContext.WELCOME,
+        newbie.user.id,
+        town.general.id,
+    )
+    # a member who opted out and comes back is welcomed, but nothing is recorded about them
+    shy = await sb.join(town.guild, "discrete")
+    await env.settle()
+    await sb.leave(town.guild, shy)
+    await recorder.set_opted_out(town.guild.id, shy.user.id, True)
+    async with env.bot.db.session() as session:
+        await session.execute(delete(Welcome).where(Welcome.user_id == shy.user.id))
+    await sb.join(town.guild, shy.user)
+    await env.settle()
+    assert len(sb.threads_in(town.general)) == 3
+    assert [r.user_id for r in await env.welcomes()] == [newbie.user.id]
