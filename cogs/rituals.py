@@ -216,9 +216,10 @@ class RitualsCog(
                 ping_role_id=ping_role.id if ping_role else None, auto_archive_minutes=archive,
             ),
         )  # fmt: skip
-        await self.bot.reply_ephemeral(
-            interaction, await self._summary("rituals.added", interaction, ritual.name)
-        )
+        text = await self._summary("rituals.added", interaction, ritual.name)
+        if "{question}" in ritual.template:
+            text += "\n" + t("rituals.questions.hint", await self._lang(interaction))
+        await self.bot.reply_ephemeral(interaction, text)
 
     @_command("edit")
     @_opts("ritual", "channel", "name", "days", "time", "week_of_month", "timezone", "text",
@@ -346,6 +347,8 @@ class RitualsCog(
     async def now(self, interaction: discord.Interaction, ritual: str) -> None:
         assert interaction.guild_id is not None
         row = await self.service.get(interaction.guild_id, ritual)
+        if row.paused:
+            raise FoyerError("rituals.now_paused", name=row.name)
         lang = await self._lang(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.bot.scheduler.run_next_now(await self.runner.spec(row))
@@ -476,9 +479,7 @@ class RitualRoleButton(commands.Cog):
         if ritual_id is None:
             return
         lang = await self.bot.guild_settings.language(interaction.guild.id)
-        ritual = next(
-            (r for r in await self.service.all(interaction.guild.id) if r.id == ritual_id), None
-        )
+        ritual = await self.service.by_id(interaction.guild.id, ritual_id)
         role = interaction.guild.get_role(ritual.ping_role_id or 0) if ritual else None
         member = interaction.user
         if role is None or not isinstance(member, discord.Member):

@@ -16,7 +16,7 @@ import discord
 
 from bot.db.models.activity import ThreadContext
 from bot.i18n import t
-from bot.rituals.runner import Posted, PostForbidden, RitualPost
+from bot.rituals.runner import Posted, PostRefused, RitualPost
 
 if TYPE_CHECKING:
     from bot.app import FoyerBot
@@ -48,7 +48,7 @@ class DiscordRitualPoster:
     async def post(self, post: RitualPost, on_message: Callable[[int], Awaitable[None]]) -> Posted:
         channel = self._bot.get_channel(post.channel_id)
         if not isinstance(channel, discord.TextChannel):
-            raise PostForbidden(f"channel {post.channel_id} is gone")
+            raise PostRefused("channel_gone")
         view = None
         if post.ping_role_id:
             view = discord.ui.View(timeout=None)
@@ -65,7 +65,9 @@ class DiscordRitualPoster:
                 kwargs["view"] = view
             message = await channel.send(post.content, **kwargs)
         except discord.Forbidden as exc:
-            raise PostForbidden(str(exc)) from exc
+            raise PostRefused("forbidden") from exc
+        except discord.NotFound as exc:
+            raise PostRefused("channel_gone") from exc
         await on_message(message.id)
         try:
             thread = await message.create_thread(

@@ -26,8 +26,13 @@ from bot.templates import render
 log = logging.getLogger(__name__)
 
 
-class PostForbidden(Exception):
-    """Discord answered 403: the bot lost a permission in the ritual's channel."""
+class PostRefused(Exception):
+    """The ritual's channel cannot take the post: Discord answered 403 (`forbidden`), or
+    the channel is gone (`channel_gone`). Never retried."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class RitualPost:
 class RitualPoster(Protocol):
     async def post(self, post: RitualPost, on_message: Callable[[int], Awaitable[None]]) -> Posted:
         """Send the post, call `on_message(message_id)` as soon as Discord accepted it,
-        open the answers thread. Raise `PostForbidden` on a 403."""
+        open the answers thread. Raise `PostRefused` when the channel refuses it."""
         ...
 
     async def notify_admins(self, guild_id: int, text: str) -> None: ...
@@ -92,7 +97,7 @@ class RitualRunner:
 
     async def run(self, ctx: RunContext) -> Outcome:
         ritual_id = int(ctx.key.split(":", 1)[1])
-        ritual = next((r for r in await self._service.all(ctx.guild_id) if r.id == ritual_id), None)
+        ritual = await self._service.by_id(ctx.guild_id, ritual_id)
         if ritual is None or ritual.paused:
             return Outcome.skipped("paused")
         # `/ritual now` runs an occurrence before its time: an admin's explicit request is
@@ -134,19 +139,19 @@ class RitualRunner:
 
         try:
             posted = await self._poster.post(post, on_message)
-        except PostForbidden:
+        except PostRefused as refused:
             # No retry: the ritual is paused and the admins are told, once.
             await self._service.set_paused(ctx.guild_id, ritual.name, True)
             await self._poster.notify_admins(
                 ctx.guild_id,
                 t(
-                    "rituals.notice.forbidden",
+                    f"rituals.notice.{refused.reason}",
                     lang,
                     name=ritual.name,
                     channel=f"<#{ritual.channel_id}>",
                 ),
             )
-            return Outcome.failed("forbidden")
+            return Outcome.failed(refused.reason)
         if question is not None:
             await self._service.mark_asked(ctx.guild_id, ritual.id, question.id)
         return Outcome.posted(ritual.channel_id, posted.message_id, posted.thread_id)

@@ -217,6 +217,12 @@ class RitualService:
         async with self._db.session() as session:
             return await self._get(session, guild_id, name)
 
+    async def by_id(self, guild_id: int, ritual_id: int) -> Ritual | None:
+        async with self._db.session() as session:
+            return await session.scalar(
+                select(Ritual).where(Ritual.guild_id == guild_id, Ritual.id == ritual_id)
+            )
+
     async def all(self, guild_id: int) -> list[Ritual]:
         async with self._db.session() as session:
             rows = await session.scalars(

@@ -21,7 +21,7 @@ from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
 from bot.rituals.engagement import fading_rituals, participation
-from bot.rituals.runner import Posted, PostForbidden, RitualPost, RitualRunner
+from bot.rituals.runner import Posted, PostRefused, RitualPost, RitualRunner
 from bot.rituals.service import RitualChanges, RitualService
 from bot.scheduling import Scheduler
 from bot.solicitation import SolicitationBudget
@@ -37,11 +37,11 @@ class FakePoster:
     def __init__(self) -> None:
         self.posts: list[RitualPost] = []
         self.notices: list[str] = []
-        self.forbidden = False
+        self.refusal: str | None = None
 
     async def post(self, post: RitualPost, on_message: Callable[[int], Awaitable[None]]) -> Posted:
-        if self.forbidden:
-            raise PostForbidden("403")
+        if self.refusal:
+            raise PostRefused(self.refusal)
         self.posts.append(post)
         await on_message(1000 + len(self.posts))
         return Posted(1000 + len(self.posts), 2000 + len(self.posts))
@@ -166,13 +166,18 @@ async def test_postponed_occurrence_posts_when_the_next_day_has_room(world: Worl
     assert await world.budget.used(GUILD, CHANNEL, MONDAY + timedelta(days=1)) == 1
 
 
-async def test_forbidden_fails_pauses_and_tells_once(world: World) -> None:
+@pytest.mark.parametrize(
+    ("refusal", "says"), [("forbidden", "permission manquante"), ("channel_gone", "n'existe plus")]
+)
+async def test_refused_post_fails_pauses_and_tells_once(
+    world: World, refusal: str, says: str
+) -> None:
     ritual = await world.service.add(GUILD, "monday_motivation", RitualChanges(channel_id=CHANNEL))
-    world.poster.forbidden = True
+    world.poster.refusal = refusal
     await world.tick_until(MONDAY + timedelta(weeks=3))
     [row] = await _runs(world.db, f"ritual:{ritual.id}")
-    assert (row.status, row.reason) == (RunStatus.FAILED, "forbidden")
-    assert len(world.poster.notices) == 1
+    assert (row.status, row.reason) == (RunStatus.FAILED, refusal)
+    assert len(world.poster.notices) == 1 and says in world.poster.notices[0]
     assert (await world.service.get(GUILD, ritual.name)).paused
 
 
