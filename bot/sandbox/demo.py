@@ -5,8 +5,9 @@ Starts the sandbox, runs the real ``FoyerBot`` against it on a temporary SQLite 
 acts as an admin (``/setup``, then every report command that exists), and prints what a
 community manager would see. Charts are written to the output folder.
 
-Extension point: append ``async def step(ctx: DemoContext) -> None`` functions to
-``BEFORE_REPLAY`` or ``AFTER_REPLAY`` as features land.
+Extension points: append ``async def step(ctx: DemoContext) -> None`` functions to
+``BEFORE_REPLAY`` or ``AFTER_REPLAY``, and day-hook factories to ``DURING_REPLAY``, as
+features land.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from .api import Sandbox
-from .community import CommunityScript
+from .community import CommunityScript, Hook, SimDay
+from .community_hooks import nps_answers
 from .harness import running_foyer
 from .interactions import InteractionResult
 from .scenario import Town, build_town
@@ -137,8 +139,29 @@ def _subcommands(ctx: DemoContext, command: str) -> list[str]:
     return []
 
 
+async def survey_results_step(ctx: DemoContext) -> None:
+    """Show the survey results if a survey ran during the replay."""
+    if "survey" in ctx.command_names() and "results" in _subcommands(ctx, "survey"):
+        await ctx.admin("survey", "results")
+
+
+def survey_during_replay(ctx: DemoContext) -> Hook:
+    """Return a day hook: two weeks before the end, the admin starts the NPS survey."""
+    start_day = max(0, 7 * ctx.script.weeks - 14)
+
+    async def hook(day: SimDay) -> None:
+        if day.index == start_day and "nps" in _subcommands(ctx, "survey"):
+            names = _option_names(ctx, "survey", "nps")
+            options = {"channel": ctx.town.general} if "channel" in names else {}
+            await ctx.admin("survey", "nps", **options)
+
+    return hook
+
+
 BEFORE_REPLAY: list[Step] = [setup_step]
-AFTER_REPLAY: list[Step] = [health_step]
+AFTER_REPLAY: list[Step] = [health_step, survey_results_step]
+#: Day hooks registered on the community script (they receive the demo context first).
+DURING_REPLAY: list[Callable[[DemoContext], Hook]] = [survey_during_replay]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -205,6 +228,9 @@ async def run(args: argparse.Namespace) -> int:
             )
             for step in BEFORE_REPLAY:
                 await step(ctx)
+            for make_hook in DURING_REPLAY:
+                script.on("day", make_hook(ctx))
+            script.on("day", nps_answers(script))
             ctx.say("\nReplaying community life:")
             counts = await script.run(
                 lambda week, actions: ctx.say(

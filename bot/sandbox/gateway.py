@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import secrets
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 GUILDS, GUILD_MEMBERS, GUILD_MESSAGES, GUILD_MESSAGE_REACTIONS = 1, 1 << 1, 1 << 9, 1 << 10
 MESSAGE_CONTENT = 1 << 15
+#: Heartbeat requests per session per minute (discord.py sends at most 110 frames a minute).
+SYNC_BUDGET = 60
 PRIVILEGED = GUILD_MEMBERS | (1 << 8) | MESSAGE_CONTENT
 
 EVENT_INTENTS = {
@@ -69,6 +72,7 @@ class Session:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     acked_seq: int = 0
     acked: asyncio.Event = field(default_factory=asyncio.Event)
+    sync_times: deque[float] = field(default_factory=deque)
 
     def wants(self, event: str, guild_id: int | None) -> bool:
         """Say whether this session receives ``event`` (shard and intent filters)."""
@@ -143,25 +147,42 @@ class GatewayHub:
                 payload = blank_content(data)
             await session.send(event, payload)
 
-    async def sync(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """Wait until every connected client has read all dispatches (heartbeat echo)."""
+    async def sync(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
+        """Wait until every connected client has read all dispatches; say if it could.
+
+        The sandbox asks for a heartbeat (op 1): discord.py answers with its last sequence
+        number after parsing every earlier frame. Its answers count against the client's
+        own gateway send limit (110 per 60 s; past it the client stops reading for up to a
+        minute), so each session gets at most ``SYNC_BUDGET`` requests per minute and none
+        when nothing was dispatched since the last answer. Returns False when a session
+        could not be synced (budget spent): callers then fall back to waiting for quiet.
+        """
+        synced = True
+        loop = asyncio.get_running_loop()
         for session in list(self.sessions.values()):
             ws = session.ws
-            if ws is None or ws.closed:
+            if ws is None or ws.closed or session.acked_seq >= session.seq:
                 continue
+            while session.sync_times and session.sync_times[0] < loop.time() - 60:
+                session.sync_times.popleft()
+            if len(session.sync_times) >= SYNC_BUDGET:
+                synced = False
+                continue
+            session.sync_times.append(loop.time())
             target = session.seq
             session.acked.clear()
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_str('{"op": 1, "d": null}')
-            loop = asyncio.get_running_loop()
             deadline = loop.time() + timeout
             while session.acked_seq < target and session.ws is ws and not ws.closed:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
+                    synced = False
                     break
                 session.acked.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(session.acked.wait(), remaining)
+        return synced
 
     # -- socket handling -----------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.WebSocketResponse:

@@ -45,7 +45,8 @@ class InteractingMixin:
         """Wait until the bot read every dispatch and made no REST call for ``quiet`` s."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        await self.core.hub.sync(timeout)
+        if not await self.core.hub.sync(timeout):
+            quiet = max(quiet, 0.1)  # could not confirm the bot read everything: wait longer
         await asyncio.sleep(quiet)
         while loop.time() < deadline:
             idle_for = loop.time() - self.core.last_activity

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import discord
 import pytest
+from discord.ext import commands
 
 from bot.sandbox import Sandbox
 from bot.sandbox.community import CommunityScript, SimDay
+from bot.sandbox.community_hooks import nps_answers
+from bot.sandbox.harness import RunningClient
 from bot.sandbox.scenario import build_town
 
 pytestmark = pytest.mark.e2e
@@ -102,3 +106,54 @@ async def test_the_clock_only_moves_forward() -> None:
     assert len(clock.times) > 100
     assert clock.times == sorted(clock.times)  # a bot scheduler never sees time go back
     assert [a.at for a in script.log] == sorted(a.at for a in script.log)
+
+
+async def test_members_answer_an_nps_survey_by_profile() -> None:
+
+    scores: list[tuple[str, int]] = []
+
+    class Score(
+        discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+        template=r"foyer:nps:(?P<survey>\d+):(?P<score>\d+)",
+    ):
+        def __init__(self, score: int) -> None:
+            super().__init__(discord.ui.Button(label=str(score), custom_id=f"foyer:nps:1:{score}"))
+            self.score = score
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: object, match: object, /
+        ) -> Score:
+            return cls(int(match["score"]))  # type: ignore[index]
+
+        async def callback(self, interaction: discord.Interaction) -> None:
+            scores.append((interaction.user.name, self.score))
+            await interaction.response.send_message("thanks", ephemeral=True)
+
+    sb = Sandbox()
+    await sb.start()
+    intents = discord.Intents.default()
+    intents.members = True
+    bot = commands.Bot(command_prefix="!", intents=intents, guild_ready_timeout=0.05)
+    bot.add_dynamic_items(Score)
+    try:
+        town = build_town(sb, members=0)
+        script = CommunityScript(sb, town, members=30, weeks=2, seed=2, end=END)
+        script.populate()
+        script.on("day", nps_answers(script, rate=0.3))
+        async with RunningClient(sb, bot) as client:
+            view = discord.ui.View(timeout=None)
+            for score in range(11):
+                view.add_item(Score(score))
+            channel = client.get_channel(town.general.id)
+            assert isinstance(channel, discord.TextChannel)
+            await channel.send("How likely are you to recommend us?", view=view)
+            await script.run()
+    finally:
+        await sb.stop()
+    profiles = {p.name: p.profile for p in script.personas}
+    assert len(scores) >= 10
+    assert len({name for name, _ in scores}) == len(scores)  # one answer per member
+    helpers = [s for name, s in scores if profiles[name] in ("helper", "staff")]
+    lurkers = [s for name, s in scores if profiles[name] == "lurker"]
+    assert helpers and lurkers and min(helpers) >= 8 and max(lurkers) <= 8
