@@ -46,7 +46,7 @@ class InteractingMixin:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         if not await self.core.hub.sync(timeout):
-            quiet = max(quiet, 0.1)  # could not confirm the bot read everything: wait longer
+            quiet = max(quiet, 0.05)  # could not confirm the bot read everything: wait longer
         await asyncio.sleep(quiet)
         while loop.time() < deadline:
             idle_for = loop.time() - self.core.last_activity

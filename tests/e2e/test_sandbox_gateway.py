@@ -191,3 +191,20 @@ async def test_guild_added_and_removed_later(sandbox: Sandbox) -> None:
         await sandbox.remove_bot(first)
         assert (await asyncio.wait_for(removed.get(), 5)).id == first.id
         assert [g.id for g in client.guilds] == [later.id]
+
+
+async def test_many_idle_waits_never_trip_the_clients_send_limit(sandbox: Sandbox) -> None:
+    """discord.py stops reading for up to a minute past 110 sent frames a minute; the
+    sandbox's idle sync (a heartbeat request per wait) must stay under that."""
+    guild = sandbox.create_guild("Atelier")
+    channel = sandbox.create_channel(guild, "general")
+    alice = sandbox.create_member(guild, "alice")
+    client = make_client()
+    seen = Recorder(client)
+    started = time.perf_counter()
+    async with RunningClient(sandbox, client):
+        for i in range(120):
+            await sandbox.post(channel, alice, f"m{i}")
+            await sandbox.wait_for_bot_idle(quiet=0.001)
+    assert len(seen.ids) == 120
+    assert time.perf_counter() - started < 15  # a tripped limit stalls ~55 s
