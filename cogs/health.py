@@ -31,7 +31,8 @@ EXPLAINABLE = (*SPECS, *OTHER_KEYS)
 
 async def render_files(report: HealthReport) -> list[discord.File]:
     """The chart, drawn in a worker thread so the gateway keeps its heartbeat."""
-    png = await asyncio.to_thread(health_chart, report.weekly, report.funnel, report.lang)
+    funnel = [(stage.stage, stage.count) for stage in report.funnel]
+    png = await asyncio.to_thread(health_chart, report.weekly, funnel, report.lang)
     return [discord.File(io.BytesIO(png), filename=CHART_NAME)]
 
 

@@ -67,22 +67,6 @@ class Headcount:
 
 
 @dataclass(frozen=True)
-class ThreadMessage:
-    actor_id: int
-    is_member: bool  # a counted member (not staff, not a bot, not opted out)
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
-class WelcomeThread:
-    """A newcomer's welcome thread and the messages posted in it (metadata only)."""
-
-    owner_id: int
-    created_at: datetime
-    messages: tuple[ThreadMessage, ...] = ()
-
-
-@dataclass(frozen=True)
 class WeekActivity:
     """One ISO week of the weekly series."""
 

@@ -10,32 +10,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import Select, and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.db.models import (
-    ActivityEvent,
     DailyChannelActivity,
     DailyGuildActivity,
     DailyMemberActivity,
     GuildSettings,
+    HealthWeek,
     Member,
     Spotlight,
     SurveyAnswer,
-    TrackedThread,
 )
-from bot.db.models.activity import EventKind, ThreadContext
 from bot.metrics.data import (
     ChannelShare,
     Headcount,
     MemberActivity,
     Person,
-    ThreadMessage,
     WeekActivity,
-    WelcomeThread,
 )
 from bot.metrics.participation import COMMUNICATOR_MESSAGES
 from bot.metrics.periods import Period, Week
@@ -48,13 +45,6 @@ DCA = DailyChannelActivity
 def _counted() -> ColumnElement[bool]:
     """A member the figures count: human, not staff, not opted out."""
     return and_(Member.is_bot.is_(False), Member.is_staff.is_(False), Member.opted_out.is_(False))
-
-
-def _counted_or_unknown() -> ColumnElement[bool]:
-    """For rows outer-joined to `members`: the rollups hold members only, so a user with no
-    `members` row (present before the bot, never seen joining) counts; a row that says
-    staff, bot or opted out excludes them."""
-    return or_(Member.user_id.is_(None), _counted())
 
 
 async def guild_settings(session: AsyncSession, guild_id: int) -> GuildSettings | None:
@@ -89,128 +79,167 @@ async def headcount(session: AsyncSession, guild_id: int, moment: datetime) -> H
     return Headcount(members=int(row[0]), staff=int(row[1]))
 
 
+def _excluded(guild_id: int) -> Select[int]:
+    """Users whose rollup rows no figure counts: staff, bots, opted-out members. The
+    rollups hold members only, so a user with no `members` row counts."""
+    return select(Member.user_id).where(
+        Member.guild_id == guild_id,
+        or_(Member.is_staff.is_(True), Member.is_bot.is_(True), Member.opted_out.is_(True)),
+    )
+
+
+def _rollup_days(guild_id: int, first: date, end: date) -> ColumnElement[bool]:
+    return and_(
+        DMA.guild_id == guild_id,
+        DMA.day >= first,
+        DMA.day < end,
+        DMA.user_id.not_in(_excluded(guild_id)),
+    )
+
+
 async def member_activity(
-    session: AsyncSession, guild_id: int, periods: Sequence[Period]
-) -> list[dict[int, MemberActivity]]:
-    """Per period (contiguous, newest first), each counted member's sums."""
-    newest, oldest = periods[0], periods[-1]
-    bucket = case(
-        *[(DMA.day >= p.first_day, i) for i, p in enumerate(periods[:-1])],
-        else_=len(periods) - 1,
-    ).label("bucket")
-    per_user = (
-        select(
-            DMA.user_id.label("user_id"),
-            bucket,
-            func.sum(DMA.messages).label("messages"),
-            func.sum(DMA.peer_given).label("peer_given"),
-            func.sum(DMA.staff_received).label("staff_received"),
-            func.sum(DMA.reactions_given).label("reactions_given"),
-            func.sum(DMA.ritual_messages).label("ritual_messages"),
-            func.sum(DMA.threads_created).label("threads_created"),
-            func.sum(DMA.conversations_started).label("conversations_started"),
-        )
-        .where(DMA.guild_id == guild_id, DMA.day >= oldest.first_day, DMA.day < newest.end_day)
-        .group_by(DMA.user_id, bucket)
-        .subquery()
-    )
+    session: AsyncSession, guild_id: int, period: Period
+) -> dict[int, MemberActivity]:
+    """Each counted member's sums over the period: one plain GROUP BY over the period's
+    rollup rows (conditional sums over several periods cost SQLite far more)."""
     rows = await session.execute(
-        select(per_user)
-        .outerjoin(Member, and_(Member.guild_id == guild_id, Member.user_id == per_user.c.user_id))
-        .where(_counted_or_unknown())
-    )
-    result: list[dict[int, MemberActivity]] = [{} for _ in periods]
-    for row in rows:
-        result[row.bucket][row.user_id] = MemberActivity(
-            int(row.messages),
-            int(row.peer_given),
-            int(row.staff_received),
-            int(row.reactions_given),
-            int(row.ritual_messages),
-            int(row.threads_created),
-            int(row.conversations_started),
+        select(
+            DMA.user_id,
+            func.sum(DMA.messages),
+            func.sum(DMA.peer_given),
+            func.sum(DMA.staff_received),
+            func.sum(DMA.reactions_given),
+            func.sum(DMA.ritual_messages),
+            func.sum(DMA.threads_created),
+            func.sum(DMA.conversations_started),
         )
-    return result
+        .where(_rollup_days(guild_id, period.first_day, period.end_day))
+        .group_by(DMA.user_id)
+    )
+    return {row[0]: MemberActivity(*(int(v) for v in row[1:])) for row in rows}
 
 
-async def weekly_activity(
-    session: AsyncSession, guild_id: int, weeks: Sequence[Week]
-) -> list[WeekActivity]:
-    """One row per week (oldest first): active members, communicators, messages and
-    interactions of counted members, and the bot's own posts."""
-    first, last = weeks[0], weeks[-1]
-    bucket = case(
-        *[(DMA.day >= w.first_day, i) for i, w in reversed(list(enumerate(weeks))) if i],
-        else_=0,
-    ).label("bucket")
+async def active_ids(session: AsyncSession, guild_id: int, period: Period) -> set[int]:
+    """Counted members with a message in the period."""
+    rows = await session.scalars(
+        select(DMA.user_id)
+        .where(_rollup_days(guild_id, period.first_day, period.end_day), DMA.messages > 0)
+        .distinct()
+    )
+    return set(rows)
+
+
+async def week_activity(session: AsyncSession, guild_id: int, week: Week) -> WeekActivity:
+    """One week's figures, counted from its rollup rows."""
     per_user = (
         select(
-            DMA.user_id.label("user_id"),
-            bucket,
             func.sum(DMA.messages).label("messages"),
             func.sum(DMA.peer_given).label("peer"),
             func.sum(DMA.staff_received).label("staff"),
             func.sum(DMA.ritual_messages).label("ritual"),
         )
-        .where(DMA.guild_id == guild_id, DMA.day >= first.first_day, DMA.day < last.end_day)
-        .group_by(DMA.user_id, bucket)
+        .where(_rollup_days(guild_id, week.first_day, week.end_day))
+        .group_by(DMA.user_id)
         .subquery()
     )
-    counted = (
-        select(per_user)
-        .outerjoin(Member, and_(Member.guild_id == guild_id, Member.user_id == per_user.c.user_id))
-        .where(_counted_or_unknown())
-        .subquery()
-    )
-    rows = await session.execute(
-        select(
-            counted.c.bucket,
-            func.count().filter(counted.c.messages > 0),
-            func.count().filter(counted.c.messages >= COMMUNICATOR_MESSAGES),
-            func.sum(counted.c.messages),
-            func.sum(counted.c.peer),
-            func.sum(counted.c.staff),
-            func.count().filter(counted.c.ritual > 0),
-        ).group_by(counted.c.bucket)
-    )
-    by_bucket = {row[0]: row for row in rows}
-    bots = await _weekly_bot_messages(session, guild_id, weeks)
-    series = []
-    for i, week in enumerate(weeks):
-        row = by_bucket.get(i)
-        v = [int(x or 0) for x in row[1:]] if row is not None else [0] * 6
-        series.append(
-            WeekActivity(
-                week.label,
-                week.first_day,
-                active_members=v[0],
-                communicators=v[1],
-                member_messages=v[2],
-                peer_interactions=v[3],
-                staff_interactions=v[4],
-                ritual_participants=v[5],
-                bot_messages=bots[i],
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(per_user.c.messages > 0),
+                func.count().filter(per_user.c.messages >= COMMUNICATOR_MESSAGES),
+                func.sum(per_user.c.messages),
+                func.sum(per_user.c.peer),
+                func.sum(per_user.c.staff),
+                func.count().filter(per_user.c.ritual > 0),
             )
         )
+    ).one()
+    v = [int(x or 0) for x in row]
+    return WeekActivity(
+        week.label,
+        week.first_day,
+        active_members=v[0],
+        communicators=v[1],
+        member_messages=v[2],
+        peer_interactions=v[3],
+        staff_interactions=v[4],
+        ritual_participants=v[5],
+    )
+
+
+async def weekly_activity(
+    session: AsyncSession, guild_id: int, weeks: Sequence[Week], now: datetime
+) -> list[WeekActivity]:
+    """One row per week (oldest first). Completed weeks come from `health_weeks` when
+    their rollup total has not changed since; others are counted and, once complete,
+    kept."""
+    totals = await _weekly_guild_totals(session, guild_id, weeks)
+    cached = {
+        row.week: row
+        for row in await session.scalars(
+            select(HealthWeek).where(
+                HealthWeek.guild_id == guild_id,
+                HealthWeek.week >= weeks[0].first_day,
+                HealthWeek.week <= weeks[-1].first_day,
+            )
+        )
+    }
+    today = now.astimezone(UTC).date()
+    series = []
+    for week, (member_messages, bots) in zip(weeks, totals, strict=True):
+        row = cached.get(week.first_day)
+        if row is not None and row.rollup_messages == member_messages:
+            figures = WeekActivity(
+                week.label,
+                week.first_day,
+                row.active_members,
+                row.communicators,
+                row.member_messages,
+                row.peer_interactions,
+                row.staff_interactions,
+                row.ritual_participants,
+            )
+        elif member_messages == 0 and row is None:
+            figures = WeekActivity(week.label, week.first_day)
+        else:
+            figures = await week_activity(session, guild_id, week)
+            if week.end_day <= today:
+                await session.merge(
+                    HealthWeek(
+                        guild_id=guild_id,
+                        week=week.first_day,
+                        active_members=figures.active_members,
+                        communicators=figures.communicators,
+                        member_messages=figures.member_messages,
+                        peer_interactions=figures.peer_interactions,
+                        staff_interactions=figures.staff_interactions,
+                        ritual_participants=figures.ritual_participants,
+                        rollup_messages=member_messages,
+                        computed_at=now,
+                    )
+                )
+        series.append(replace(figures, bot_messages=bots))
     return series
 
 
-async def _weekly_bot_messages(
+async def _weekly_guild_totals(
     session: AsyncSession, guild_id: int, weeks: Sequence[Week]
-) -> list[int]:
+) -> list[tuple[int, int]]:
+    """Per week: (member messages, bot messages) from the guild rollup, a few rows."""
     rows = await session.execute(
-        select(DGA.day, DGA.bot_messages).where(
+        select(DGA.day, DGA.member_messages, DGA.bot_messages).where(
             DGA.guild_id == guild_id,
             DGA.day >= weeks[0].first_day,
             DGA.day < weeks[-1].end_day,
         )
     )
-    totals = [0] * len(weeks)
-    for day, count in rows:
-        for i, week in enumerate(weeks):
-            if week.contains(day):
-                totals[i] += count
-    return totals
+    totals = [[0, 0] for _ in weeks]
+    first = weeks[0].first_day
+    for day, members, bots in rows:
+        index = (day - first).days // 7
+        totals[index][0] += members
+        totals[index][1] += bots
+    return [(m, b) for m, b in totals]
 
 
 async def bot_messages(session: AsyncSession, guild_id: int, period: Period) -> int:
@@ -276,52 +305,6 @@ async def channel_shares(
         .group_by(DCA.channel_id)
     )
     return [ChannelShare(int(c), int(now or 0), int(before or 0)) for c, now, before in rows]
-
-
-async def welcome_threads(
-    session: AsyncSession, guild_id: int, since: datetime
-) -> list[WelcomeThread]:
-    """Welcome threads opened since `since`, with their messages' authors and times: an
-    index lookup per thread, never a scan of the guild's events."""
-    threads = (
-        await session.execute(
-            select(TrackedThread.thread_id, TrackedThread.owner_id, TrackedThread.created_at).where(
-                TrackedThread.guild_id == guild_id,
-                TrackedThread.context == ThreadContext.WELCOME,
-                TrackedThread.created_at >= since,
-                TrackedThread.owner_id.is_not(None),
-            )
-        )
-    ).all()
-    if not threads:
-        return []
-    author = Member.__table__.alias("author")
-    rows = await session.execute(
-        select(
-            ActivityEvent.thread_id,
-            ActivityEvent.actor_id,
-            ActivityEvent.occurred_at,
-            and_(
-                author.c.is_bot.is_(False),
-                author.c.is_staff.is_(False),
-                author.c.opted_out.is_(False),
-            ),
-        )
-        .outerjoin(
-            author,
-            and_(author.c.guild_id == guild_id, author.c.user_id == ActivityEvent.actor_id),
-        )
-        .where(
-            ActivityEvent.guild_id == guild_id,
-            ActivityEvent.thread_id.in_([t.thread_id for t in threads]),
-            ActivityEvent.kind == EventKind.MESSAGE,
-        )
-    )
-    messages: dict[int, list[ThreadMessage]] = defaultdict(list)
-    for thread_id, actor_id, occurred_at, is_member in rows:
-        assert thread_id is not None
-        messages[thread_id].append(ThreadMessage(actor_id, bool(is_member), occurred_at))
-    return [WelcomeThread(t.owner_id, t.created_at, tuple(messages[t.thread_id])) for t in threads]
 
 
 async def spotlights_posted(session: AsyncSession, guild_id: int, period: Period) -> int:

@@ -82,9 +82,16 @@ def signal_lines(report: HealthReport) -> list[str]:
 
 
 def funnel_lines(report: HealthReport) -> list[str]:
-    return [
-        f"{t(f'health.funnel.{stage}', report.lang)}: {count}" for stage, count in report.funnel
-    ]
+    lang = report.lang
+    colon = " :" if lang == "fr" else ":"
+    lines = []
+    for stage in report.funnel:
+        line = f"{t(f'health.funnel.{stage.stage}', lang)}{colon} **{stage.count}**"
+        if stage.eligible:
+            rate = format_value(stage.count / stage.eligible, Kind.RATE, lang)
+            line += f" / {stage.eligible} ({rate})"
+        lines.append(line)
+    return lines
 
 
 def ritual_lines(report: HealthReport) -> list[str]:

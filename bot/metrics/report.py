@@ -85,7 +85,12 @@ def as_json(report: HealthReport) -> str:
         "data_since": report.data_since.isoformat(),
         "weeks_of_data": report.weeks_of_data,
         "figures": [_figure(f) for f in report.figures()],
-        "funnel": {"key": "welcome.funnel", "stages": dict(report.funnel)},
+        "funnel": {
+            "key": "welcome.funnel",
+            "stages": [
+                {"stage": s.stage, "count": s.count, "eligible": s.eligible} for s in report.funnel
+            ],
+        },
         "cohorts": {
             "key": "retention.cohorts",
             "rows": [

@@ -157,28 +157,3 @@ def cohort_table(
             shares.append(active / len(cohort))
         rows.append(CohortRow(week, len(cohort), tuple(shares)))
     return rows
-
-
-FUNNEL_STAGES = ("joined", "introduced", "answered", "activated")
-
-
-def newcomer_funnel(
-    people: Sequence[Person],
-    introduced: Mapping[int, bool],
-    message_days: Mapping[int, Collection[date]],
-    period: Period,
-) -> list[tuple[str, int]]:
-    """The period's newcomers, then those who introduced themselves in their welcome
-    thread, those whose introduction got a peer reply (`introduced[user]` is True when
-    answered), and those who wrote within their first 7 days."""
-    cohort = _joined_in(people, period.start, period.end)
-    intro = [p for p in cohort if p.user_id in introduced]
-    answered = [p for p in intro if introduced[p.user_id]]
-    activated = 0
-    for person in cohort:
-        assert person.joined_at is not None
-        day0 = person.joined_at.date()
-        if _posted_between(message_days.get(person.user_id, ()), day0, day0 + WEEK):
-            activated += 1
-    counts = (len(cohort), len(intro), len(answered), activated)
-    return list(zip(FUNNEL_STAGES, counts, strict=True))

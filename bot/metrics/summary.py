@@ -1,23 +1,33 @@
-"""`HealthReport`: everything /health, the weekly digest and `foyer report` show, built in
-one read transaction from the queries and the pure computations."""
+"""`HealthReport`: everything /health, the weekly digest and `foyer report` show, built
+from the queries (one transaction) and the pure computations of each family."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.i18n import Lang, language_for_locale, parse_language
-from bot.metrics import advocacy, contribution, participation, queries, retention, signals
-from bot.metrics.data import Measure, Person, WeekActivity
+from bot.metrics import (
+    advocacy,
+    contribution,
+    newcomers,
+    participation,
+    queries,
+    retention,
+    signals,
+)
+from bot.metrics.data import Headcount, Measure, MemberActivity, Person, WeekActivity
 from bot.metrics.figures import FAMILIES, SPECS, Figure, unavailable
+from bot.metrics.newcomers import FunnelStage
 from bot.metrics.periods import Period, local_date, period_ending, utc_midnight, week_of, weeks_for
 from bot.metrics.retention import COHORT_WEEKS, CohortRow
 from bot.metrics.rituals import RitualRow, rituals_table
+from bot.welcome.funnel import NewcomerFunnel, newcomer_funnel
 
 # Features whose figures are not wired yet: shown as "not available yet".
 PENDING_FIGURES = ("advocacy.spotlight_effect",)
@@ -42,7 +52,7 @@ class HealthReport:
     cohorts: list[CohortRow]
     weekly: list[WeekActivity]
     signals: list[signals.Signal]
-    funnel: list[tuple[str, int]]
+    funnel: list[FunnelStage]
     rituals: list[RitualRow] = field(default_factory=list)
     unavailable_sections: tuple[str, ...] = PENDING_SECTIONS
     extra: dict[str, object] = field(default_factory=dict)
@@ -95,23 +105,105 @@ def _figures(
 
 
 async def build_report(db: Database, guild_id: int, days: int, now: datetime) -> HealthReport:
-    """The whole report for the `days`-day period ending today (UTC), in one snapshot."""
+    """The whole report for the `days`-day period ending today (UTC). The rollup figures
+    come from one read transaction; the welcome funnel and the rituals from their modules."""
+    current = period_ending(now, days)
+    previous = current.previous()
+    funnels = (
+        await newcomer_funnel(db, guild_id, current.start, current.end),
+        await newcomer_funnel(db, guild_id, previous.start, previous.end),
+    )
     async with db.session() as session:
-        report = await _build(session, guild_id, days, now)
-    report.rituals, fading = await rituals_table(db, guild_id, report.period)
+        report = await _build(session, guild_id, current, now, funnels)
+    report.rituals, fading = await rituals_table(db, guild_id, current)
     report.signals = fading + report.signals
     return report
 
 
-async def _build(session: AsyncSession, guild_id: int, days: int, now: datetime) -> HealthReport:
+@dataclass
+class _Inputs:
+    """Everything read for one report, before any computation."""
+
+    activity: tuple[dict[int, MemberActivity], dict[int, MemberActivity]]
+    active_before_previous: set[int]
+    heads: tuple[Headcount, Headcount]
+    people: list[Person]
+    days_posted: dict[int, set[date]]
+    scores: tuple[list[int], list[int]]
+    spotlights: tuple[int, int]
+
+
+async def _read(
+    session: AsyncSession, guild_id: int, current: Period, now: datetime, tz: ZoneInfo
+) -> _Inputs:
+    previous = current.previous()
+    cohort_start = utc_midnight(week_of(local_date(now, tz)).next(-COHORT_WEEKS).first_day)
+    window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
+    return _Inputs(
+        activity=(
+            await queries.member_activity(session, guild_id, current),
+            await queries.member_activity(session, guild_id, previous),
+        ),
+        active_before_previous=await queries.active_ids(session, guild_id, previous.previous()),
+        heads=(
+            await queries.headcount(session, guild_id, current.end),
+            await queries.headcount(session, guild_id, previous.end),
+        ),
+        people=await queries.people_since(session, guild_id, window_start),
+        days_posted=await queries.message_days(
+            session, guild_id, window_start, window_start.date()
+        ),
+        scores=(
+            await queries.survey_scores(session, guild_id, current),
+            await queries.survey_scores(session, guild_id, previous),
+        ),
+        spotlights=(
+            await queries.spotlights_posted(session, guild_id, current),
+            await queries.spotlights_posted(session, guild_id, previous),
+        ),
+    )
+
+
+def _measures(data: _Inputs, i: int, period: Period, funnel: NewcomerFunnel) -> dict[str, Measure]:
+    """Every figure of one period (0: current, 1: previous)."""
+    acts = data.activity[i]
+    earlier = participation.active_ids(data.activity[1]) if i == 0 else data.active_before_previous
+    kept = retention.active_retention(earlier, participation.active_ids(acts))
+    values = participation.participation(acts, data.heads[i])
+    values |= {
+        "retention.newcomers": retention.newcomers(data.people, period),
+        "retention.week1_retention": retention.week1_retention(data.people, period),
+        "retention.activation": retention.activation(data.people, data.days_posted, period),
+        "retention.week4_conversion": retention.week4_conversion(
+            data.people, data.days_posted, period
+        ),
+        "retention.active_retention": kept,
+        "retention.churn": retention.churn(kept),
+    }
+    values |= retention.leavers(data.people, period)
+    values |= contribution.interactions(acts)
+    values |= newcomers.welcome_figures(funnel)
+    values |= contribution.concentration(acts)
+    values |= {
+        "advocacy.nps": advocacy.nps(data.scores[i]),
+        "advocacy.spotlights": Measure(data.spotlights[i]),
+    }
+    values |= advocacy.recognition(acts)
+    return values
+
+
+async def _build(
+    session: AsyncSession,
+    guild_id: int,
+    current: Period,
+    now: datetime,
+    funnels: tuple[NewcomerFunnel, NewcomerFunnel],
+) -> HealthReport:
     settings = await queries.guild_settings(session, guild_id)
     if settings is None:
         raise UnknownGuild(guild_id)
     tz = _zone(settings.timezone)
-    current = period_ending(now, days)
     previous = current.previous()
-    before_previous = previous.previous()
-
     first_day = await queries.first_activity_day(session, guild_id)
     data_since = settings.joined_at
     if first_day is not None and utc_midnight(first_day) < data_since:
@@ -119,113 +211,64 @@ async def _build(session: AsyncSession, guild_id: int, days: int, now: datetime)
     slack = timedelta(days=1)
     covered = data_since <= current.start + slack
     previous_covered = data_since <= previous.start + slack
+    # The period before the previous one is only read for the previous active retention.
+    retention_covered = data_since <= previous.previous().start + slack
 
-    activity = await queries.member_activity(
-        session, guild_id, [current, previous, before_previous]
-    )
-    heads = [
-        await queries.headcount(session, guild_id, current.end),
-        await queries.headcount(session, guild_id, previous.end),
-    ]
-    weeks = weeks_for(current, now, tz)
-    cohort_start = utc_midnight(week_of(local_date(now, tz)).next(-COHORT_WEEKS).first_day)
-    window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
-    people = await queries.people_since(session, guild_id, window_start)
-    days_posted = await queries.message_days(session, guild_id, window_start, window_start.date())
-    weekly = await queries.weekly_activity(session, guild_id, weeks)
-    weekly = _with_newcomers(weekly, people, tz)
-    threads = await queries.welcome_threads(session, guild_id, previous.start - timedelta(days=14))
-    intros = contribution.introductions(threads)
+    data = await _read(session, guild_id, current, now, tz)
+    weekly = await queries.weekly_activity(session, guild_id, weeks_for(current, now, tz), now)
     channels = await queries.channel_shares(session, guild_id, current, previous)
     bot_posts = (
         await queries.bot_messages(session, guild_id, current),
         await queries.bot_messages(session, guild_id, previous),
     )
-    spotlights = (
-        await queries.spotlights_posted(session, guild_id, current),
-        await queries.spotlights_posted(session, guild_id, previous),
-    )
-    scores = (
-        await queries.survey_scores(session, guild_id, current),
-        await queries.survey_scores(session, guild_id, previous),
-    )
+    cur, prev = _measures(data, 0, current, funnels[0]), _measures(data, 1, previous, funnels[1])
 
-    measures: list[dict[str, Measure]] = []
-    for i, period in enumerate((current, previous)):
-        acts, earlier = activity[i], activity[i + 1]
-        values: dict[str, Measure] = {}
-        values |= participation.participation(acts, heads[i])
-        kept = retention.active_retention(
-            participation.active_ids(earlier), participation.active_ids(acts)
-        )
-        values |= {
-            "retention.newcomers": retention.newcomers(people, period),
-            "retention.week1_retention": retention.week1_retention(people, period),
-            "retention.activation": retention.activation(people, days_posted, period),
-            "retention.week4_conversion": retention.week4_conversion(people, days_posted, period),
-            "retention.active_retention": kept,
-            "retention.churn": retention.churn(kept),
-        }
-        values |= retention.leavers(people, period)
-        values |= contribution.interactions(acts)
-        values |= contribution.welcome_figures(intros, period)
-        values |= contribution.concentration(acts)
-        values |= {
-            "advocacy.nps": advocacy.nps(scores[i]),
-            "advocacy.spotlights": Measure(spotlights[i]),
-        }
-        values |= advocacy.recognition(acts)
-        measures.append(values)
-
-    # The period before the previous one is only read for the previous active retention.
-    prev_covered = previous_covered and data_since <= before_previous.start + slack
-    all_figures = _figures(measures[0], measures[1], covered, previous_covered)
+    all_figures = _figures(cur, prev, covered, previous_covered)
     all_figures = [
         f
-        if f.key not in ("retention.active_retention", "retention.churn") or prev_covered
-        else Figure(f.key, f.value, None, f.kind, f.meaningful, f.base)
+        if f.key not in ("retention.active_retention", "retention.churn") or retention_covered
+        else replace(f, previous=None)
         for f in all_figures
     ]
     all_figures += [unavailable(key, SPECS[key].kind) for key in PENDING_FIGURES]
     families: dict[str, list[Figure]] = {family: [] for family in FAMILIES}
-    for figure in all_figures:
+    for figure in sorted(all_figures, key=lambda f: list(SPECS).index(f.key)):
         families[SPECS[figure.key].family].append(figure)
-    for family in FAMILIES:
-        families[family].sort(key=lambda f: list(SPECS).index(f.key))
 
-    cur, prev = measures
-    member_messages = sum(a.messages for a in activity[0].values())
+    active = (
+        int(cur["participation.active_members"].value or 0),
+        int(prev["participation.active_members"].value or 0),
+    )
     found = [
-        signals.newcomers_unanswered(contribution.unanswered(intros, current, now)),
-        signals.churn_rising(cur["retention.active_retention"], prev["retention.active_retention"])
-        if prev_covered
-        else None,
-        signals.going_vertical(
-            cur["contribution.horizontal_share"], prev["contribution.horizontal_share"]
-        )
-        if previous_covered
-        else None,
+        signals.newcomers_unanswered(newcomers.unanswered(funnels[0])),
         signals.fragile_core(
             cur["contribution.concentration"],
             cur["contribution.top10_share"],
-            int(cur["participation.active_members"].value or 0),
-            member_messages,
+            active[0],
+            sum(a.messages for a in data.activity[0].values()),
         ),
-        signals.over_solicitation(
-            bot_posts,
-            (
-                int(cur["participation.active_members"].value or 0),
-                int(prev["participation.active_members"].value or 0),
-            ),
-            (
-                int(cur["contribution.ritual_participants"].value or 0),
-                int(prev["contribution.ritual_participants"].value or 0),
-            ),
-        )
-        if previous_covered
-        else None,
-        signals.interests_shifting(channels) if previous_covered else None,
     ]
+    if previous_covered:
+        found += [
+            signals.going_vertical(
+                cur["contribution.horizontal_share"], prev["contribution.horizontal_share"]
+            ),
+            signals.over_solicitation(
+                bot_posts,
+                active,
+                (
+                    int(cur["contribution.ritual_participants"].value or 0),
+                    int(prev["contribution.ritual_participants"].value or 0),
+                ),
+            ),
+            signals.interests_shifting(channels),
+        ]
+    if retention_covered:
+        found.append(
+            signals.churn_rising(
+                cur["retention.active_retention"], prev["retention.active_retention"]
+            )
+        )
     return HealthReport(
         guild_id=guild_id,
         lang=guild_language(settings.language, settings.preferred_locale),
@@ -236,15 +279,10 @@ async def _build(session: AsyncSession, guild_id: int, days: int, now: datetime)
         data_since=data_since,
         weeks_of_data=max(0, (now - data_since).days // 7),
         families=families,
-        cohorts=retention.cohort_table(people, days_posted, now, tz),
-        weekly=weekly,
+        cohorts=retention.cohort_table(data.people, data.days_posted, now, tz),
+        weekly=_with_newcomers(weekly, data.people, tz),
         signals=[s for s in found if s is not None],
-        funnel=retention.newcomer_funnel(
-            people,
-            {i.owner_id: i.first_reply_at is not None for i in intros},
-            days_posted,
-            current,
-        ),
+        funnel=newcomers.funnel_stages(funnels[0]),
     )
 
 

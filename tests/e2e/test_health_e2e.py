@@ -16,7 +16,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.models import DailyMemberActivity, Member
+from bot.db.models import DailyGuildActivity, DailyMemberActivity, Member
 from bot.i18n import t
 from bot.sandbox import Sandbox
 from bot.sandbox.harness import running_foyer
@@ -63,6 +63,11 @@ async def script_month(db: Database, town: Town, *, heavy: bool) -> None:
             ),
             DailyMemberActivity(guild_id=gid, user_id=m[0], day=day(40), messages=1),
         ]  # fmt: skip
+    totals: dict[Any, int] = {}
+    for row in rows:
+        if isinstance(row, DailyMemberActivity):
+            totals[row.day] = totals.get(row.day, 0) + row.messages
+    rows += [DailyGuildActivity(guild_id=gid, day=d, member_messages=n) for d, n in totals.items()]
     async with db.session() as session:
         session.add_all(rows)
 
@@ -110,6 +115,9 @@ async def test_admin_sees_the_four_families_in_french(two: Two) -> None:
     assert "Effet des mises en avant : pas encore disponible" in advocacy
     assert any(e.get("title") == "Signaux faibles" for e in embeds)
     check_png(res.files["health.png"])
+    assert "Arrivés : **0**" in next(
+        e["description"] for e in embeds if e["title"] == "Parcours des nouveaux"
+    )
 
 
 async def test_english_guild_in_english_and_isolated(two: Two) -> None:

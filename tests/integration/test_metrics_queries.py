@@ -4,8 +4,10 @@ hand, figures equal to counts made by hand, and one guild never sees another's r
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.db.models import (
@@ -17,7 +19,7 @@ from bot.db.models import (
     Spotlight,
     Survey,
     SurveyAnswer,
-    TrackedThread,
+    Welcome,
 )
 from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.metrics.summary import HealthReport, UnknownGuild, build_report
@@ -89,18 +91,17 @@ async def seed_month(db: Database) -> None:
                 # the period before
                 dma(GUILD_A, 1, date(2026, 9, 10), messages=1),
                 dma(GUILD_A, 4, date(2026, 9, 11), messages=1),
-                DailyGuildActivity(guild_id=GUILD_A, day=date(2026, 9, 10), member_messages=2),
-                DailyGuildActivity(guild_id=GUILD_A, day=date(2026, 11, 3), bot_messages=4),
                 # guild B
                 dma(GUILD_B, 1, date(2026, 11, 2), messages=50, peer_given=9),
-                TrackedThread(
-                    thread_id=500,
+                Welcome(
                     guild_id=GUILD_A,
-                    parent_id=50,
-                    owner_id=7,
-                    context=ThreadContext.WELCOME,
-                    created_at=at(11, 5, 10),
+                    user_id=7,
+                    thread_id=500,
+                    joined_at=at(11, 5, 10),
+                    introduced_at=at(11, 5, 11),
+                    first_peer_reply_at=at(11, 5, 15),
                 ),
+                Welcome(guild_id=GUILD_A, user_id=8, thread_id=501, joined_at=at(11, 10)),
                 Spotlight(
                     guild_id=GUILD_A,
                     member_id=1,
@@ -111,20 +112,8 @@ async def seed_month(db: Database) -> None:
                 ),
             ]
         )
-        for ref, actor, when in ((1, 7, at(11, 5, 11)), (2, 1, at(11, 5, 15))):
-            s.add(
-                ActivityEvent(
-                    guild_id=GUILD_A,
-                    kind=EventKind.MESSAGE,
-                    ref_id=ref,
-                    occurred_at=when,
-                    channel_id=50,
-                    thread_id=500,
-                    actor_id=actor,
-                    actor_role=ActorRole.MEMBER,
-                    context=ThreadContext.WELCOME,
-                )
-            )
+        await s.flush()
+        s.add_all(await guild_rollups(s))
         surveys = [
             Survey(
                 guild_id=GUILD_A,
@@ -181,6 +170,23 @@ async def seed_month(db: Database) -> None:
         )
 
 
+async def guild_rollups(session: Any) -> list[DailyGuildActivity]:
+    """`daily_guild_activity` consistent with the member rows added (as the recorder keeps
+    it), plus the bot's 4 posts on 3 November."""
+    m = DailyMemberActivity
+    totals = await session.execute(
+        select(m.guild_id, m.day, func.sum(m.messages)).group_by(m.guild_id, m.day)
+    )
+    rows = {
+        (g, d): DailyGuildActivity(guild_id=g, day=d, member_messages=n, bot_messages=0)
+        for g, d, n in totals
+    }
+    key = (GUILD_A, date(2026, 11, 3))
+    rows.setdefault(key, DailyGuildActivity(guild_id=GUILD_A, day=key[1], member_messages=0))
+    rows[key].bot_messages = 4
+    return list(rows.values())
+
+
 def values(report: HealthReport) -> dict[str, float | None]:
     return {f.key: f.value for f in report.figures()}
 
@@ -218,7 +224,13 @@ async def test_guild_a_figures_equal_the_hand_counts(database: Database) -> None
     assert report.figure("advocacy.nps").base == 3
     assert got["advocacy.spotlights"] == 1
     assert got["advocacy.recognition"] == 1 and got["advocacy.recognition_givers"] == 1
-    assert report.funnel == [("joined", 2), ("introduced", 1), ("answered", 1), ("activated", 1)]
+    assert [(s.stage, s.count, s.eligible) for s in report.funnel] == [
+        ("joined", 2, None),
+        ("introduced", 1, 2),
+        ("answered", 1, 1),
+        ("stayed", 1, 2),  # user 8 left after 2 days
+        ("week4", 0, 0),  # nobody joined 28 days before the end
+    ]
 
 
 async def test_previous_period_and_trends(database: Database) -> None:
@@ -328,3 +340,30 @@ async def test_rituals_table_and_fading_signal(database: Database) -> None:
     (signal,) = [s for s in report.signals if s.key == "ritual_fading"]
     assert signal.params == {"ritual": "Vendredi Victoires", "recent": 2, "usual": 5}
     assert "Vendredi Victoires a moins de participants depuis 3 semaines" in signal.sentence("fr")
+
+
+async def test_completed_weeks_are_kept_and_recounted_when_late_rows_arrive(
+    database: Database,
+) -> None:
+    from bot.db.models import HealthWeek
+
+    await seed_month(database)
+    await build_report(database, GUILD_A, 28, NOW)
+    async with database.session() as s:
+        kept = {w.week: w for w in await s.scalars(select(HealthWeek))}
+    assert all(w.guild_id == GUILD_A for w in kept.values())
+    w45 = kept[date(2026, 11, 2)]
+    # the guild rollup also counts the opted-out and staff rows of the seed: 7 + 10 + 7
+    assert (w45.active_members, w45.member_messages, w45.rollup_messages) == (4, 7, 24)
+    assert date(2026, 11, 23) not in kept  # the current week is never kept
+    # a late message for member 3 on 5 November: the week is recounted
+    async with database.session() as s:
+        s.add(dma(GUILD_A, 3, date(2026, 11, 5), messages=1))
+        row = await s.get(DailyGuildActivity, (GUILD_A, date(2026, 11, 5)))
+        if row is None:
+            s.add(DailyGuildActivity(guild_id=GUILD_A, day=date(2026, 11, 5), member_messages=1))
+        else:
+            row.member_messages += 1
+    report = await build_report(database, GUILD_A, 28, NOW)
+    week = next(w for w in report.weekly if w.label == "2026-W45")
+    assert (week.active_members, week.member_messages) == (5, 8)

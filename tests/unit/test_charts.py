@@ -30,7 +30,7 @@ def weeks(n: int = 8, empty: bool = False) -> list[WeekActivity]:
     ]
 
 
-FUNNEL = [("joined", 12), ("introduced", 8), ("answered", 5), ("activated", 7)]
+FUNNEL = [("joined", 12), ("introduced", 8), ("answered", 5), ("stayed", 10), ("week4", 4)]
 
 
 def decode(png: bytes) -> tuple[int, ...]:

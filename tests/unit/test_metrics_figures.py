@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.metrics import advocacy, contribution, participation, retention
-from bot.metrics.data import Headcount, MemberActivity, Person, ThreadMessage, WelcomeThread
+from bot.metrics import advocacy, contribution, newcomers, participation, retention
+from bot.metrics.data import Headcount, MemberActivity, Person
 from bot.metrics.figures import Figure, Kind, Trend, trend
 from bot.metrics.periods import Period
+from bot.welcome.funnel import NewcomerFunnel, Share
 
 UTC0 = datetime(2026, 11, 1, tzinfo=UTC)
 PERIOD = Period(UTC0, UTC0 + timedelta(days=28))  # 1 Nov .. 29 Nov (exclusive)
@@ -158,14 +159,6 @@ def test_cohort_table_by_hand() -> None:
     assert rows[0].size == 0 and rows[0].shares == (None,) * 8
 
 
-def test_funnel_by_hand() -> None:
-    people = [person(1, at(2)), person(2, at(3)), person(3, at(4)), person(4, at(-3))]
-    introduced = {1: True, 2: False, 4: True}  # 4 joined before the period
-    days = {1: {d(2)}, 3: {d(9)}}  # 3 posts on day 5: inside the first week
-    funnel = retention.newcomer_funnel(people, introduced, days, PERIOD)
-    assert funnel == [("joined", 3), ("introduced", 2), ("answered", 1), ("activated", 2)]
-
-
 # -- contribution -------------------------------------------------------------------------
 
 
@@ -214,37 +207,38 @@ def test_concentration_without_messages() -> None:
     assert got["contribution.concentration"].value is None
 
 
-def msg(actor: int, when: datetime, member: bool = True) -> ThreadMessage:
-    return ThreadMessage(actor, member, when)
-
-
-def test_introductions_and_time_to_first_peer_reply() -> None:
-    threads = [
-        # greeted first by a member (before the intro: not a reply), then answered 2 h after
-        WelcomeThread(1, at(2, 9), (msg(9, at(2, 9)), msg(1, at(2, 10)), msg(9, at(2, 12)))),
-        # a staff reply does not count; a member answers 30 h later
-        WelcomeThread(
-            2, at(3), (msg(2, at(3, 0)), msg(8, at(3, 1), member=False), msg(7, at(4, 6)))
-        ),
-        # never introduced
-        WelcomeThread(3, at(4), (msg(9, at(4)),)),
-        # introduced, unanswered
-        WelcomeThread(4, at(5), (msg(4, at(5)), msg(4, at(6)))),
-        # introduced before the period
-        WelcomeThread(5, at(-3), (msg(5, at(-3)), msg(9, at(-3, 14)))),
+def test_welcome_figures_from_the_welcome_funnel() -> None:
+    funnel = NewcomerFunnel(
+        joined=10,
+        introduced=Share(6, 9),
+        answered=Share(4, 6),
+        answered_within_48h=Share(3, 5),
+        staff_only=1,
+        left_before_introducing=1,
+        median_seconds_to_first_peer_reply=5400.0,
+        still_there_after_7_days=Share(7, 8),
+        active_in_week_4=Share(2, 4),
+    )
+    got = newcomers.welcome_figures(funnel)
+    assert got["contribution.introductions"].value == 6
+    ttfpr = got["contribution.time_to_first_peer_reply"]
+    assert (ttfpr.value, ttfpr.base) == (1.5, 4)
+    missed = newcomers.unanswered(funnel)
+    assert (missed.value, missed.base) == (pytest.approx(2 / 5), 5)
+    stages = newcomers.funnel_stages(funnel)
+    assert [(s.stage, s.count, s.eligible) for s in stages] == [
+        ("joined", 10, None),
+        ("introduced", 6, 9),
+        ("answered", 4, 6),
+        ("stayed", 7, 8),
+        ("week4", 2, 4),
     ]
-    intros = contribution.introductions(threads)
-    assert [i.owner_id for i in intros] == [1, 2, 4, 5]
-    got = contribution.welcome_figures(intros, PERIOD)
-    assert got["contribution.introductions"].value == 3
-    # waits: 2 h, 30 h -> median 16 h
-    assert got["contribution.time_to_first_peer_reply"].value == pytest.approx(16.0)
-    assert got["contribution.time_to_first_peer_reply"].base == 2
-    # 48 h windows closed for all three at day 10; one (owner 4) unanswered
-    share = contribution.unanswered(intros, PERIOD, at(10))
-    assert (share.value, share.base) == (pytest.approx(1 / 3), 3)
-    # at day 4 noon only owner 1's window (2 Nov 10:00 + 48 h) has closed
-    assert contribution.unanswered(intros, PERIOD, at(4, 12)).base == 1
+    assert (
+        newcomers.unanswered(
+            NewcomerFunnel(0, *[Share(0, 0)] * 3, 0, 0, None, *[Share(0, 0)] * 2)
+        ).value
+        is None
+    )
 
 
 # -- advocacy -----------------------------------------------------------------------------
