@@ -14,8 +14,8 @@ UTC_ZONE = ZoneInfo("UTC")
 MONDAY_9 = Recurrence(Weekly(frozenset({0}), time(9, 0)), PARIS)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_ten_mondays_across_the_october_2026_change() -> None:
