@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.models import Ritual, RitualQuestion, ScheduledRun
+from bot.db.models import GuildSettings, Ritual, RitualQuestion, ScheduledRun
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService, validate_timezone
 from bot.i18n import t
@@ -231,11 +231,15 @@ class RitualService:
             return list(rows.all())
 
     async def active(self) -> list[Ritual]:
-        """Every unpaused ritual of every guild (the scheduler filters its shards)."""
+        """Every unpaused ritual of every guild the bot is still in (the scheduler keeps
+        its own shards)."""
         async with self._db.session() as session:
-            return list(
-                (await session.scalars(select(Ritual).where(Ritual.paused.is_(False)))).all()
+            rows = await session.scalars(
+                select(Ritual)
+                .join(GuildSettings, GuildSettings.guild_id == Ritual.guild_id)
+                .where(Ritual.paused.is_(False), GuildSettings.left_at.is_(None))
             )
+            return list(rows.all())
 
     async def last_runs(self, guild_id: int) -> dict[str, ScheduledRun]:
         """The newest ledger row of each of the guild's rituals, by job key."""

@@ -321,3 +321,10 @@ async def _check_one(url: str, values: dict[str, Any]) -> None:
 async def _count(db: Database) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(Ritual)) or 0)
+
+
+async def test_no_ritual_runs_in_a_guild_the_bot_left(world: World) -> None:
+    await world.service.add(GUILD, "monday_motivation", RitualChanges(channel_id=CHANNEL))
+    await world.settings.mark_left(GUILD, START)
+    await world.tick_until(MONDAY + timedelta(hours=1))
+    assert world.poster.posts == [] and await world.scheduler.specs() == []
