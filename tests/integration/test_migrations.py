@@ -3,9 +3,13 @@ datetimes that come back timezone-aware UTC."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from subprocess import PIPE
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -125,3 +129,22 @@ async def test_naive_datetime_is_refused(engine: AsyncEngine) -> None:
             session.add(GuildSettings(guild_id=1, timezone="UTC", joined_at=datetime(2026, 1, 1)))
     async with db.session() as session:
         assert await session.get(GuildSettings, 1) is None
+
+
+def test_processes_starting_together_migrate_in_turn(
+    fresh_postgres_url: str, tmp_path: Path
+) -> None:
+    """Shard processes share one PostgreSQL and often start at the same moment: every one
+    must come up, not all but the first failing on "relation already exists"."""
+    foyer = Path(sys.executable).parent / "foyer"
+    env = {**os.environ, "DATABASE_URL": fresh_postgres_url}
+    procs = [
+        subprocess.Popen(
+            [str(foyer), "migrate"], cwd=tmp_path, env=env, stdout=PIPE, stderr=PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert out.strip() == f"database at revision {HEAD}"
