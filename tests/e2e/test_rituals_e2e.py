@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.db.models import Ritual, RunStatus, ScheduledRun
+from bot.db.models import ActivityEvent, Ritual, RunStatus, ScheduledRun
+from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.i18n import t
 from bot.sandbox import Sandbox
 from bot.sandbox.harness import FoyerEnv, running_foyer
@@ -335,11 +336,32 @@ async def test_stats_sends_a_chart(env: tuple[FoyerEnv, ManualClock]) -> None:
     sb, town = foyer.sb, foyer.town
     await add_monday_motivation(foyer)
     await advance(foyer, clock, START + timedelta(weeks=2), timedelta(hours=6))
+    first, second = await runs(foyer)
+    a, b, c = (m.user.id for m in town.members)
+    # Answers as the recorder stores them (ritual context, members only).
+    async with foyer.bot.db.session() as session:
+        for ref, (row, who) in enumerate([(first, a), (first, b), (second, a), (second, c)]):
+            session.add(
+                ActivityEvent(
+                    guild_id=town.guild.id,
+                    kind=EventKind.MESSAGE,
+                    ref_id=ref + 1,
+                    occurred_at=row.scheduled_for + timedelta(minutes=5),
+                    channel_id=town.general.id,
+                    thread_id=row.thread_id,
+                    actor_id=who,
+                    actor_role=ActorRole.MEMBER,
+                    context=ThreadContext.RITUAL,
+                )
+            )
     res = await sb.invoke(
         town.guild, town.admin, "ritual", subcommand="stats", options={"ritual": "Lundi Motivation"}
     )
     assert res.ephemeral
-    assert "**Lundi Motivation** : 2 dernières occurrences" in said(res)
+    text = said(res)
+    assert "**Lundi Motivation** : 2 dernières occurrences" in text
+    assert "2 réponses, 2 participants (dont 2 pour la première fois)" in text
+    assert "2 réponses, 2 participants (dont 1 pour la première fois)" in text
     [png] = res.files.values()
     assert png.startswith(b"\x89PNG")
 
