@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sqlite3
 import tempfile
 import time
@@ -191,6 +192,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder for the chart PNGs (default: ./demo-output)",
     )
     parser.add_argument(
+        "--verbose", action="store_true", help="show the bot's and discord.py's log lines"
+    )
+    parser.add_argument(
         "--db", type=Path, default=None, help="SQLite file to keep (default: a temporary file)"
     )
 
@@ -200,6 +204,9 @@ async def run(args: argparse.Namespace) -> int:
     from bot.clock import ManualClock
 
     started = time.perf_counter()
+    if not getattr(args, "verbose", False):  # the demo's own lines are the report
+        for name in ("discord", "bot", "cogs", "foyer", "apscheduler"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     out, db_path = _prepare(args)
     sb = Sandbox()
     await sb.start()
