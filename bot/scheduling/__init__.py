@@ -4,17 +4,9 @@ See docs/rituals.md, "Scheduler API", for how another feature registers its jobs
 """
 
 from bot.db.models.scheduling import RunStatus
+from bot.scheduling.jobs import JobKind, JobSpec, Outcome, RunContext, RunResult
 from bot.scheduling.recurrence import MonthlyNth, Recurrence, Rule, Weekly, local_to_utc
-from bot.scheduling.scheduler import (
-    DEFAULT_GRACE,
-    JobKind,
-    JobSpec,
-    Outcome,
-    RunContext,
-    RunResult,
-    Scheduler,
-    shard_of,
-)
+from bot.scheduling.scheduler import DEFAULT_GRACE, Scheduler, shard_of
 
 __all__ = [
     "DEFAULT_GRACE",

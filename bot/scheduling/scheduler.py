@@ -19,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -29,102 +27,16 @@ from apscheduler.triggers.date import DateTrigger
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.models.scheduling import RunStatus, ScheduledRun
+from bot.scheduling.jobs import JobKind, JobSpec, Outcome, RunContext, RunResult
 from bot.scheduling.ledger import Ledger
-from bot.scheduling.recurrence import Recurrence
 
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(hours=6)
-# A late-run older than this is called "late" for the kind (it may say so in the post).
-_LATE_AFTER = timedelta(minutes=5)
 # After a long outage, at most this many missed occurrences per job are written as skipped.
 _MAX_BACKFILL = 20
 _APS_JOB_ID = "foyer-scheduler-wakeup"
 _MAX_SLEEP = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """One recurring job. `key` is globally unique and stable (e.g. `ritual:12`,
-    `digest:<guild_id>`); `since` is when it was created or last resumed: nothing at or
-    before it ever runs."""
-
-    key: str
-    guild_id: int
-    recurrence: Recurrence
-    since: datetime
-    grace: timedelta | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a kind reports. Use the constructors below."""
-
-    status: RunStatus
-    reason: str | None = None
-    channel_id: int | None = None
-    post_id: int | None = None
-    thread_id: int | None = None
-    retry_at: datetime | None = None
-
-    @classmethod
-    def posted(
-        cls, channel_id: int | None = None, post_id: int | None = None, thread_id: int | None = None
-    ) -> Outcome:
-        return cls(RunStatus.POSTED, channel_id=channel_id, post_id=post_id, thread_id=thread_id)
-
-    @classmethod
-    def failed(cls, reason: str) -> Outcome:
-        return cls(RunStatus.FAILED, reason=reason)
-
-    @classmethod
-    def skipped(cls, reason: str) -> Outcome:
-        return cls(RunStatus.SKIPPED, reason=reason)
-
-    @classmethod
-    def postponed(cls, until: datetime, reason: str) -> Outcome:
-        """Run again at `until`, once; a second postponement becomes a skip."""
-        return cls(RunStatus.POSTPONED, reason=reason, retry_at=until)
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """Handed to the kind for one occurrence."""
-
-    run_id: int
-    key: str
-    guild_id: int
-    scheduled_for: datetime
-    now: datetime
-    attempt: int  # 1, or 2 when retrying after a postponement or a crash
-    postponed: bool  # this is the retry of a postponed occurrence
-    ledger: Ledger
-
-    @property
-    def late(self) -> bool:
-        return self.now - self.scheduled_for > _LATE_AFTER and not self.postponed
-
-    async def record_post(self, channel_id: int, post_id: int) -> None:
-        """Call right after Discord accepted the post: from then on a crash cannot lead to
-        a second post."""
-        await self.ledger.record_post(self.run_id, channel_id, post_id)
-
-
-class JobKind(Protocol):
-    async def jobs(self) -> Iterable[JobSpec]:
-        """Every current job of this kind (all guilds; the scheduler filters shards)."""
-        ...
-
-    async def run(self, ctx: RunContext) -> Outcome:
-        """Post one occurrence. Raise nothing you can report: return `Outcome.failed`."""
-        ...
-
-
-@dataclass(frozen=True)
-class RunResult:
-    key: str
-    scheduled_for: datetime
-    status: RunStatus
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
