@@ -9,6 +9,7 @@ import json
 import logging
 import pkgutil
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -18,7 +19,7 @@ from yarl import URL
 
 import cogs
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import DISCORD_GATEWAY_URL, Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.db.models import BotState
@@ -40,6 +41,22 @@ def point_client_at(api_base: str, gateway_url: str) -> None:
     """
     discord.http.Route.BASE = api_base.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = URL(gateway_url)
+
+
+def _keep_gateway(
+    fetch: Callable[[], Awaitable[tuple[int, str, Any]]], gateway_url: str
+) -> Callable[[], Awaitable[tuple[int, str, Any]]]:
+    """Wrap `HTTPClient.get_bot_gateway` so a configured gateway wins.
+
+    Without SHARD_COUNT, discord.py asks `GET /gateway/bot` for the shard count and connects
+    to the URL that answer names, not to `DEFAULT_GATEWAY`.
+    """
+
+    async def get_bot_gateway() -> tuple[int, str, Any]:
+        shards, _url, limits = await fetch()
+        return shards, gateway_url, limits
+
+    return get_bot_gateway
 
 
 def foyer_intents() -> discord.Intents:
@@ -102,6 +119,10 @@ class FoyerBot(commands.AutoShardedBot):
             help_command=None,
             **options,
         )
+        if settings.discord_gateway_url != DISCORD_GATEWAY_URL:
+            self.http.get_bot_gateway = _keep_gateway(  # type: ignore[method-assign,assignment]
+                self.http.get_bot_gateway, settings.discord_gateway_url
+            )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.db = Database.from_url(settings.database_url)

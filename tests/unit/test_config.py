@@ -139,6 +139,43 @@ def test_api_override_reaches_discord_py() -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
 
 
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [
+        ("ws://127.0.0.1:9/gateway", "ws://127.0.0.1:9/gateway"),
+        (DISCORD_GATEWAY_URL, "wss://gateway-us-east1-b.discord.gg"),
+    ],
+)
+async def test_configured_gateway_wins_over_the_one_discord_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, configured: str, expected: str
+) -> None:
+    """Without SHARD_COUNT, discord.py connects where `GET /gateway/bot` says."""
+    import discord
+
+    from bot.app import FoyerBot
+
+    async def answer(self: object) -> tuple[int, str, dict[str, int]]:
+        return 2, "wss://gateway-us-east1-b.discord.gg", {"remaining": 1000}
+
+    monkeypatch.setattr(discord.http.HTTPClient, "get_bot_gateway", answer)
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket,
+        "DEFAULT_GATEWAY",
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+    )
+    bot = FoyerBot(
+        settings(
+            discord_gateway_url=configured, database_url=f"sqlite+aiosqlite:///{tmp_path}/f.db"
+        )
+    )
+    try:
+        shards, url, _limits = await bot.http.get_bot_gateway()
+        assert (shards, url) == (2, expected)
+    finally:
+        await bot.db.close()
+
+
 @pytest.mark.parametrize("token", [None, "", "   "])
 def test_token_error_names_discord_token(token: str | None) -> None:
     s = settings() if token is None else settings(discord_token=token)
