@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -211,9 +212,25 @@ async def run(args: argparse.Namespace) -> int:
     sb = Sandbox()
     await sb.start()
     try:
-        town = build_town(sb, "Atelier", locale=args.language, members=0)
+        # the server is older than the replay; Foyer arrives when the replayed weeks begin
+        start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        start -= timedelta(days=7 * args.weeks)
+        town = build_town(
+            sb,
+            "Atelier",
+            locale=args.language,
+            members=0,
+            created_at=start - timedelta(days=420),
+            bot_joined_at=start - timedelta(hours=1),
+        )
         script = CommunityScript(
-            sb, town, members=args.members, weeks=args.weeks, seed=args.seed, language=args.language
+            sb,
+            town,
+            members=args.members,
+            weeks=args.weeks,
+            seed=args.seed,
+            language=args.language,
+            end=start + timedelta(days=7 * args.weeks),
         )
         clock = ManualClock(script.start)
         script.clock = clock

@@ -36,6 +36,7 @@ def build_town(
     members: int = 3,
     created_at: datetime | None = None,
     bot_in_admin: bool = True,
+    bot_joined_at: datetime | None = None,
 ) -> Town:
     """Create a guild with #general, #help, a private #admin, a Staff role and members.
 
@@ -44,6 +45,8 @@ def build_town(
     unless ``bot_in_admin=False``, to the bot's role (as an admin who set it up would do).
     """
     guild = sb.create_guild(name, locale=locale, at=created_at)
+    if bot_joined_at is not None:  # e.g. Foyer installed when the replayed weeks begin
+        guild.members[sb.bot_user.id].joined_at = bot_joined_at
     community = sb.create_category(guild, "Community", at=created_at)
     general = sb.create_channel(guild, "general", category=community, at=created_at)
     help_ = sb.create_channel(guild, "help", category=community, at=created_at)
