@@ -26,6 +26,7 @@ from bot.db.models import BotState
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
 from bot.i18n import FoyerTranslator, t
+from bot.recording import Recorder
 from bot.scheduling import Scheduler
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ class FoyerBot(commands.AutoShardedBot):
         self.clock: Clock = clock or SystemClock()
         self.db = Database.from_url(settings.database_url)
         self.guild_settings = GuildSettingsService(self.db, self.clock)
+        self.recorder = Recorder(self.db)
         # Cogs register their job kinds in `setup`; the scheduler starts once ready.
         # APScheduler drives it on the real clock only: tests move a ManualClock and call
         # `scheduler.run_due()` themselves.
@@ -142,6 +144,8 @@ class FoyerBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await upgrade(self.db.engine)
+        await self.recorder.load_opt_outs()
+        self.recorder.start()
         await self.tree.set_translator(FoyerTranslator())
         for name in extension_names():
             await self.load_extension(name)
@@ -226,6 +230,7 @@ class FoyerBot(commands.AutoShardedBot):
         if self._heartbeat_task is not None:
             self._heartbeat_task.cancel()
         await super().close()
+        await self.recorder.close()
         await self.db.close()
 
 
