@@ -208,3 +208,21 @@ async def test_many_idle_waits_never_trip_the_clients_send_limit(sandbox: Sandbo
             await sandbox.wait_for_bot_idle(quiet=0.001)
     assert len(seen.ids) == 120
     assert time.perf_counter() - started < 15  # a tripped limit stalls ~55 s
+
+
+async def test_resumable_invalid_session_resumes(sandbox: Sandbox) -> None:
+    guild = sandbox.create_guild("Atelier")
+    channel = sandbox.create_channel(guild, "general")
+    alice = sandbox.create_member(guild, "alice")
+    client = make_client()
+    seen = Recorder(client)
+    resumed = asyncio.Event()
+    client.add_listener(event_setter(resumed), "on_resumed")
+    async with RunningClient(sandbox, client):
+        sessions = set(sandbox.core.hub.sessions)
+        await sandbox.send_invalid_session(resumable=True)
+        await sandbox.post(channel, alice, "while resuming")
+        await asyncio.wait_for(resumed.wait(), 5)
+        await sandbox.wait_for_bot_idle()
+        assert set(sandbox.core.hub.sessions) == sessions
+    assert seen.ids == [m.id for m in sandbox.messages_in(channel)]

@@ -153,3 +153,32 @@ async def test_connect_time_is_recorded(sandbox: Sandbox) -> None:
     async with RunningClient(sandbox, make_bot()):
         assert time.perf_counter() - started < 1.0
     assert [c.route for c in sandbox.calls[:2]] == ["/users/@me", "/oauth2/applications/@me"]
+
+
+async def test_member_list_pagination_and_dm_stub(sandbox: Sandbox) -> None:
+    town = build_town(sandbox, members=1500 // 100)
+    for i in range(1100):
+        sandbox.create_member(town.guild, f"extra{i}")
+    async with RunningClient(sandbox, make_bot()) as client:
+        guild = client.get_guild(town.guild.id)
+        assert guild is not None
+        fetched = [m.id async for m in guild.fetch_members(limit=None)]
+        member = guild.get_member(town.members[0].user.id)
+        assert member is not None
+        await member.send("your data export is ready")
+    assert sorted(fetched) == sorted(town.guild.members)
+    assert len(sandbox.calls_to("GET", "/guilds/{guild_id}/members")) == 2  # 1000 + rest
+    assert (
+        sandbox.core.dm_messages
+        == [
+            (
+                town.members[0].user.id,
+                {
+                    "content": "your data export is ready",
+                    "tts": False,
+                    "allowed_mentions": {"parse": []},
+                },
+            )
+        ]
+        or sandbox.core.dm_messages[0][1]["content"] == "your data export is ready"
+    )
