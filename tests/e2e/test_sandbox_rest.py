@@ -156,7 +156,7 @@ async def test_connect_time_is_recorded(sandbox: Sandbox) -> None:
 
 
 async def test_member_list_pagination_and_dm_stub(sandbox: Sandbox) -> None:
-    town = build_town(sandbox, members=1500 // 100)
+    town = build_town(sandbox, members=3)
     for i in range(1100):
         sandbox.create_member(town.guild, f"extra{i}")
     async with RunningClient(sandbox, make_bot()) as client:
@@ -168,17 +168,5 @@ async def test_member_list_pagination_and_dm_stub(sandbox: Sandbox) -> None:
         await member.send("your data export is ready")
     assert sorted(fetched) == sorted(town.guild.members)
     assert len(sandbox.calls_to("GET", "/guilds/{guild_id}/members")) == 2  # 1000 + rest
-    assert (
-        sandbox.core.dm_messages
-        == [
-            (
-                town.members[0].user.id,
-                {
-                    "content": "your data export is ready",
-                    "tts": False,
-                    "allowed_mentions": {"parse": []},
-                },
-            )
-        ]
-        or sandbox.core.dm_messages[0][1]["content"] == "your data export is ready"
-    )
+    ((recipient, body),) = sandbox.core.dm_messages
+    assert (recipient, body["content"]) == (town.members[0].user.id, "your data export is ready")
