@@ -18,8 +18,10 @@ from bot.i18n import cmd, t
 from bot.rituals.chart import stats_chart
 from bot.rituals.discord_io import DiscordRitualPoster, ritual_id_of_button
 from bot.rituals.engagement import is_fading, participation
+from bot.rituals.questions import QuestionList
 from bot.rituals.runner import RitualRunner
-from bot.rituals.service import RitualChanges, RitualService, job_key
+from bot.rituals.schedule import job_key
+from bot.rituals.service import RitualChanges, RitualService
 from bot.rituals.text import describe_schedule, stamp, state_line
 from bot.solicitation import SolicitationBudget
 
@@ -109,8 +111,14 @@ class RitualsCog(
         description=cmd("cmd.rituals.questions.description"),
     )
 
-    def __init__(self, bot: FoyerBot, service: RitualService, runner: RitualRunner) -> None:
-        self.bot, self.service, self.runner = bot, service, runner
+    def __init__(
+        self,
+        bot: FoyerBot,
+        service: RitualService,
+        questions: QuestionList,
+        runner: RitualRunner,
+    ) -> None:
+        self.bot, self.service, self.question_bank, self.runner = bot, service, questions, runner
         super().__init__()
 
     async def cog_unload(self) -> None:
@@ -331,7 +339,7 @@ class RitualsCog(
         lang = await self._lang(interaction)
         spec = await self.runner.spec(row)
         when = (await self.bot.scheduler.next_runs([spec]))[spec.key]
-        question = await self.service.next_question(interaction.guild_id, row.id)
+        question = await self.question_bank.next(interaction.guild_id, row.id)
         sample = question.text if question else t("rituals.preview.sample_question", lang)
         header = t(
             "rituals.preview.header",
@@ -411,15 +419,14 @@ class RitualsCog(
         self, interaction: discord.Interaction, ritual: str, question: str
     ) -> None:
         assert interaction.guild_id is not None
-        await self.service.add_question(interaction.guild_id, ritual, question)
-        count = len(await self.service.questions(interaction.guild_id, ritual))
+        number = await self.question_bank.add(interaction.guild_id, ritual, question)
         row = await self.service.get(interaction.guild_id, ritual)
         await self.bot.reply_ephemeral(
             interaction,
             t(
                 "rituals.questions.added",
                 await self._lang(interaction),
-                number=count,
+                number=number,
                 name=row.name,
             ),
         )
@@ -432,7 +439,7 @@ class RitualsCog(
     async def question_list(self, interaction: discord.Interaction, ritual: str) -> None:
         assert interaction.guild_id is not None
         row = await self.service.get(interaction.guild_id, ritual)
-        rows = await self.service.questions(interaction.guild_id, ritual)
+        rows = await self.question_bank.all(interaction.guild_id, ritual)
         lang = await self._lang(interaction)
         if not rows:
             text = t("rituals.questions.empty", lang, name=row.name)
@@ -452,7 +459,7 @@ class RitualsCog(
         self, interaction: discord.Interaction, ritual: str, number: int
     ) -> None:
         assert interaction.guild_id is not None
-        await self.service.remove_question(interaction.guild_id, ritual, number)
+        await self.question_bank.remove(interaction.guild_id, ritual, number)
         await self.bot.reply_ephemeral(
             interaction,
             t("rituals.questions.removed", await self._lang(interaction), number=number),
@@ -499,13 +506,14 @@ class RitualRoleButton(commands.Cog):
 
 async def setup(bot: FoyerBot) -> None:
     service = RitualService(bot.db, bot.clock, bot.guild_settings)
+    questions = QuestionList(bot.db, bot.clock, service)
     runner = RitualRunner(
         service,
+        questions,
         SolicitationBudget(bot.db, bot.guild_settings),
         bot.guild_settings,
-        bot.clock,
         DiscordRitualPoster(bot),
     )
     bot.scheduler.register("ritual", runner)
-    await bot.add_cog(RitualsCog(bot, service, runner))
+    await bot.add_cog(RitualsCog(bot, service, questions, runner))
     await bot.add_cog(RitualRoleButton(bot, service))

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.db import Database
 from bot.db.models import ActivityEvent, Member, Ritual, RunStatus, ScheduledRun
 from bot.db.models.activity import ActorRole, EventKind, ThreadContext
-from bot.rituals.service import job_key
+from bot.rituals.schedule import job_key
 
 FADING_RECENT = 3
 FADING_BASELINE = 8

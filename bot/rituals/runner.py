@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.clock import Clock
 from bot.db.models import Ritual
 from bot.guilds import GuildSettingsService
 from bot.i18n import t
-from bot.rituals.service import RitualService, job_key
+from bot.rituals.questions import QuestionList
+from bot.rituals.schedule import job_key
+from bot.rituals.service import RitualService
 from bot.rituals.text import date_text
 from bot.scheduling import JobSpec, Outcome, RunContext
 from bot.solicitation import SolicitationBudget, postpone_to
@@ -70,15 +71,15 @@ class RitualRunner:
     def __init__(
         self,
         service: RitualService,
+        questions: QuestionList,
         budget: SolicitationBudget,
         guild_settings: GuildSettingsService,
-        clock: Clock,
         poster: RitualPoster,
     ) -> None:
         self._service = service
+        self._questions = questions
         self._budget = budget
         self._settings = guild_settings
-        self._clock = clock
         self._poster = poster
 
     async def jobs(self) -> list[JobSpec]:
@@ -111,7 +112,7 @@ class RitualRunner:
         lang = await self._settings.language(ctx.guild_id)
         question = None
         if "{question}" in ritual.template:
-            question = await self._service.next_question(ctx.guild_id, ritual.id)
+            question = await self._questions.next(ctx.guild_id, ritual.id)
             if question is None:
                 await self._poster.notify_admins(
                     ctx.guild_id, t("rituals.notice.no_question", lang, name=ritual.name)
@@ -153,7 +154,7 @@ class RitualRunner:
             )
             return Outcome.failed(refused.reason)
         if question is not None:
-            await self._service.mark_asked(ctx.guild_id, ritual.id, question.id)
+            await self._questions.mark_asked(ctx.guild_id, ritual.id, question.id)
         return Outcome.posted(ritual.channel_id, posted.message_id, posted.thread_id)
 
     async def render(self, ritual: Ritual, when: datetime, lang: str, question: str) -> str:

@@ -1,4 +1,4 @@
-"""Rituals as admins manage them: add, edit, pause, resume, remove, questions.
+"""Rituals as admins manage them: add, edit, pause, resume, remove.
 
 Every value is validated before the single write. Discord-side checks (the channel exists,
 the bot may post and open threads there, the ping role is usable) are made by the cog,
@@ -8,7 +8,6 @@ which holds the Discord objects, before it calls in here.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -23,58 +22,10 @@ from bot.guilds import GuildSettingsService, validate_timezone
 from bot.i18n import t
 from bot.rituals import options
 from bot.rituals.presets import PRESETS
-from bot.scheduling import MonthlyNth, Recurrence, Rule, Weekly
+from bot.rituals.schedule import merged_rule, rule_of, store_rule
+from bot.scheduling import Recurrence
 
 MAX_RITUALS_PER_GUILD = 25
-MAX_QUESTIONS = 200
-
-
-def job_key(ritual_id: int) -> str:
-    return f"ritual:{ritual_id}"
-
-
-def rule_of(ritual: Ritual) -> Rule:
-    at = time(ritual.hour, ritual.minute)
-    if ritual.kind == "monthly" and ritual.nth is not None and ritual.weekday is not None:
-        return MonthlyNth(ritual.nth, ritual.weekday, at)
-    return Weekly(frozenset(d for d in range(7) if ritual.weekdays >> d & 1), at)
-
-
-def _store_rule(ritual: Ritual, rule: Rule) -> None:
-    ritual.hour, ritual.minute = rule.at.hour, rule.at.minute
-    if isinstance(rule, MonthlyNth):
-        ritual.kind, ritual.nth, ritual.weekday, ritual.weekdays = (
-            "monthly",
-            rule.nth,
-            rule.weekday,
-            1 << rule.weekday,
-        )
-    else:
-        ritual.kind, ritual.nth, ritual.weekday = "weekly", None, None
-        ritual.weekdays = sum(1 << d for d in rule.weekdays)
-
-
-def _merged_rule(ritual: Ritual, c: RitualChanges) -> Rule | None:
-    """The schedule after the given changes (None: unchanged). Parts not given keep their
-    current value; giving `days` without `week_of_month` makes the ritual weekly."""
-    if c.days is None and c.at is None and c.week_of_month is None:
-        return None
-    current = rule_of(ritual) if ritual.kind else None
-    if c.days is not None:
-        days: frozenset[int] | None = options.parse_days(c.days)
-    elif isinstance(current, MonthlyNth):
-        days = frozenset({current.weekday})
-    else:
-        days = current.weekdays if current else None
-    at = options.parse_time(c.at) if c.at is not None else current.at if current else None
-    if at is None:
-        raise FoyerError("rituals.missing.time")
-    if days is None:
-        raise FoyerError("rituals.missing.days")
-    week = c.week_of_month
-    if week is None and c.days is None and isinstance(current, MonthlyNth):
-        week = current.nth
-    return options.build_rule(days, at, week)
 
 
 @dataclass(frozen=True)
@@ -138,7 +89,7 @@ class RitualService:
             since=now,
         )
         if spec is not None:
-            _store_rule(ritual, spec.rule)
+            store_rule(ritual, spec.rule)
         self._apply(ritual, replace(changes, name=name, template=template))
         async with self._db.session() as session:
             count = await session.scalar(
@@ -175,7 +126,7 @@ class RitualService:
             if c.auto_archive_minutes is not None
             else None
         )
-        rule = _merged_rule(ritual, c)
+        rule = merged_rule(ritual, c.days, c.at, c.week_of_month)
         if name is not None:
             ritual.name = name
         if template is not None:
@@ -185,7 +136,7 @@ class RitualService:
         if archive is not None:
             ritual.auto_archive_minutes = archive
         if rule is not None:
-            _store_rule(ritual, rule)
+            store_rule(ritual, rule)
         if c.channel_id is not None:
             ritual.channel_id = c.channel_id
         if c.ping_role_id is not None:
@@ -261,76 +212,6 @@ class RitualService:
 
     async def names(self, guild_id: int, prefix: str) -> list[str]:
         return [r.name for r in await self.all(guild_id) if prefix.lower() in r.name.lower()][:25]
-
-    # Weekly questions ------------------------------------------------------------------
-
-    async def add_question(self, guild_id: int, name: str, text: str) -> RitualQuestion:
-        text = options.validate_question(text)
-        async with self._db.session() as session:
-            ritual = await self._get(session, guild_id, name)
-            rows = await self._questions(session, guild_id, ritual.id)
-            if len(rows) >= MAX_QUESTIONS:
-                raise FoyerError("rituals.too_many_questions", limit=MAX_QUESTIONS)
-            question = RitualQuestion(
-                guild_id=guild_id,
-                ritual_id=ritual.id,
-                position=max((q.position for q in rows), default=0) + 1,
-                text=text,
-                asked=False,
-            )
-            session.add(question)
-        return question
-
-    async def questions(self, guild_id: int, name: str) -> list[RitualQuestion]:
-        async with self._db.session() as session:
-            ritual = await self._get(session, guild_id, name)
-            return await self._questions(session, guild_id, ritual.id)
-
-    async def remove_question(self, guild_id: int, name: str, number: int) -> None:
-        """`number` as shown by the list (1-based)."""
-        async with self._db.session() as session:
-            ritual = await self._get(session, guild_id, name)
-            rows = await self._questions(session, guild_id, ritual.id)
-            if not 1 <= number <= len(rows):
-                raise FoyerError("rituals.no_such_question", number=number, count=len(rows))
-            await session.delete(rows[number - 1])
-
-    async def next_question(self, guild_id: int, ritual_id: int) -> RitualQuestion | None:
-        """The first question not asked in this round; a new round when all were asked,
-        never starting it with the question asked last."""
-        async with self._db.session() as session:
-            rows = await self._questions(session, guild_id, ritual_id)
-        if not rows:
-            return None
-        fresh = [q for q in rows if not q.asked]
-        if fresh:
-            return fresh[0]
-        last = max(rows, key=lambda q: (q.last_asked_at or self._clock.now(), q.id))
-        return next((q for q in rows if q.id != last.id), last)
-
-    async def mark_asked(self, guild_id: int, ritual_id: int, question_id: int) -> None:
-        """Record a question as asked; the first question of a new round clears the
-        others."""
-        now = self._clock.now()
-        async with self._db.session() as session:
-            rows = await self._questions(session, guild_id, ritual_id)
-            if all(q.asked for q in rows):
-                for q in rows:
-                    q.asked = False
-            for q in rows:
-                if q.id == question_id:
-                    q.asked, q.last_asked_at = True, now
-
-    @staticmethod
-    async def _questions(
-        session: AsyncSession, guild_id: int, ritual_id: int
-    ) -> list[RitualQuestion]:
-        rows = await session.scalars(
-            select(RitualQuestion)
-            .where(RitualQuestion.guild_id == guild_id, RitualQuestion.ritual_id == ritual_id)
-            .order_by(RitualQuestion.position, RitualQuestion.id)
-        )
-        return list(rows.all())
 
     @staticmethod
     async def _find(session: AsyncSession, guild_id: int, name: str) -> Ritual | None:

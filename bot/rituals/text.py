@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.db.models import Ritual, RunStatus, ScheduledRun
 from bot.i18n import t
-from bot.rituals.service import rule_of
+from bot.rituals.schedule import rule_of
 from bot.scheduling import MonthlyNth
 
 

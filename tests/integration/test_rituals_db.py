@@ -21,6 +21,7 @@ from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
 from bot.rituals.engagement import fading_rituals, participation
+from bot.rituals.questions import QuestionList
 from bot.rituals.runner import Posted, PostRefused, RitualPost, RitualRunner
 from bot.rituals.service import RitualChanges, RitualService
 from bot.scheduling import Scheduler
@@ -58,9 +59,12 @@ class World:
         self.db, self.clock = db, clock
         self.settings = GuildSettingsService(db, clock)
         self.service = RitualService(db, clock, self.settings)
+        self.questions = QuestionList(db, clock, self.service)
         self.budget = SolicitationBudget(db, self.settings)
         self.poster = FakePoster()
-        self.runner = RitualRunner(self.service, self.budget, self.settings, clock, self.poster)
+        self.runner = RitualRunner(
+            self.service, self.questions, self.budget, self.settings, self.poster
+        )
         self.scheduler = Scheduler(db, clock, drive=False)
         self.scheduler.register("ritual", self.runner)
 
@@ -113,27 +117,27 @@ async def test_one_guild_never_sees_anothers_rituals(world: World) -> None:
 async def test_questions_rotate_without_repeats(world: World) -> None:
     ritual = await world.service.add(GUILD, "weekly_question", RitualChanges(channel_id=CHANNEL))
     for text in ("A ?", "B ?", "C ?"):
-        await world.service.add_question(GUILD, ritual.name, text)
+        await world.questions.add(GUILD, ritual.name, text)
     asked = []
     for _ in range(7):
-        q = await world.service.next_question(GUILD, ritual.id)
+        q = await world.questions.next(GUILD, ritual.id)
         assert q is not None
         asked.append(q.text)
         world.clock.advance(timedelta(days=7))
-        await world.service.mark_asked(GUILD, ritual.id, q.id)
+        await world.questions.mark_asked(GUILD, ritual.id, q.id)
     assert asked == ["A ?", "B ?", "C ?", "A ?", "B ?", "C ?", "A ?"]
 
 
 async def test_weekly_question_posts_the_next_question_then_skips_when_empty(world: World) -> None:
     ritual = await world.service.add(GUILD, "weekly_question", RitualChanges(channel_id=CHANNEL))
-    await world.service.add_question(GUILD, ritual.name, "Votre outil préféré ?")
+    await world.questions.add(GUILD, ritual.name, "Votre outil préféré ?")
     await world.tick_until(
         datetime(2026, 10, 7, 11, tzinfo=UTC)
     )  # Wednesday 12:00 Paris = 10:00 UTC
     assert [p.content for p in world.poster.posts] == [
         "💬 **Question de la semaine** : Votre outil préféré ?\nRépondez dans le fil ci-dessous."
     ]
-    await world.service.remove_question(GUILD, ritual.name, 1)
+    await world.questions.remove(GUILD, ritual.name, 1)
     await world.tick_until(datetime(2026, 10, 14, 11, tzinfo=UTC))
     assert len(world.poster.posts) == 1
     assert (

@@ -12,7 +12,7 @@ from bot.errors import FoyerError
 from bot.rituals import options
 from bot.rituals.engagement import is_fading
 from bot.rituals.presets import PRESETS
-from bot.rituals.service import _store_rule, rule_of
+from bot.rituals.schedule import rule_of, store_rule
 from bot.rituals.text import describe_schedule, state_line
 from bot.scheduling import MonthlyNth, Weekly
 from bot.solicitation import postpone_to
@@ -93,7 +93,7 @@ def test_presets_match_the_issue() -> None:
 
 def _ritual(rule: Weekly | MonthlyNth, paused: bool = False) -> Ritual:
     ritual = Ritual(id=7, guild_id=1, name="Lundi Motivation", channel_id=2, paused=paused)
-    _store_rule(ritual, rule)
+    store_rule(ritual, rule)
     return ritual
 
 
