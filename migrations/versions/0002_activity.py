@@ -43,6 +43,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_activity_events_guild_actor_time', ['guild_id', 'actor_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_activity_events_guild_thread', ['guild_id', 'thread_id'], unique=False)
         batch_op.create_index('ix_activity_events_guild_reply_to', ['guild_id', 'reply_to_id'], unique=False)
+        batch_op.create_index('ix_activity_events_guild_channel_ref', ['guild_id', 'channel_id', 'ref_id'], unique=False)
         batch_op.create_index('ix_activity_events_guild_time', ['guild_id', 'occurred_at'], unique=False)
 
     op.create_table('daily_channel_activity',
@@ -128,6 +129,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_activity_events_guild_time')
         batch_op.drop_index('ix_activity_events_guild_thread')
         batch_op.drop_index('ix_activity_events_guild_reply_to')
+        batch_op.drop_index('ix_activity_events_guild_channel_ref')
         batch_op.drop_index('ix_activity_events_guild_actor_time')
 
     op.drop_table('activity_events')

@@ -65,6 +65,7 @@ class ActivityEvent(Base):
         Index("ix_activity_events_guild_actor_time", "guild_id", "actor_id", "occurred_at"),
         Index("ix_activity_events_guild_thread", "guild_id", "thread_id"),
         Index("ix_activity_events_guild_reply_to", "guild_id", "reply_to_id"),
+        Index("ix_activity_events_guild_channel_ref", "guild_id", "channel_id", "ref_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

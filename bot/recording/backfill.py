@@ -1,0 +1,104 @@
+"""Gap recovery, the database side: where each channel's record stops, which member
+changes happened while the bot was away, which unreadable channels admins already heard of.
+
+The tracking cog walks Discord (history, member list) and feeds what it finds to the
+recorder; recording is idempotent, so a message fetched twice is stored once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bot.db import Database
+from bot.db.models import BotState
+from bot.db.models.activity import ActivityEvent, EventKind, Member
+from bot.recording.events import Event, MemberJoined, MemberLeft
+
+HISTORY_LIMIT = 1_000  # messages fetched per channel and recovery: bounded, rate-limit friendly
+E = ActivityEvent
+
+
+async def cursor(db: Database, guild_id: int, place_id: int, *, thread: bool, before: int) -> int:
+    """The id of the last message recorded in a channel (or thread) before `before`, the
+    snowflake of the moment the bot lost the gateway, or 0. Live messages recorded since
+    the reconnect are newer than `before`, so they cannot hide the gap."""
+    place = (
+        E.thread_id == place_id if thread else (E.channel_id == place_id) & E.thread_id.is_(None)
+    )
+    async with db.session() as session:
+        last = await session.scalar(
+            select(func.max(E.ref_id)).where(
+                E.guild_id == guild_id, E.kind == EventKind.MESSAGE, place, E.ref_id < before
+            )
+        )
+    return int(last or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PresentMember:
+    user_id: int
+    is_bot: bool
+    is_staff: bool
+    joined_at: datetime | None
+
+
+async def member_changes(
+    db: Database, guild_id: int, present: Iterable[PresentMember], now: datetime
+) -> tuple[list[Event], list[tuple[int, bool]]]:
+    """Joins and leaves missed while away, and staff flags to correct.
+
+    A member not stored, or stored as gone, joined at their `joined_at` (a join recorded
+    live has the same time, so it is not doubled); a member stored as present but absent
+    now left, at `now` (the moment we noticed)."""
+    async with db.session() as session:
+        rows = (
+            await session.execute(
+                select(
+                    Member.user_id, Member.joined_at, Member.left_at, Member.is_staff, Member.is_bot
+                ).where(Member.guild_id == guild_id)
+            )
+        ).all()
+    stored = {r.user_id: r for r in rows}
+    events: list[Event] = []
+    staff: list[tuple[int, bool]] = []
+    seen: set[int] = set()
+    for m in present:
+        seen.add(m.user_id)
+        row = stored.get(m.user_id)
+        joined = m.joined_at or now
+        if row is None or row.left_at is not None or row.joined_at != joined:
+            events.append(MemberJoined(guild_id, m.user_id, m.is_bot, m.is_staff, joined))
+        elif row.is_staff != m.is_staff:
+            staff.append((m.user_id, m.is_staff))
+    for user_id, row in stored.items():
+        if row.left_at is None and row.joined_at is not None and user_id not in seen:
+            events.append(MemberLeft(guild_id, user_id, row.is_bot, now))
+    return events, staff
+
+
+def _reported_key(guild_id: int, channel_id: int) -> str:
+    return f"tracking.unreadable:{guild_id}:{channel_id}"
+
+
+async def not_yet_reported(db: Database, guild_id: int, channel_ids: Iterable[int]) -> list[int]:
+    """The unreadable channels admins have not been told about."""
+    ids = list(channel_ids)
+    if not ids:
+        return []
+    keys = {_reported_key(guild_id, c): c for c in ids}
+    async with db.session() as session:
+        done = set(
+            (await session.scalars(select(BotState.key).where(BotState.key.in_(keys)))).all()
+        )
+    return [c for k, c in keys.items() if k not in done]
+
+
+async def mark_reported(db: Database, guild_id: int, channel_ids: Iterable[int]) -> None:
+    """Remember that admins were told, so a channel is reported once, not at every start."""
+    async with db.session() as session:
+        for c in channel_ids:
+            await session.merge(BotState(key=_reported_key(guild_id, c), value="reported"))
