@@ -16,7 +16,13 @@ from bot.checks import admin_only
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
 from bot.rituals.chart import stats_chart
-from bot.rituals.discord_io import DiscordRitualPoster, ritual_id_of_button
+from bot.rituals.discord_io import (
+    DiscordRitualPoster,
+    check_channel,
+    check_ping_role,
+    ritual_id_of_button,
+    toggle_ping_role,
+)
 from bot.rituals.engagement import is_fading, participation
 from bot.rituals.questions import QuestionList
 from bot.rituals.runner import RitualRunner
@@ -124,39 +130,6 @@ class RitualsCog(
     async def cog_unload(self) -> None:
         self.bot.scheduler.unregister("ritual")
 
-    # Checks made here because they need Discord objects; all before any write. --------
-
-    @staticmethod
-    def _check_channel(interaction: discord.Interaction, channel: Any) -> None:
-        guild = interaction.guild
-        assert guild is not None
-        real = guild.get_channel(channel.id) if channel is not None else None
-        if not isinstance(real, discord.TextChannel):
-            raise FoyerError("rituals.channel_unusable", channel=f"<#{getattr(channel, 'id', 0)}>")
-        perms = real.permissions_for(guild.me)
-        if not (
-            perms.view_channel
-            and perms.send_messages
-            and perms.create_public_threads
-            and perms.send_messages_in_threads
-        ):
-            raise FoyerError("rituals.cannot_post", channel=real.mention)
-
-    @staticmethod
-    def _check_role(interaction: discord.Interaction, role: discord.Role) -> None:
-        guild = interaction.guild
-        assert guild is not None
-        me = guild.me
-        usable = (
-            not role.is_default()
-            and not role.managed
-            and role.mentionable
-            and me.guild_permissions.manage_roles
-            and role < me.top_role
-        )
-        if not usable:
-            raise FoyerError("rituals.role_unusable", role=role.mention)
-
     async def _lang(self, interaction: discord.Interaction) -> str:
         return await self.bot.guild_settings.language(interaction.guild_id)
 
@@ -212,9 +185,9 @@ class RitualsCog(
         archive: int | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        self._check_channel(interaction, channel)
+        check_channel(interaction.guild, channel)
         if ping_role is not None:
-            self._check_role(interaction, ping_role)
+            check_ping_role(interaction.guild, ping_role)
         ritual = await self.service.add(
             interaction.guild_id,
             None if preset == "custom" else preset,
@@ -250,9 +223,9 @@ class RitualsCog(
     ) -> None:
         assert interaction.guild_id is not None
         if channel is not None:
-            self._check_channel(interaction, channel)
+            check_channel(interaction.guild, channel)
         if ping_role is not None:
-            self._check_role(interaction, ping_role)
+            check_ping_role(interaction.guild, ping_role)
         row = await self.service.edit(
             interaction.guild_id,
             ritual,
@@ -488,19 +461,7 @@ class RitualRoleButton(commands.Cog):
         lang = await self.bot.guild_settings.language(interaction.guild.id)
         ritual = await self.service.by_id(interaction.guild.id, ritual_id)
         role = interaction.guild.get_role(ritual.ping_role_id or 0) if ritual else None
-        member = interaction.user
-        if role is None or not isinstance(member, discord.Member):
-            await self.bot.reply_ephemeral(interaction, t("rituals.role.gone", lang))
-            return
-        try:
-            if role in member.roles:
-                await member.remove_roles(role, reason="ritual ping role: member opted out")
-                text = t("rituals.role.left", lang, role=role.mention)
-            else:
-                await member.add_roles(role, reason="ritual ping role: member opted in")
-                text = t("rituals.role.joined", lang, role=role.mention)
-        except discord.Forbidden:
-            text = t("errors.discord_forbidden", lang)
+        text = await toggle_ping_role(interaction.user, role, lang)
         await self.bot.reply_ephemeral(interaction, text)
 
 

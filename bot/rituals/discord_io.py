@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.db.models.activity import ThreadContext
+from bot.errors import FoyerError
 from bot.i18n import t
 from bot.rituals.runner import Posted, PostRefused, RitualPost
 
@@ -110,3 +111,54 @@ class DiscordRitualPoster:
 def ritual_id_of_button(custom_id: str) -> int | None:
     match = re.fullmatch(re.escape(ROLE_BUTTON_PREFIX) + r"(\d+)", custom_id)
     return int(match.group(1)) if match else None
+
+
+async def toggle_ping_role(
+    member: discord.Member | discord.User, role: discord.Role | None, lang: str
+) -> str:
+    """Join the ping role, or leave it when already in: what the member is told."""
+    if role is None or not isinstance(member, discord.Member):
+        return t("rituals.role.gone", lang)
+    try:
+        if role in member.roles:
+            await member.remove_roles(role, reason="ritual ping role: member opted out")
+            return t("rituals.role.left", lang, role=role.mention)
+        await member.add_roles(role, reason="ritual ping role: member opted in")
+        return t("rituals.role.joined", lang, role=role.mention)
+    except discord.Forbidden:
+        return t("errors.discord_forbidden", lang)
+
+
+# Checks that need Discord objects, made by the cog before the service writes anything.
+
+
+def check_channel(guild: discord.Guild | None, channel: Any) -> None:
+    """A text channel of this guild where the bot can post and open public threads."""
+    assert guild is not None
+    real = guild.get_channel(channel.id) if channel is not None else None
+    if not isinstance(real, discord.TextChannel):
+        raise FoyerError("rituals.channel_unusable", channel=f"<#{getattr(channel, 'id', 0)}>")
+    perms = real.permissions_for(guild.me)
+    if not (
+        perms.view_channel
+        and perms.send_messages
+        and perms.create_public_threads
+        and perms.send_messages_in_threads
+    ):
+        raise FoyerError("rituals.cannot_post", channel=real.mention)
+
+
+def check_ping_role(guild: discord.Guild | None, role: discord.Role) -> None:
+    """A role the bot may ping (mentionable) and hand out (below its top role, with Manage
+    Roles), and that is neither @everyone nor managed by an integration."""
+    assert guild is not None
+    me = guild.me
+    usable = (
+        not role.is_default()
+        and not role.managed
+        and role.mentionable
+        and me.guild_permissions.manage_roles
+        and role < me.top_role
+    )
+    if not usable:
+        raise FoyerError("rituals.role_unusable", role=role.mention)
