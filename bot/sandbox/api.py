@@ -40,10 +40,12 @@ class Sandbox(InteractingMixin):
         shard_count: int = 1,
         allowed_intents: int = -1,
         token: str | None = None,
+        interaction_deadline: float | None = 3.0,
     ) -> None:
         self.token = token or "sandbox." + secrets.token_urlsafe(24)
         self.core = Core(token=self.token, allowed_intents=allowed_intents)
         self.core.shard_count = shard_count
+        self.core.interaction_deadline = interaction_deadline
         self.host, self.port = host, port
         self.validator = ResponseValidator() if validate_responses else None
         self._runner: web.AppRunner | None = None

@@ -58,6 +58,8 @@ class Core:
         self.in_flight = 0
         self.last_activity = 0.0
         self.interactions: dict[str, Any] = {}
+        #: Seconds a bot has to acknowledge an interaction (Discord: 3); None = no limit.
+        self.interaction_deadline: float | None = 3.0
         self.call_done = asyncio.Condition()
         self.dms: dict[int, int] = {}
         self.dm_messages: list[tuple[int, dict[str, Any]]] = []

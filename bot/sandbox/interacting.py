@@ -143,6 +143,7 @@ class InteractingMixin:
             self.world.ids.new(), new_token(), itype, guild.id, ch.id, member.user, message=message
         )
         self.core.interactions[rec.token] = rec
+        rec.created = asyncio.get_running_loop().time()
         payload = base_payload(
             self.world, guild, ch, member, itype=itype, token=rec.token, iid=rec.id, locale=locale
         )
@@ -155,6 +156,13 @@ class InteractingMixin:
         except TimeoutError:
             what = data.get("name") or data.get("custom_id")
             raise TimeoutError(f"the bot did not answer {what!r} within {timeout}s") from None
+        if rec.late:
+            what = data.get("name") or data.get("custom_id")
+            raise TimeoutError(
+                f"the bot acknowledged {what!r} after Discord's "
+                f"{self.core.interaction_deadline}s deadline; Discord answers 404 10062 "
+                "(Unknown interaction): defer slow work"
+            )
         if rec.callback_type == 5:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(rec.content_ready.wait(), timeout)

@@ -78,6 +78,8 @@ class InteractionRecord:
     updated_message: Message | None = None
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     content_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    created: float = 0.0
+    late: bool = False
 
     def result(self) -> InteractionResult:
         """Freeze what the member sees now."""

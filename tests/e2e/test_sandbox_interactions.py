@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
 
@@ -196,3 +197,30 @@ async def test_unknown_command_is_refused_by_the_sandbox(sandbox: Sandbox) -> No
     async with running:
         with pytest.raises(LookupError):  # not synced yet
             await sandbox.invoke(town.guild, town.admin, "ping")
+
+
+async def test_a_late_acknowledgement_is_refused_like_discord() -> None:
+    sandbox = Sandbox(validate_responses=True, interaction_deadline=0.2)
+    await sandbox.start()
+    errors: list[BaseException] = []
+    bot = make_bot()
+
+    @bot.tree.command(description="Too slow")
+    async def slow(interaction: discord.Interaction) -> None:
+        await asyncio.sleep(0.3)
+        try:
+            await interaction.response.send_message("late", ephemeral=True)
+        except discord.NotFound as exc:
+            errors.append(exc)
+
+    try:
+        town = build_town(sandbox)
+        async with RunningClient(sandbox, bot):
+            await bot.tree.sync()
+            with pytest.raises(TimeoutError, match="10062"):
+                await sandbox.invoke(town.guild, town.admin, "slow")
+            await sandbox.wait_for_bot_idle()
+    finally:
+        await sandbox.stop()
+    assert [getattr(e, "code", None) for e in errors] == [10062]
+    assert sandbox.violations == []

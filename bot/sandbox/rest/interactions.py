@@ -7,6 +7,7 @@ credential), exactly like Discord. The callback answers 200 JSON: discord.py's
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -142,6 +143,11 @@ async def callback(request: web.Request) -> web.Response:
         raise unknown("interaction")
     if rec.callback_type is not None:
         raise ApiError(400, 40060, "Interaction has already been acknowledged.")
+    deadline = core_of(request).interaction_deadline
+    if deadline is not None and asyncio.get_running_loop().time() - rec.created > deadline:
+        rec.late = True  # Discord forgets an interaction not acknowledged within 3 s
+        rec.answered.set()
+        raise unknown("interaction")
     body = payload(request)
     ctype = int(body.get("type") or 0)
     data: dict[str, Any] = body.get("data") or {}
