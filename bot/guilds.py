@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.db import Database
@@ -37,6 +38,16 @@ class GuildSettingsService:
     async def ensure(self, guild_id: int, preferred_locale: str | None = None) -> GuildSettings:
         """The guild's row, created on first sight; a returning guild is un-scheduled for
         deletion."""
+        try:
+            row = await self._ensure(guild_id, preferred_locale)
+        except IntegrityError:
+            # Another task or process created the row between our read and our insert
+            # (on_ready and a cog's on_shard_ready do so at start): use theirs.
+            row = await self._ensure(guild_id, preferred_locale)
+        self._cache[guild_id] = row
+        return row
+
+    async def _ensure(self, guild_id: int, preferred_locale: str | None) -> GuildSettings:
         async with self._db.session() as session:
             row = await session.get(GuildSettings, guild_id)
             if row is None:
@@ -55,7 +66,6 @@ class GuildSettingsService:
                 row.left_at = None
                 if preferred_locale:
                     row.preferred_locale = preferred_locale
-        self._cache[guild_id] = row
         return row
 
     async def get(self, guild_id: int) -> GuildSettings:

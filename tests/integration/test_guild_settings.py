@@ -3,6 +3,7 @@ staff roles, and one guild never touching another."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -168,3 +169,13 @@ def test_validate_timezone() -> None:
     with pytest.raises(FoyerError) as info:
         validate_timezone("x" * 500)
     assert info.value.params["value"] == "x" * 64
+
+
+async def test_concurrent_first_sight_creates_one_row(
+    service: GuildSettingsService, database: Database
+) -> None:
+    """At start, on_ready and a cog's on_shard_ready both meet a new guild at once."""
+    other = fresh(database)
+    rows = await asyncio.gather(*(s.ensure(GUILD, "fr") for s in (service, other, service, other)))
+    assert {r.guild_id for r in rows} == {GUILD}
+    assert await fresh(database).all_guild_ids() == [GUILD]
