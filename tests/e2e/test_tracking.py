@@ -1,0 +1,184 @@
+"""Tracking end to end: the real discord.py client, through the sandbox, into the database.
+
+Counts are hand-computed from the script (see docs/metrics.md for the definitions).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.db.models.activity import ActivityEvent, DailyGuildActivity, EventKind
+from bot.sandbox import Sandbox
+from bot.sandbox.harness import FoyerEnv, running_foyer
+from bot.sandbox.scenario import build_town
+
+pytestmark = pytest.mark.e2e
+
+GUILD_TOTALS = [
+    "member_messages",
+    "staff_messages",
+    "peer_interactions",
+    "staff_interactions",
+    "conversations",
+    "member_conversations",
+    "member_threads",
+    "reactions",
+]
+
+
+async def settle(env: FoyerEnv) -> None:
+    """Every dispatch read by the bot, and everything it buffered written."""
+    await env.sb.wait_for_bot_idle()
+    await env.bot.recorder.flush()
+
+
+async def guild_totals(env: FoyerEnv) -> dict[str, int]:
+    table = DailyGuildActivity
+    async with env.bot.db.session() as s:
+        row = (
+            await s.execute(
+                select(
+                    *(func.coalesce(func.sum(getattr(table, c)), 0) for c in GUILD_TOTALS)
+                ).where(table.guild_id == env.town.guild.id)
+            )
+        ).one()
+    return dict(zip(GUILD_TOTALS, (int(v) for v in row), strict=True))
+
+
+async def message_ids(env: FoyerEnv) -> list[int]:
+    async with env.bot.db.session() as s:
+        return list(
+            (
+                await s.scalars(
+                    select(ActivityEvent.ref_id).where(
+                        ActivityEvent.guild_id == env.town.guild.id,
+                        ActivityEvent.kind == EventKind.MESSAGE,
+                    )
+                )
+            ).all()
+        )
+
+
+async def test_scripted_conversation_gives_the_hand_computed_counts(foyer: FoyerEnv) -> None:
+    sb, town = foyer.sb, foyer.town
+    staff = town.admin  # holds Manage Server through the Staff role; no staff role configured
+    m0, m1, m2 = town.members
+    general, help_ = town.general, town.help
+
+    a = await sb.post(general, m0, "question")  # conversation 1 (member-initiated)
+    r1 = await sb.post(general, m1, "x", reply_to=a)  # peer m1 -> m0, starts conversation 1
+    await sb.post(general, m2, "x", reply_to=a)  # peer m2 -> m0
+    await sb.post(general, staff, "x", reply_to=a)  # staff -> m0
+    await sb.post(general, m0, "x", reply_to=r1)  # peer m0 -> m1 (reply to a reply)
+    await sb.post(general, m0, "x", reply_to=a)  # self-reply: nothing
+    b = await sb.post(general, staff, "announcement")  # conversation 2 (staff-initiated)
+    await sb.post(general, m1, "x", reply_to=b)  # towards staff: no peer/staff interaction
+    thread = await sb.create_thread(help_, m1, "help me")  # conversation 3 (member thread)
+    await sb.post(thread, m1, "x")  # the owner: nothing
+    await sb.post(thread, m2, "x")  # thread answer m2 -> m1: peer
+    await sb.post(thread, m2, "x")  # same author again: not counted twice
+    await sb.post(thread, staff, "x")  # thread answer staff -> m1
+    await sb.react(r1, m0, "👍")  # recognition m0 -> m1
+    await sb.react(r1, m1, "👍")  # own message: not recognition
+    await settle(foyer)
+
+    assert await guild_totals(foyer) == {
+        "member_messages": 9,
+        "staff_messages": 3,
+        "peer_interactions": 4,
+        "staff_interactions": 2,
+        "conversations": 3,
+        "member_conversations": 2,
+        "member_threads": 1,
+        "reactions": 1,
+    }
+
+
+async def test_resume_replay_stores_nothing_twice(foyer: FoyerEnv) -> None:
+    sb, town = foyer.sb, foyer.town
+    m0, m1, _ = town.members
+    first = await sb.post(town.general, m0, "a")
+    await sb.post(town.general, m1, "b", reply_to=first)
+    await settle(foyer)
+    before_ids, before_totals = sorted(await message_ids(foyer)), await guild_totals(foyer)
+
+    delivered: list[int] = []
+
+    async def count_delivery(message: Any) -> None:
+        delivered.append(message.id)
+
+    foyer.bot.add_listener(count_delivery, "on_message")
+    # The bot's socket dies; Discord had queued the same two MESSAGE_CREATEs again: the
+    # RESUME replays them (and a new message) to a client that already processed them.
+    session = next(iter(sb.core.hub.sessions.values()))
+    socket, session.ws = session.ws, None
+    replay = [f for f in session.buffer if f["t"] == "MESSAGE_CREATE"][-2:]
+    for frame in replay:
+        await session.send(frame["t"], frame["d"])
+    assert socket is not None
+    await socket.close(code=4000)
+    new = await sb.post(town.general, m1, "c")
+    await settle(foyer)
+
+    assert sorted(delivered) == sorted([*before_ids, new.id])  # the replay did arrive
+    assert sorted(await message_ids(foyer)) == sorted([*before_ids, new.id])
+    after = await guild_totals(foyer)
+    assert after == {**before_totals, "member_messages": before_totals["member_messages"] + 1}
+
+
+async def test_backfill_after_downtime_fills_the_gap_once(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    town = build_town(sandbox)
+    m0, m1, m2 = town.members
+    async with running_foyer(sandbox, database_url=database_url) as bot:
+        env = FoyerEnv(sandbox, bot, town)
+        seen = await sandbox.post(town.general, m0, "before")
+        await settle(env)
+    # Down: these never reach a gateway session the bot listens to.
+    gap = [
+        await sandbox.post(town.general, m1, "during", reply_to=seen),
+        await sandbox.post(town.help, m2, "during"),
+    ]
+    sandbox.core.hub.sessions.clear()  # the old session is gone: the next start IDENTIFYs
+    async with running_foyer(sandbox, database_url=database_url, wait_for_sync=False) as bot:
+        env = FoyerEnv(sandbox, bot, town)
+        await settle(env)
+        ids = await message_ids(env)
+        totals = await guild_totals(env)
+    assert sorted(ids) == sorted([seen.id, *(m.id for m in gap)])
+    assert sandbox.calls_to("GET", "/channels/{channel_id}/messages")  # through history
+    assert totals["peer_interactions"] == 1 and totals["conversations"] == 1
+
+
+async def test_secret_phrase_is_stored_and_logged_nowhere(
+    foyer: FoyerEnv, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "PAPILLON-7731-secret"
+    caplog.set_level(logging.DEBUG)
+    # bot/logs.py keeps discord.py at INFO or above: its DEBUG dumps raw gateway frames.
+    caplog.set_level(logging.INFO, logger="discord")
+    sb, town = foyer.sb, foyer.town
+    m0, m1, _ = town.members
+    # Mentioning the bot makes Discord send the text even without MESSAGE_CONTENT.
+    first = await sb.post(town.general, m0, f"{secret} one", mentions=[sb.bot_user])
+    await sb.post(town.general, m1, f"{secret} two", reply_to=first, mentions=[sb.bot_user])
+    thread = await sb.create_thread(town.help, m1, secret)
+    await sb.post(thread, m0, f"{secret} three", mentions=[sb.bot_user])
+    await settle(foyer)
+    assert len(await message_ids(foyer)) == 3
+
+    assert secret not in caplog.text
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("file scan is SQLite-only; the PostgreSQL run checks the logs above")
+    files = [Path(url.database or "")]
+    files += [Path(f"{files[0]}-wal")]
+    data: list[Any] = [p.read_bytes() for p in files if p.exists()]
+    assert data and all(secret.encode() not in blob for blob in data)
