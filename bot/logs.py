@@ -46,5 +46,6 @@ def configure_logging(level: str, fmt: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
-    for noisy in ("sqlalchemy", "alembic"):
+    # APScheduler logs two INFO lines per job run (every scheduler tick): not events of note.
+    for noisy in ("sqlalchemy", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

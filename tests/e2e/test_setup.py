@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -15,6 +20,7 @@ from discord import app_commands
 
 from bot import cli
 from bot.app import FoyerBot
+from bot.config import Settings
 from bot.db.models import GuildSettings
 from bot.i18n import t
 from bot.sandbox import Sandbox
@@ -259,3 +265,37 @@ async def test_heartbeat_makes_foyer_status_pass(foyer: FoyerEnv) -> None:
     settings: Any = foyer.bot.settings
     assert settings.heartbeat_file.exists()
     assert cli._status(argparse.Namespace(), settings) == 0
+
+
+async def test_foyer_run_stops_cleanly_on_sigterm(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The real `foyer run` process: connects to the sandbox, syncs, and on SIGTERM (what
+    `docker stop` sends) closes everything and exits 0."""
+    build_town(sandbox)
+    env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+    env |= {
+        "DISCORD_TOKEN": sandbox.token,
+        "DISCORD_API_BASE": sandbox.api_base,
+        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/foyer.db",
+        "LOG_FORMAT": "json",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "foyer"),
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await sandbox.wait_for_call(*GLOBAL_SYNC, timeout=60)
+        await sandbox.wait_for_bot_idle()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    messages = [line["message"] for line in lines]
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert "shutting down" in messages
+    assert not [line for line in lines if line["level"] in ("ERROR", "CRITICAL")]
+    assert sandbox.token not in err.decode()

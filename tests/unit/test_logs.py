@@ -15,7 +15,8 @@ from bot.logs import configure_logging
 def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    levels = {name: logging.getLogger(name).level for name in ("discord", "sqlalchemy", "alembic")}
+    noisy = ("discord", "sqlalchemy", "alembic", "apscheduler")
+    levels = {name: logging.getLogger(name).level for name in noisy}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -64,3 +65,4 @@ def test_debug_level_shows_debug_but_keeps_discord_quiet(
     assert any("not shown at INFO" in line for line in lines)
     assert logging.getLogger("discord").level == logging.INFO
     assert logging.getLogger("sqlalchemy").level == logging.WARNING
+    assert not logging.getLogger("apscheduler.executors.default").isEnabledFor(logging.INFO)
