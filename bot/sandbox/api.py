@@ -325,9 +325,11 @@ class Sandbox(InteractingMixin):
             at=at,
         )
 
-    async def archive_thread(self, thread: Channel, *, locked: bool = False) -> None:
+    async def archive_thread(
+        self, thread: Channel, *, locked: bool = False, at: datetime | None = None
+    ) -> None:
         """Archive (and optionally lock) a thread, as Discord's auto-archive would."""
-        await self.core.update_thread(thread, {"archived": True, "locked": locked})
+        await self.core.update_thread(thread, {"archived": True, "locked": locked}, at=at)
 
     async def join_thread(
         self, thread: Channel, who: Person, *, at: datetime | None = None

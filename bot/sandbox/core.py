@@ -267,10 +267,14 @@ class Core:
         await self.thread_members_update(thread, added=[owner.id])
         return thread
 
-    async def update_thread(self, thread: Channel, fields: dict[str, Any]) -> None:
+    async def update_thread(
+        self, thread: Channel, fields: dict[str, Any], at: datetime | None = None
+    ) -> None:
         """Apply name/archived/locked/auto_archive_duration and dispatch THREAD_UPDATE."""
         if fields.get("name"):
             thread.name = str(fields["name"])
+        if fields.get("archived") is not None and bool(fields["archived"]) != thread.archived:
+            thread.archived_at = at or utcnow()
         for key in ("archived", "locked"):
             if fields.get(key) is not None:
                 setattr(thread, key, bool(fields[key]))

@@ -99,7 +99,7 @@ def channel(ch: Channel) -> JSON:
                 "member_count": len(ch.thread_members),
                 "thread_metadata": {
                     "archived": ch.archived,
-                    "archive_timestamp": iso(ch.created_at),
+                    "archive_timestamp": iso(ch.archive_timestamp),
                     "auto_archive_duration": ch.auto_archive_duration,
                     "locked": ch.locked,
                     "create_timestamp": iso(ch.created_at),

@@ -81,6 +81,7 @@ class Channel:
     message_count: int = 0
     thread_members: dict[int, datetime] = field(default_factory=dict)
     last_message_id: int | None = None
+    archived_at: datetime | None = None
 
     @property
     def is_thread(self) -> bool:
@@ -91,6 +92,11 @@ class Channel:
     def created_at(self) -> datetime:
         """Return the creation time encoded in the id."""
         return time_of(self.id)
+
+    @property
+    def archive_timestamp(self) -> datetime:
+        """Return when the thread's archive status last changed (creation if never)."""
+        return self.archived_at or self.created_at
 
 
 @dataclass

@@ -178,3 +178,27 @@ async def test_threads_archive_and_reopen_when_the_bot_posts(sandbox: Sandbox) -
         reopened = await asyncio.wait_for(updates.get(), 5)
         assert not reopened.data["thread_metadata"]["archived"] and not thread.archived
     assert [m.content for m in sandbox.messages_in(thread)] == ["reopening"]
+
+
+async def test_archived_threads_are_listed_newest_archive_first(sandbox: Sandbox) -> None:
+    town = build_town(sandbox)
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    threads = []
+    for i in range(3):
+        root = await sandbox.post(town.help, town.members[0], f"q{i}", at=start)
+        thread = await sandbox.create_thread(
+            town.help, town.members[0], f"q{i}", from_message=root, at=start
+        )
+        await sandbox.archive_thread(thread, at=start + timedelta(days=i + 1))
+        threads.append(thread)
+    open_one = await sandbox.create_thread(town.help, town.members[1], "still open")
+    async with RunningClient(sandbox, make_bot()) as client:
+        channel = client.get_channel(town.help.id)
+        assert isinstance(channel, discord.TextChannel)
+        listed = [t.id async for t in channel.archived_threads(limit=None)]
+        older = [
+            t.id async for t in channel.archived_threads(before=start + timedelta(days=2, hours=12))
+        ]
+    assert listed == [t.id for t in reversed(threads)]
+    assert open_one.id not in listed
+    assert older == [threads[1].id, threads[0].id]

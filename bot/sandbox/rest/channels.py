@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -223,6 +224,48 @@ async def create_thread_from_message(request: web.Request) -> web.Response:
     return await _open_thread(request, channel_of(request), from_message=True)
 
 
+async def _archived(request: web.Request, thread_type: int, bits: int) -> web.Response:
+    core = core_of(request)
+    ch = channel_of(request)
+    require(core, ch, bits)
+    before_raw = request.query.get("before")
+    before = datetime.fromisoformat(before_raw) if before_raw else None
+    limit = max(2, min(100, int(request.query.get("limit", "50"))))
+    found = sorted(
+        (
+            t
+            for t in core.world.channels.values()
+            if t.parent_id == ch.id
+            and t.type == thread_type
+            and t.archived
+            and (before is None or t.archive_timestamp < before)
+        ),
+        key=lambda t: t.archive_timestamp,
+        reverse=True,
+    )
+    bot_id = core.world.bot_user.id
+    page = found[:limit]
+    return json_response(
+        {
+            "threads": [payloads.channel(t) for t in page],
+            "members": [
+                payloads.thread_member(t, bot_id) for t in page if bot_id in t.thread_members
+            ],
+            "has_more": len(found) > limit,
+        }
+    )
+
+
+async def archived_public(request: web.Request) -> web.Response:
+    """``GET /channels/{channel_id}/threads/archived/public`` (newest archive first)."""
+    return await _archived(request, 11, READ_MESSAGE_HISTORY)
+
+
+async def archived_private(request: web.Request) -> web.Response:
+    """``GET /channels/{channel_id}/threads/archived/private`` (needs Manage Threads)."""
+    return await _archived(request, 12, READ_MESSAGE_HISTORY | MANAGE_THREADS)
+
+
 async def _thread_member(request: web.Request, user_id: int, add: bool) -> web.Response:
     core = core_of(request)
     th = channel_of(request)
@@ -284,6 +327,8 @@ ROUTES = [
     ("DELETE", M + "/reactions/{emoji_name}/@me", remove_own_reaction),
     ("DELETE", M + "/reactions/{emoji_name}/{user_id}", remove_user_reaction),
     ("POST", "/channels/{channel_id}/threads", create_thread),
+    ("GET", "/channels/{channel_id}/threads/archived/public", archived_public),
+    ("GET", "/channels/{channel_id}/threads/archived/private", archived_private),
     ("POST", M + "/threads", create_thread_from_message),
     ("PUT", "/channels/{channel_id}/thread-members/@me", join_thread),
     ("DELETE", "/channels/{channel_id}/thread-members/@me", leave_thread),
