@@ -9,11 +9,29 @@ so. Nothing here scans a guild's raw events: the only `activity_events` query fo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, case, func, not_, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -22,6 +40,7 @@ from bot.db.models import (
     DailyGuildActivity,
     DailyMemberActivity,
     GuildSettings,
+    HealthMemberWeek,
     HealthWeek,
     Member,
     Spotlight,
@@ -97,40 +116,158 @@ def _rollup_days(guild_id: int, first: date, end: date) -> ColumnElement[bool]:
     )
 
 
-async def member_activity(
-    session: AsyncSession, guild_id: int, period: Period
-) -> dict[int, MemberActivity]:
-    """Each counted member's sums over the period: one plain GROUP BY over the period's
-    rollup rows (conditional sums over several periods cost SQLite far more)."""
+_CHUNK = 5000  # ids per IN list (SQLite allows 32,766 parameters)
+_SUMS = (
+    "messages",
+    "peer_given",
+    "staff_received",
+    "reactions_given",
+    "ritual_messages",
+    "threads_created",
+    "conversations_started",
+)
+
+
+def mondays(first: date, end: date) -> list[date]:
+    """Every Monday `m` with `first <= m` and `m + 7 days <= end`: the whole weeks inside."""
+    start = first + timedelta(days=(7 - first.weekday()) % 7)
+    return [start + timedelta(weeks=i) for i in range(max(0, (end - start).days // 7))]
+
+
+async def fold_weeks(session: AsyncSession, guild_id: int, first: date, now: datetime) -> set[date]:
+    """Fold every completed week since `first` that is missing or stale (its guild rollup
+    total changed since it was folded); return the Mondays of the folded weeks."""
+    complete = mondays(first, now.astimezone(UTC).date())
+    if not complete:
+        return set()
+    totals = await _guild_totals(session, guild_id, complete[0], complete[-1] + timedelta(days=7))
     rows = await session.execute(
-        select(
-            DMA.user_id,
-            func.sum(DMA.messages),
-            func.sum(DMA.peer_given),
-            func.sum(DMA.staff_received),
-            func.sum(DMA.reactions_given),
-            func.sum(DMA.ritual_messages),
-            func.sum(DMA.threads_created),
-            func.sum(DMA.conversations_started),
+        select(HealthWeek.week, HealthWeek.rollup_messages).where(
+            HealthWeek.guild_id == guild_id,
+            HealthWeek.week >= complete[0],
+            HealthWeek.week <= complete[-1],
         )
-        .where(_rollup_days(guild_id, period.first_day, period.end_day))
+    )
+    kept = {week: messages for week, messages in rows}
+    for monday in complete:
+        messages = totals.get(monday, (0, 0))[0]
+        if kept.get(monday) != messages:
+            await _fold(session, guild_id, monday, messages, now)
+    return set(complete)
+
+
+async def _fold(
+    session: AsyncSession, guild_id: int, monday: date, rollup_messages: int, now: datetime
+) -> None:
+    """(Re)write one week's per-member sums (in the database, no rows through Python) and
+    its weekly figures."""
+    end = monday + timedelta(days=7)
+    await session.execute(
+        delete(HealthMemberWeek).where(
+            HealthMemberWeek.guild_id == guild_id, HealthMemberWeek.week == monday
+        )
+    )
+    folded = (
+        select(
+            literal(guild_id, BigInteger),
+            literal(monday, Date),
+            DMA.user_id,
+            *(func.sum(getattr(DMA, c)) for c in _SUMS),
+        )
+        .where(DMA.guild_id == guild_id, DMA.day >= monday, DMA.day < end)
         .group_by(DMA.user_id)
     )
-    return {row[0]: MemberActivity(*(int(v) for v in row[1:])) for row in rows}
-
-
-async def active_ids(session: AsyncSession, guild_id: int, period: Period) -> set[int]:
-    """Counted members with a message in the period."""
-    rows = await session.scalars(
-        select(DMA.user_id)
-        .where(_rollup_days(guild_id, period.first_day, period.end_day), DMA.messages > 0)
-        .distinct()
+    columns = ["guild_id", "week", "user_id", *_SUMS]
+    await session.execute(insert(HealthMemberWeek).from_select(columns, folded))
+    hmw = HealthMemberWeek
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(hmw.messages > 0),
+                func.count().filter(hmw.messages >= COMMUNICATOR_MESSAGES),
+                func.sum(hmw.messages),
+                func.sum(hmw.peer_given),
+                func.sum(hmw.staff_received),
+                func.count().filter(hmw.ritual_messages > 0),
+            ).where(
+                hmw.guild_id == guild_id,
+                hmw.week == monday,
+                hmw.user_id.not_in(_excluded(guild_id)),
+            )
+        )
+    ).one()
+    v = [int(x or 0) for x in row]
+    await session.merge(
+        HealthWeek(
+            guild_id=guild_id,
+            week=monday,
+            active_members=v[0],
+            communicators=v[1],
+            member_messages=v[2],
+            peer_interactions=v[3],
+            staff_interactions=v[4],
+            ritual_participants=v[5],
+            rollup_messages=rollup_messages,
+            computed_at=now,
+        )
     )
-    return set(rows)
+
+
+def _per_member_rows(guild_id: int, period: Period, folded: set[date]) -> Subquery:
+    """The period's per-member rows: folded weeks inside it, daily rollups for the rest."""
+    weeks = [m for m in mondays(period.first_day, period.end_day) if m in folded]
+    gaps: list[tuple[date, date]] = []
+    cursor = period.first_day
+    for monday in weeks:
+        if cursor < monday:
+            gaps.append((cursor, monday))
+        cursor = monday + timedelta(days=7)
+    if cursor < period.end_day:
+        gaps.append((cursor, period.end_day))
+    hmw = HealthMemberWeek
+    parts: list[Select[Any]] = []
+    if weeks:
+        parts.append(
+            select(hmw.user_id, *(getattr(hmw, c) for c in _SUMS)).where(
+                hmw.guild_id == guild_id,
+                hmw.week.in_(weeks),
+                hmw.user_id.not_in(_excluded(guild_id)),
+            )
+        )
+    if gaps or not parts:
+        parts.append(
+            select(DMA.user_id, *(getattr(DMA, c) for c in _SUMS)).where(
+                DMA.guild_id == guild_id,
+                or_(*(and_(DMA.day >= a, DMA.day < b) for a, b in gaps)) if gaps else false(),
+                DMA.user_id.not_in(_excluded(guild_id)),
+            )
+        )
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+
+
+async def member_activity(
+    session: AsyncSession, guild_id: int, period: Period, folded: set[date]
+) -> dict[int, MemberActivity]:
+    """Each counted member's sums over the period."""
+    rows = _per_member_rows(guild_id, period, folded)
+    result = await session.execute(
+        select(rows.c.user_id, *(cast(func.sum(rows.c[c]), BigInteger) for c in _SUMS)).group_by(
+            rows.c.user_id
+        )
+    )
+    return {row[0]: MemberActivity(*row[1:]) for row in result}
+
+
+async def active_ids(
+    session: AsyncSession, guild_id: int, period: Period, folded: set[date]
+) -> set[int]:
+    """Counted members with a message in the period."""
+    rows = _per_member_rows(guild_id, period, folded)
+    return set(await session.scalars(select(rows.c.user_id).where(rows.c.messages > 0).distinct()))
 
 
 async def week_activity(session: AsyncSession, guild_id: int, week: Week) -> WeekActivity:
-    """One week's figures, counted from its rollup rows."""
+    """A week's figures counted from its daily rollups (the current week)."""
     per_user = (
         select(
             func.sum(DMA.messages).label("messages"),
@@ -138,7 +275,12 @@ async def week_activity(session: AsyncSession, guild_id: int, week: Week) -> Wee
             func.sum(DMA.staff_received).label("staff"),
             func.sum(DMA.ritual_messages).label("ritual"),
         )
-        .where(_rollup_days(guild_id, week.first_day, week.end_day))
+        .where(
+            DMA.guild_id == guild_id,
+            DMA.day >= week.first_day,
+            DMA.day < week.end_day,
+            DMA.user_id.not_in(_excluded(guild_id)),
+        )
         .group_by(DMA.user_id)
         .subquery()
     )
@@ -155,26 +297,16 @@ async def week_activity(session: AsyncSession, guild_id: int, week: Week) -> Wee
         )
     ).one()
     v = [int(x or 0) for x in row]
-    return WeekActivity(
-        week.label,
-        week.first_day,
-        active_members=v[0],
-        communicators=v[1],
-        member_messages=v[2],
-        peer_interactions=v[3],
-        staff_interactions=v[4],
-        ritual_participants=v[5],
-    )
+    return WeekActivity(week.label, week.first_day, *v)
 
 
 async def weekly_activity(
-    session: AsyncSession, guild_id: int, weeks: Sequence[Week], now: datetime
+    session: AsyncSession, guild_id: int, weeks: Sequence[Week], folded: set[date]
 ) -> list[WeekActivity]:
-    """One row per week (oldest first). Completed weeks come from `health_weeks` when
-    their rollup total has not changed since; others are counted and, once complete,
-    kept."""
-    totals = await _weekly_guild_totals(session, guild_id, weeks)
-    cached = {
+    """One row per week (oldest first): folded weeks from `health_weeks`, the others
+    (the current one) counted from the daily rollups."""
+    totals = await _guild_totals(session, guild_id, weeks[0].first_day, weeks[-1].end_day)
+    kept = {
         row.week: row
         for row in await session.scalars(
             select(HealthWeek).where(
@@ -184,11 +316,10 @@ async def weekly_activity(
             )
         )
     }
-    today = now.astimezone(UTC).date()
     series = []
-    for week, (member_messages, bots) in zip(weeks, totals, strict=True):
-        row = cached.get(week.first_day)
-        if row is not None and row.rollup_messages == member_messages:
+    for week in weeks:
+        row = kept.get(week.first_day)
+        if week.first_day in folded and row is not None:
             figures = WeekActivity(
                 week.label,
                 week.first_day,
@@ -199,47 +330,29 @@ async def weekly_activity(
                 row.staff_interactions,
                 row.ritual_participants,
             )
-        elif member_messages == 0 and row is None:
-            figures = WeekActivity(week.label, week.first_day)
         else:
             figures = await week_activity(session, guild_id, week)
-            if week.end_day <= today:
-                await session.merge(
-                    HealthWeek(
-                        guild_id=guild_id,
-                        week=week.first_day,
-                        active_members=figures.active_members,
-                        communicators=figures.communicators,
-                        member_messages=figures.member_messages,
-                        peer_interactions=figures.peer_interactions,
-                        staff_interactions=figures.staff_interactions,
-                        ritual_participants=figures.ritual_participants,
-                        rollup_messages=member_messages,
-                        computed_at=now,
-                    )
-                )
+        bots = totals.get(week.first_day, (0, 0))[1]
         series.append(replace(figures, bot_messages=bots))
     return series
 
 
-async def _weekly_guild_totals(
-    session: AsyncSession, guild_id: int, weeks: Sequence[Week]
-) -> list[tuple[int, int]]:
-    """Per week: (member messages, bot messages) from the guild rollup, a few rows."""
+async def _guild_totals(
+    session: AsyncSession, guild_id: int, first: date, end: date
+) -> dict[date, tuple[int, int]]:
+    """Per Monday-based week in `[first, end)`: (member messages, bot messages), from the
+    guild rollup (a row per day)."""
     rows = await session.execute(
         select(DGA.day, DGA.member_messages, DGA.bot_messages).where(
-            DGA.guild_id == guild_id,
-            DGA.day >= weeks[0].first_day,
-            DGA.day < weeks[-1].end_day,
+            DGA.guild_id == guild_id, DGA.day >= first, DGA.day < end
         )
     )
-    totals = [[0, 0] for _ in weeks]
-    first = weeks[0].first_day
+    totals: dict[date, tuple[int, int]] = {}
     for day, members, bots in rows:
-        index = (day - first).days // 7
-        totals[index][0] += members
-        totals[index][1] += bots
-    return [(m, b) for m, b in totals]
+        monday = day - timedelta(days=day.weekday())
+        before = totals.get(monday, (0, 0))
+        totals[monday] = (before[0] + members, before[1] + bots)
+    return totals
 
 
 async def bot_messages(session: AsyncSession, guild_id: int, period: Period) -> int:
@@ -266,24 +379,23 @@ async def people_since(session: AsyncSession, guild_id: int, since: datetime) ->
 
 
 async def message_days(
-    session: AsyncSession, guild_id: int, joined_since: datetime, since_day: date
+    session: AsyncSession, guild_id: int, user_ids: Collection[int], since_day: date
 ) -> dict[int, set[date]]:
-    """Days with a message, since `since_day`, of counted members who joined since
-    `joined_since` (the newcomer cohorts)."""
-    rows = await session.execute(
-        select(DMA.user_id, DMA.day)
-        .join(Member, and_(Member.guild_id == DMA.guild_id, Member.user_id == DMA.user_id))
-        .where(
-            DMA.guild_id == guild_id,
-            DMA.day >= since_day,
-            DMA.messages > 0,
-            Member.joined_at >= joined_since,
-            _counted(),
-        )
-    )
+    """Days with a message, since `since_day`, of the given members (the newcomer
+    cohorts), in chunks so the statement stays small."""
     days: dict[int, set[date]] = defaultdict(set)
-    for user_id, day in rows:
-        days[user_id].add(day)
+    ids = sorted(user_ids)
+    for i in range(0, len(ids), _CHUNK):
+        rows = await session.execute(
+            select(DMA.user_id, DMA.day).where(
+                DMA.guild_id == guild_id,
+                DMA.day >= since_day,
+                DMA.messages > 0,
+                DMA.user_id.in_(ids[i : i + _CHUNK]),
+            )
+        )
+        for user_id, day in rows:
+            days[user_id].add(day)
     return days
 
 

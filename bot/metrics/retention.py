@@ -135,25 +135,25 @@ def cohort_table(
     """One row per join week for the `weeks` weeks before the current one (oldest first);
     column k (1..weeks) is the share of the cohort with a message in join week + k."""
     current = week_of(local_date(now, tz))
+    first = current.next(-weeks).first_day
+    cohorts: dict[date, list[int]] = {}
+    for p in people:
+        if p.counted and p.joined_at is not None:
+            joined = local_date(p.joined_at, tz)
+            if first <= joined < current.first_day:
+                cohorts.setdefault(week_of(joined).first_day, []).append(p.user_id)
     rows = []
     for back in range(weeks, 0, -1):
         week = current.next(-back)
-        cohort = [
-            p
-            for p in people
-            if p.counted and p.joined_at is not None and week.contains(local_date(p.joined_at, tz))
-        ]
+        cohort = cohorts.get(week.first_day, [])
+        # the weeks (by Monday) each member of the cohort wrote in
+        wrote = [{week_of(d).first_day for d in message_days.get(u, ())} for u in cohort]
         shares: list[float | None] = []
         for k in range(1, weeks + 1):
-            target = week.next(k)
-            if target.first_day > current.first_day or not cohort:
+            target = week.next(k).first_day
+            if target > current.first_day or not cohort:
                 shares.append(None)
-                continue
-            active = sum(
-                1
-                for p in cohort
-                if any(target.contains(d) for d in message_days.get(p.user_id, ()))
-            )
-            shares.append(active / len(cohort))
+            else:
+                shares.append(sum(1 for w in wrote if target in w) / len(cohort))
         rows.append(CohortRow(week, len(cohort), tuple(shares)))
     return rows

@@ -134,25 +134,37 @@ class _Inputs:
 
 
 async def _read(
-    session: AsyncSession, guild_id: int, current: Period, now: datetime, tz: ZoneInfo
+    session: AsyncSession,
+    guild_id: int,
+    current: Period,
+    now: datetime,
+    tz: ZoneInfo,
+    folded: set[date],
 ) -> _Inputs:
     previous = current.previous()
     cohort_start = utc_midnight(week_of(local_date(now, tz)).next(-COHORT_WEEKS).first_day)
     window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
+    people = await queries.people_since(session, guild_id, window_start)
+    # the earliest day any figure looks at a newcomer's messages: week 4 and activation of
+    # the previous period's cohorts, and the cohort table
+    days_from = min(previous.start - retention.WEEK, cohort_start)
+    newcomer_ids = [
+        p.user_id for p in people if p.counted and p.joined_at and p.joined_at >= window_start
+    ]
     return _Inputs(
         activity=(
-            await queries.member_activity(session, guild_id, current),
-            await queries.member_activity(session, guild_id, previous),
+            await queries.member_activity(session, guild_id, current, folded),
+            await queries.member_activity(session, guild_id, previous, folded),
         ),
-        active_before_previous=await queries.active_ids(session, guild_id, previous.previous()),
+        active_before_previous=await queries.active_ids(
+            session, guild_id, previous.previous(), folded
+        ),
         heads=(
             await queries.headcount(session, guild_id, current.end),
             await queries.headcount(session, guild_id, previous.end),
         ),
-        people=await queries.people_since(session, guild_id, window_start),
-        days_posted=await queries.message_days(
-            session, guild_id, window_start, window_start.date()
-        ),
+        people=people,
+        days_posted=await queries.message_days(session, guild_id, newcomer_ids, days_from.date()),
         scores=(
             await queries.survey_scores(session, guild_id, current),
             await queries.survey_scores(session, guild_id, previous),
@@ -214,8 +226,11 @@ async def _build(
     # The period before the previous one is only read for the previous active retention.
     retention_covered = data_since <= previous.previous().start + slack
 
-    data = await _read(session, guild_id, current, now, tz)
-    weekly = await queries.weekly_activity(session, guild_id, weeks_for(current, now, tz), now)
+    weeks = weeks_for(current, now, tz)
+    first = min(previous.previous().first_day, weeks[0].first_day)
+    folded = await queries.fold_weeks(session, guild_id, first, now)
+    data = await _read(session, guild_id, current, now, tz, folded)
+    weekly = await queries.weekly_activity(session, guild_id, weeks, folded)
     channels = await queries.channel_shares(session, guild_id, current, previous)
     bot_posts = (
         await queries.bot_messages(session, guild_id, current),
@@ -289,12 +304,9 @@ async def _build(
 def _with_newcomers(
     weekly: list[WeekActivity], people: list[Person], tz: ZoneInfo
 ) -> list[WeekActivity]:
-    counts = [0] * len(weekly)
+    counts: dict[date, int] = {}
     for person in people:
-        if not person.counted or person.joined_at is None:
-            continue
-        day = local_date(person.joined_at, tz)
-        for i, week in enumerate(weekly):
-            if week.first_day <= day < week.first_day + timedelta(days=7):
-                counts[i] += 1
-    return [replace(w, newcomers=c) for w, c in zip(weekly, counts, strict=True)]
+        if person.counted and person.joined_at is not None:
+            monday = week_of(local_date(person.joined_at, tz)).first_day
+            counts[monday] = counts.get(monday, 0) + 1
+    return [replace(w, newcomers=counts.get(w.first_day, 0)) for w in weekly]

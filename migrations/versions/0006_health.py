@@ -1,4 +1,5 @@
-"""Health: weekly figures of completed weeks (a cache /health fills as it goes).
+"""Health: completed weeks folded once (weekly figures, per-member weekly sums), a cache
+that /health fills as it goes.
 
 Revision ID: 0006
 Revises: 0005
@@ -35,5 +36,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "health_member_weeks",
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("messages", sa.BigInteger(), nullable=False),
+        sa.Column("peer_given", sa.BigInteger(), nullable=False),
+        sa.Column("staff_received", sa.BigInteger(), nullable=False),
+        sa.Column("reactions_given", sa.BigInteger(), nullable=False),
+        sa.Column("ritual_messages", sa.BigInteger(), nullable=False),
+        sa.Column("threads_created", sa.BigInteger(), nullable=False),
+        sa.Column("conversations_started", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("guild_id", "week", "user_id", name=op.f("pk_health_member_weeks")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("health_member_weeks")
     op.drop_table("health_weeks")

@@ -1,9 +1,10 @@
-"""Health: weekly figures of completed weeks, kept so /health does not recount them.
+"""Health: completed weeks folded once, so /health does not recount them.
 
-A completed ISO week's distinct counts (active members, communicators, ritual participants)
-need a per-member pass over its daily rollups; /health shows 8 to 14 weeks, so each
-completed week is computed once and kept here. `member_messages` is the rollups' total at
-computation time: if late events change the week's total, the row is recomputed.
+A period's distinct counts (active members, communicators, retention) need a per-member
+pass over the daily rollups; for a large guild that is most of /health's time. Each
+completed week (Monday to Sunday, UTC days) is folded once into per-member sums and weekly
+figures. `rollup_messages` is the guild rollup's total at folding time: if late events
+change it, the week is folded again.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class HealthWeek(Base):
     __tablename__ = "health_weeks"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True, info={"retention": True})
     active_members: Mapped[int] = mapped_column(default=0)
     communicators: Mapped[int] = mapped_column(default=0)
     member_messages: Mapped[int] = mapped_column(default=0)
@@ -31,3 +32,24 @@ class HealthWeek(Base):
     ritual_participants: Mapped[int] = mapped_column(default=0)
     rollup_messages: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime]
+
+
+class HealthMemberWeek(Base):
+    """A member's sums over one completed week (Monday `week` to Sunday, UTC days): the
+    daily rollups folded by week, so a period's per-member figures read about a fifth of
+    the rows. Written with the week's `HealthWeek` row and recounted with it."""
+
+    __tablename__ = "health_member_weeks"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    week: Mapped[date] = mapped_column(Date, primary_key=True, info={"retention": True})
+    user_id: Mapped[int] = mapped_column(
+        Snowflake, primary_key=True, autoincrement=False, info={"user": True}
+    )
+    messages: Mapped[int] = mapped_column(default=0)
+    peer_given: Mapped[int] = mapped_column(default=0)
+    staff_received: Mapped[int] = mapped_column(default=0)
+    reactions_given: Mapped[int] = mapped_column(default=0)
+    ritual_messages: Mapped[int] = mapped_column(default=0)
+    threads_created: Mapped[int] = mapped_column(default=0)
+    conversations_started: Mapped[int] = mapped_column(default=0)
