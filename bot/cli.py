@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in SUBCOMMANDS.items():
         child = sub.add_parser(name, help=help_text, description=help_text)
-        if module != __name__:
+        if name not in LOCAL:  # the other modules declare their own options
             importlib.import_module(module).add_arguments(child)
     return parser
 

@@ -41,9 +41,10 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
     assert "DISCORD_TOKEN" in result.stdout
 
 
-def test_python_dash_m_bot_is_the_same_command(tmp_path: Path) -> None:
-    result = run(["--help"], tmp_path, command=[sys.executable, "-m", "bot"])
-    assert result.returncode == 0
+@pytest.mark.parametrize("module", ["bot", "bot.cli"])
+def test_python_dash_m_is_the_same_command(tmp_path: Path, module: str) -> None:
+    result = run(["--help"], tmp_path, command=[sys.executable, "-m", module])
+    assert result.returncode == 0, result.stderr
     assert "migrate" in result.stdout and "usage: foyer" in result.stdout
 
 
