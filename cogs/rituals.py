@@ -317,7 +317,7 @@ class RitualsCog(
         header = t(
             "rituals.preview.header",
             lang,
-            when=stamp(when),
+            when=stamp(when, relative=False),
             thread=await self.runner.thread_name(row, when, lang),
         )
         body = await self.runner.render(row, when, lang, sample)

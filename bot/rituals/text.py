@@ -17,10 +17,10 @@ def date_text(when: datetime, lang: str, *, short: bool = False) -> str:
     return t(key, lang, y=f"{when:%Y}", m=f"{when:%m}", d=f"{when:%d}")
 
 
-def stamp(when: datetime) -> str:
-    """Full date and time plus a relative hint, localised by each reader's client."""
+def stamp(when: datetime, *, relative: bool = True) -> str:
+    """Full date and time (plus a relative hint), localised by each reader's client."""
     ts = int(when.timestamp())
-    return f"<t:{ts}:F> (<t:{ts}:R>)"
+    return f"<t:{ts}:F> (<t:{ts}:R>)" if relative else f"<t:{ts}:F>"
 
 
 def describe_schedule(ritual: Ritual, zone: str, lang: str) -> str:
@@ -35,7 +35,12 @@ def describe_schedule(ritual: Ritual, zone: str, lang: str) -> str:
             time=at,
             zone=zone,
         )
-    days = ", ".join(t(f"rituals.day.{d}", lang) for d in sorted(rule.weekdays))
+    names = [t(f"rituals.day.{d}", lang) for d in sorted(rule.weekdays)]
+    days = (
+        names[0]
+        if len(names) == 1
+        else t("rituals.and", lang, first=", ".join(names[:-1]), last=names[-1])
+    )
     return t("rituals.schedule.weekly", lang, days=days, time=at, zone=zone)
 
 

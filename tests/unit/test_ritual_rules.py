@@ -105,7 +105,7 @@ def test_rules_round_trip_through_the_row() -> None:
 def test_schedule_in_words() -> None:
     weekly = _ritual(Weekly(frozenset({4, 0}), time(9)))
     assert describe_schedule(weekly, "Europe/Paris", "fr") == (
-        "Chaque lundi, vendredi à 09:00 (Europe/Paris)."
+        "Chaque lundi et vendredi à 09:00 (Europe/Paris)."
     )
     monthly = _ritual(MonthlyNth(1, 3, time(18)))
     assert describe_schedule(monthly, "UTC", "en") == (
