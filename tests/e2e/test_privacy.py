@@ -19,6 +19,7 @@ pytestmark = pytest.mark.e2e
 ORIGINAL = "/webhooks/{webhook_id}/{webhook_token}/messages/@original"
 
 WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+SECRET = "phrase secrète 7f3a9c"
 
 
 async def settle(env: FoyerEnv) -> None:
@@ -92,6 +93,8 @@ async def test_privacy_commands_are_for_everyone_and_translated(foyer: FoyerEnv)
 async def test_export_returns_an_ephemeral_json_file(foyer: FoyerEnv) -> None:
     me, other = await seed(foyer)
     member = foyer.town.members[0]
+    posted = await foyer.sb.post(foyer.town.general, member, SECRET)
+    await settle(foyer)
 
     res = await foyer.sb.invoke(foyer.town.guild, member, "privacy", subcommand="export")
 
@@ -103,12 +106,15 @@ async def test_export_returns_an_ephemeral_json_file(foyer: FoyerEnv) -> None:
     assert exported["about"]["user_id"] == str(me)
     assert t("privacy.export.note_never", "fr") in exported["about"]["notes"]
     events = exported["data"]["activity_events"]
-    messages = [e for e in events if e["kind"] == 1]
+    messages = [e for e in events if e["kind"] == 1 and e["ref_id"] in {"1", "2"}]
     assert {(e["ref_id"], e["actor_id"], e["target_id"]) for e in messages} == {
         ("1", str(me), None),
         ("2", None, str(me)),  # another member's reply to them, without that member's id
     }
     assert str(other) not in res.files[name].decode()
+    assert SECRET not in res.files[name].decode()
+    if getattr(foyer.bot, "recorder", None) is not None:  # tracking recorded the post
+        assert str(posted.id) in {e["ref_id"] for e in events}
     assert foyer.sb.messages_in(foyer.town.general) == []  # nothing public
 
 
