@@ -32,6 +32,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    import discord
+
     from bot.app import FoyerBot
 
     token = settings.token()
@@ -40,8 +42,21 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         # Close through the bot so cogs flush buffered records before the database closes.
         loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-    async with bot:
-        await bot.start(token)
+    # The two refusals every first run meets, said in terms of what to change.
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        raise ConfigError(
+            "Discord refused DISCORD_TOKEN. Copy the bot token again (Developer Portal > "
+            "your application > Bot > Reset Token) into DISCORD_TOKEN."
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError(
+            "Discord refused the Server Members intent. Turn on Server Members Intent "
+            "(Developer Portal > your application > Bot > Privileged Gateway Intents), "
+            "then start again. Foyer does not need Message Content."
+        ) from None
     return 0
 
 

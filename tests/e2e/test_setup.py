@@ -267,26 +267,31 @@ async def test_heartbeat_makes_foyer_status_pass(foyer: FoyerEnv) -> None:
     assert cli._status(argparse.Namespace(), settings) == 0
 
 
+async def start_foyer_run(sandbox: Sandbox, folder: Path, **env: str) -> asyncio.subprocess.Process:
+    """`foyer run` as an operator starts it, pointed at the sandbox, logging JSON."""
+    base = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+    base |= {
+        "DISCORD_TOKEN": sandbox.token,
+        "DISCORD_API_BASE": sandbox.api_base,
+        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/foyer.db",
+        "LOG_FORMAT": "json",
+    }
+    return await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "foyer"),
+        "run",
+        cwd=folder,
+        env=base | env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 async def test_foyer_run_stops_cleanly_on_sigterm(sandbox: Sandbox, tmp_path: Path) -> None:
     """The real `foyer run` process: connects to the sandbox, syncs, and on SIGTERM (what
     `docker stop` sends) closes everything and exits 0."""
     build_town(sandbox)
-    env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
-    env |= {
-        "DISCORD_TOKEN": sandbox.token,
-        "DISCORD_API_BASE": sandbox.api_base,
-        "DISCORD_GATEWAY_URL": sandbox.gateway_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/foyer.db",
-        "LOG_FORMAT": "json",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "foyer"),
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_foyer_run(sandbox, tmp_path)
     try:
         await sandbox.wait_for_call(*GLOBAL_SYNC, timeout=60)
         await sandbox.wait_for_bot_idle()
@@ -299,3 +304,21 @@ async def test_foyer_run_stops_cleanly_on_sigterm(sandbox: Sandbox, tmp_path: Pa
     assert "shutting down" in messages
     assert not [line for line in lines if line["level"] in ("ERROR", "CRITICAL")]
     assert sandbox.token not in err.decode()
+
+
+async def test_foyer_run_with_a_wrong_token(sandbox: Sandbox, tmp_path: Path) -> None:
+    proc = await start_foyer_run(sandbox, tmp_path, DISCORD_TOKEN="not.the.token")
+    _out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 2
+    assert "Discord refused DISCORD_TOKEN" in err.decode()
+    assert "Traceback" not in err.decode() and "not.the.token" not in err.decode()
+
+
+async def test_foyer_run_without_the_members_intent(tmp_path: Path) -> None:
+    """The application's Server Members Intent is off in the Developer Portal."""
+    async with Sandbox(allowed_intents=0) as sandbox:
+        proc = await start_foyer_run(sandbox, tmp_path)
+        _out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 2
+    assert "Turn on Server Members Intent" in err.decode()
+    assert "Traceback" not in err.decode()
