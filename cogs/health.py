@@ -113,5 +113,5 @@ async def setup(bot: FoyerBot) -> None:
         return message.id
 
     budget = SolicitationBudget(bot.db, bot.guild_settings)
-    bot.scheduler.register(PREFIX, DigestJobs(bot.db, budget, post))
+    bot.scheduler.register(PREFIX, DigestJobs(bot.db, budget, post, bot.clock))
     await bot.add_cog(HealthCog(bot))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import time
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import discord
 from sqlalchemy import select
 
+from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import GuildSettings
 from bot.metrics.summary import HealthReport, build_report
@@ -28,6 +29,7 @@ DIGEST_WEEKDAY = 0  # Monday
 DIGEST_TIME = time(9, 0)
 DIGEST_DAYS = 28
 PREFIX = "digest"
+LOOKBACK = timedelta(days=1)
 
 # Posts the report in a channel; returns the message id. Raises discord.Forbidden and
 # discord.NotFound as discord.py does.
@@ -44,12 +46,16 @@ def _zone(name: str) -> ZoneInfo:
 class DigestJobs:
     """Job kind for the scheduler: one weekly job per guild with an admin channel."""
 
-    def __init__(self, db: Database, budget: SolicitationBudget, post: Poster) -> None:
+    def __init__(
+        self, db: Database, budget: SolicitationBudget, post: Poster, clock: Clock
+    ) -> None:
         self._db = db
         self._budget = budget
         self._post = post
+        self._clock = clock
 
     async def jobs(self) -> Iterable[JobSpec]:
+        now = self._clock.now()
         async with self._db.session() as session:
             rows = (
                 await session.execute(
@@ -66,7 +72,9 @@ class DigestJobs:
                 key=f"{PREFIX}:{guild_id}",
                 guild_id=guild_id,
                 recurrence=Recurrence(Weekly(frozenset({DIGEST_WEEKDAY}), DIGEST_TIME), _zone(tz)),
-                since=joined_at,
+                # A digest is only worth sending fresh: Mondays older than a day are not
+                # "missed", they are history (the scheduler's grace is shorter anyway).
+                since=max(joined_at, now - LOOKBACK),
             )
             for guild_id, tz, joined_at in rows
         ]

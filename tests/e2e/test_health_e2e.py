@@ -154,3 +154,23 @@ async def test_explain_gives_the_definition(two: Two) -> None:
     (embed,) = res.embeds
     assert embed["title"] == "Part horizontale"
     assert embed["description"] == t("health.figure.contribution.horizontal_share.definition", "fr")
+
+
+async def test_weekly_digest_posted_once_in_the_admin_channel(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    """Monday 09:00 in Paris: the 28-day summary and the chart in #admin, once."""
+    town = build_town(sandbox, "Atelier", locale="fr", members=3, bot_in_admin=True)
+    monday_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    clock = ManualClock(monday_9 - timedelta(hours=2))
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await bot.guild_settings.update(town.guild.id, admin_channel_id=town.admin_channel.id)
+        clock.set(monday_9 + timedelta(minutes=1))
+        await bot.scheduler.run_due()
+        await bot.scheduler.run_due()
+        posts = sandbox.messages_in(town.admin_channel)
+        assert len(posts) == 1
+        (post,) = posts
+        assert post.embeds[0]["title"] == "Bilan de santé hebdomadaire"
+        assert post.embeds[0]["description"].startswith("Voici comment la communauté")
+        check_png(post.files["health.png"])
