@@ -52,7 +52,8 @@ def upgrade() -> None:
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.Column('since', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rituals')),
-    sa.UniqueConstraint('guild_id', 'name', name='uq_rituals_guild_name')
+    sa.UniqueConstraint('guild_id', 'name', name='uq_rituals_guild_name'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('rituals', schema=None) as batch_op:
         batch_op.create_index('ix_rituals_guild', ['guild_id'], unique=False)

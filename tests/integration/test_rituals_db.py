@@ -332,3 +332,12 @@ async def test_no_ritual_runs_in_a_guild_the_bot_left(world: World) -> None:
     await world.settings.mark_left(GUILD, START)
     await world.tick_until(MONDAY + timedelta(hours=1))
     assert world.poster.posts == [] and await world.scheduler.specs() == []
+
+
+async def test_a_removed_rituals_history_never_passes_to_a_new_one(world: World) -> None:
+    old = await world.service.add(GUILD, "monday_motivation", RitualChanges(channel_id=CHANNEL))
+    await world.tick_until(MONDAY + timedelta(hours=1))
+    await world.service.remove(GUILD, old.name)
+    new = await world.service.add(GUILD, "monday_motivation", RitualChanges(channel_id=CHANNEL))
+    assert new.id != old.id
+    assert await participation(world.db, GUILD, new.id) == []

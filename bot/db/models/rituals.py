@@ -25,6 +25,9 @@ class Ritual(Base):
     __table_args__ = (
         UniqueConstraint("guild_id", "name", name="uq_rituals_guild_name"),
         Index("ix_rituals_guild", "guild_id"),
+        # Never reuse the id of a deleted ritual (SQLite would): its occurrences stay in
+        # `scheduled_runs` under `ritual:<id>` and must not become a new ritual's history.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
