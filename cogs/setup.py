@@ -62,6 +62,9 @@ class SetupCog(
         bot_posts_per_day: int | None = None,
     ) -> None:
         assert interaction.guild is not None
+        given = (language, timezone, admin_channel, retention_days, bot_posts_per_day)
+        if all(value is None for value in given):
+            raise FoyerError("setup.nothing_to_change")
         if admin_channel is not None:
             self._check_can_post(interaction, admin_channel)
         row = await self.bot.guild_settings.update(

@@ -89,6 +89,13 @@ async def test_bad_time_zone_in_an_english_guild(english: FoyerEnv) -> None:
     assert (await stored(english, town.guild.id)).timezone == "UTC"
 
 
+async def test_set_without_options_says_so(foyer: FoyerEnv) -> None:
+    sb, town = foyer.sb, foyer.town
+    res = await sb.invoke(town.guild, town.admin, "setup", subcommand="set")
+    assert res.ephemeral
+    assert res.content == t("setup.nothing_to_change", "fr")
+
+
 async def test_good_settings_are_saved(foyer: FoyerEnv) -> None:
     sb, town = foyer.sb, foyer.town
     res = await sb.invoke(
