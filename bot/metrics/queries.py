@@ -1,32 +1,26 @@
-"""Every SQL query behind the health figures.
+"""The SQL behind the health figures (the folded weeks are in `bot.metrics.weekly`).
 
-They read the daily rollups (a few rows per member and day) and indexed lookups, always
-for one guild, and leave staff, bots and opted-out members out where the definitions say
-so. Nothing here scans a guild's raw events: the only `activity_events` query follows the
-(guild, thread) index into the welcome threads of recent newcomers.
+They read the rollups (daily, and the folded weeks) and indexed lookups, always for one
+guild, and leave staff, bots and opted-out members out where the definitions say so.
+Nothing here reads a guild's raw events.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Date,
     Select,
     Subquery,
     and_,
     case,
     cast,
-    delete,
     false,
     func,
-    insert,
-    literal,
     not_,
     or_,
     select,
@@ -41,7 +35,6 @@ from bot.db.models import (
     DailyMemberActivity,
     GuildSettings,
     HealthMemberWeek,
-    HealthWeek,
     Member,
     Spotlight,
     SurveyAnswer,
@@ -51,10 +44,9 @@ from bot.metrics.data import (
     Headcount,
     MemberActivity,
     Person,
-    WeekActivity,
 )
-from bot.metrics.participation import COMMUNICATOR_MESSAGES
-from bot.metrics.periods import Period, Week
+from bot.metrics.periods import Period
+from bot.metrics.weekly import SUMS, excluded, mondays
 
 DMA = DailyMemberActivity
 DGA = DailyGuildActivity
@@ -98,119 +90,16 @@ async def headcount(session: AsyncSession, guild_id: int, moment: datetime) -> H
     return Headcount(members=int(row[0]), staff=int(row[1]))
 
 
-def _excluded(guild_id: int) -> Select[int]:
-    """Users whose rollup rows no figure counts: staff, bots, opted-out members. The
-    rollups hold members only, so a user with no `members` row counts."""
-    return select(Member.user_id).where(
-        Member.guild_id == guild_id,
-        or_(Member.is_staff.is_(True), Member.is_bot.is_(True), Member.opted_out.is_(True)),
-    )
-
-
 def _rollup_days(guild_id: int, first: date, end: date) -> ColumnElement[bool]:
     return and_(
         DMA.guild_id == guild_id,
         DMA.day >= first,
         DMA.day < end,
-        DMA.user_id.not_in(_excluded(guild_id)),
+        DMA.user_id.not_in(excluded(guild_id)),
     )
 
 
 _CHUNK = 5000  # ids per IN list (SQLite allows 32,766 parameters)
-_SUMS = (
-    "messages",
-    "peer_given",
-    "staff_received",
-    "reactions_given",
-    "ritual_messages",
-    "threads_created",
-    "conversations_started",
-)
-
-
-def mondays(first: date, end: date) -> list[date]:
-    """Every Monday `m` with `first <= m` and `m + 7 days <= end`: the whole weeks inside."""
-    start = first + timedelta(days=(7 - first.weekday()) % 7)
-    return [start + timedelta(weeks=i) for i in range(max(0, (end - start).days // 7))]
-
-
-async def fold_weeks(session: AsyncSession, guild_id: int, first: date, now: datetime) -> set[date]:
-    """Fold every completed week since `first` that is missing or stale (its guild rollup
-    total changed since it was folded); return the Mondays of the folded weeks."""
-    complete = mondays(first, now.astimezone(UTC).date())
-    if not complete:
-        return set()
-    totals = await _guild_totals(session, guild_id, complete[0], complete[-1] + timedelta(days=7))
-    rows = await session.execute(
-        select(HealthWeek.week, HealthWeek.rollup_messages).where(
-            HealthWeek.guild_id == guild_id,
-            HealthWeek.week >= complete[0],
-            HealthWeek.week <= complete[-1],
-        )
-    )
-    kept = {week: messages for week, messages in rows}
-    for monday in complete:
-        messages = totals.get(monday, (0, 0))[0]
-        if kept.get(monday) != messages:
-            await _fold(session, guild_id, monday, messages, now)
-    return set(complete)
-
-
-async def _fold(
-    session: AsyncSession, guild_id: int, monday: date, rollup_messages: int, now: datetime
-) -> None:
-    """(Re)write one week's per-member sums (in the database, no rows through Python) and
-    its weekly figures."""
-    end = monday + timedelta(days=7)
-    await session.execute(
-        delete(HealthMemberWeek).where(
-            HealthMemberWeek.guild_id == guild_id, HealthMemberWeek.week == monday
-        )
-    )
-    folded = (
-        select(
-            literal(guild_id, BigInteger),
-            literal(monday, Date),
-            DMA.user_id,
-            *(func.sum(getattr(DMA, c)) for c in _SUMS),
-        )
-        .where(DMA.guild_id == guild_id, DMA.day >= monday, DMA.day < end)
-        .group_by(DMA.user_id)
-    )
-    columns = ["guild_id", "week", "user_id", *_SUMS]
-    await session.execute(insert(HealthMemberWeek).from_select(columns, folded))
-    hmw = HealthMemberWeek
-    row = (
-        await session.execute(
-            select(
-                func.count().filter(hmw.messages > 0),
-                func.count().filter(hmw.messages >= COMMUNICATOR_MESSAGES),
-                func.sum(hmw.messages),
-                func.sum(hmw.peer_given),
-                func.sum(hmw.staff_received),
-                func.count().filter(hmw.ritual_messages > 0),
-            ).where(
-                hmw.guild_id == guild_id,
-                hmw.week == monday,
-                hmw.user_id.not_in(_excluded(guild_id)),
-            )
-        )
-    ).one()
-    v = [int(x or 0) for x in row]
-    await session.merge(
-        HealthWeek(
-            guild_id=guild_id,
-            week=monday,
-            active_members=v[0],
-            communicators=v[1],
-            member_messages=v[2],
-            peer_interactions=v[3],
-            staff_interactions=v[4],
-            ritual_participants=v[5],
-            rollup_messages=rollup_messages,
-            computed_at=now,
-        )
-    )
 
 
 def _per_member_rows(guild_id: int, period: Period, folded: set[date]) -> Subquery:
@@ -228,18 +117,18 @@ def _per_member_rows(guild_id: int, period: Period, folded: set[date]) -> Subque
     parts: list[Select[Any]] = []
     if weeks:
         parts.append(
-            select(hmw.user_id, *(getattr(hmw, c) for c in _SUMS)).where(
+            select(hmw.user_id, *(getattr(hmw, c) for c in SUMS)).where(
                 hmw.guild_id == guild_id,
                 hmw.week.in_(weeks),
-                hmw.user_id.not_in(_excluded(guild_id)),
+                hmw.user_id.not_in(excluded(guild_id)),
             )
         )
     if gaps or not parts:
         parts.append(
-            select(DMA.user_id, *(getattr(DMA, c) for c in _SUMS)).where(
+            select(DMA.user_id, *(getattr(DMA, c) for c in SUMS)).where(
                 DMA.guild_id == guild_id,
                 or_(*(and_(DMA.day >= a, DMA.day < b) for a, b in gaps)) if gaps else false(),
-                DMA.user_id.not_in(_excluded(guild_id)),
+                DMA.user_id.not_in(excluded(guild_id)),
             )
         )
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
@@ -251,7 +140,7 @@ async def member_activity(
     """Each counted member's sums over the period."""
     rows = _per_member_rows(guild_id, period, folded)
     result = await session.execute(
-        select(rows.c.user_id, *(cast(func.sum(rows.c[c]), BigInteger) for c in _SUMS)).group_by(
+        select(rows.c.user_id, *(cast(func.sum(rows.c[c]), BigInteger) for c in SUMS)).group_by(
             rows.c.user_id
         )
     )
@@ -264,95 +153,6 @@ async def active_ids(
     """Counted members with a message in the period."""
     rows = _per_member_rows(guild_id, period, folded)
     return set(await session.scalars(select(rows.c.user_id).where(rows.c.messages > 0).distinct()))
-
-
-async def week_activity(session: AsyncSession, guild_id: int, week: Week) -> WeekActivity:
-    """A week's figures counted from its daily rollups (the current week)."""
-    per_user = (
-        select(
-            func.sum(DMA.messages).label("messages"),
-            func.sum(DMA.peer_given).label("peer"),
-            func.sum(DMA.staff_received).label("staff"),
-            func.sum(DMA.ritual_messages).label("ritual"),
-        )
-        .where(
-            DMA.guild_id == guild_id,
-            DMA.day >= week.first_day,
-            DMA.day < week.end_day,
-            DMA.user_id.not_in(_excluded(guild_id)),
-        )
-        .group_by(DMA.user_id)
-        .subquery()
-    )
-    row = (
-        await session.execute(
-            select(
-                func.count().filter(per_user.c.messages > 0),
-                func.count().filter(per_user.c.messages >= COMMUNICATOR_MESSAGES),
-                func.sum(per_user.c.messages),
-                func.sum(per_user.c.peer),
-                func.sum(per_user.c.staff),
-                func.count().filter(per_user.c.ritual > 0),
-            )
-        )
-    ).one()
-    v = [int(x or 0) for x in row]
-    return WeekActivity(week.label, week.first_day, *v)
-
-
-async def weekly_activity(
-    session: AsyncSession, guild_id: int, weeks: Sequence[Week], folded: set[date]
-) -> list[WeekActivity]:
-    """One row per week (oldest first): folded weeks from `health_weeks`, the others
-    (the current one) counted from the daily rollups."""
-    totals = await _guild_totals(session, guild_id, weeks[0].first_day, weeks[-1].end_day)
-    kept = {
-        row.week: row
-        for row in await session.scalars(
-            select(HealthWeek).where(
-                HealthWeek.guild_id == guild_id,
-                HealthWeek.week >= weeks[0].first_day,
-                HealthWeek.week <= weeks[-1].first_day,
-            )
-        )
-    }
-    series = []
-    for week in weeks:
-        row = kept.get(week.first_day)
-        if week.first_day in folded and row is not None:
-            figures = WeekActivity(
-                week.label,
-                week.first_day,
-                row.active_members,
-                row.communicators,
-                row.member_messages,
-                row.peer_interactions,
-                row.staff_interactions,
-                row.ritual_participants,
-            )
-        else:
-            figures = await week_activity(session, guild_id, week)
-        bots = totals.get(week.first_day, (0, 0))[1]
-        series.append(replace(figures, bot_messages=bots))
-    return series
-
-
-async def _guild_totals(
-    session: AsyncSession, guild_id: int, first: date, end: date
-) -> dict[date, tuple[int, int]]:
-    """Per Monday-based week in `[first, end)`: (member messages, bot messages), from the
-    guild rollup (a row per day)."""
-    rows = await session.execute(
-        select(DGA.day, DGA.member_messages, DGA.bot_messages).where(
-            DGA.guild_id == guild_id, DGA.day >= first, DGA.day < end
-        )
-    )
-    totals: dict[date, tuple[int, int]] = {}
-    for day, members, bots in rows:
-        monday = day - timedelta(days=day.weekday())
-        before = totals.get(monday, (0, 0))
-        totals[monday] = (before[0] + members, before[1] + bots)
-    return totals
 
 
 async def bot_messages(session: AsyncSession, guild_id: int, period: Period) -> int:

@@ -20,6 +20,7 @@ from bot.metrics import (
     queries,
     retention,
     signals,
+    weekly,
 )
 from bot.metrics.data import Headcount, Measure, MemberActivity, Person, WeekActivity
 from bot.metrics.figures import FAMILIES, SPECS, Figure, unavailable
@@ -228,9 +229,9 @@ async def _build(
 
     weeks = weeks_for(current, now, tz)
     first = min(previous.previous().first_day, weeks[0].first_day)
-    folded = await queries.fold_weeks(session, guild_id, first, now)
+    folded = await weekly.fold_weeks(session, guild_id, first, now)
     data = await _read(session, guild_id, current, now, tz, folded)
-    weekly = await queries.weekly_activity(session, guild_id, weeks, folded)
+    weekly_series = await weekly.weekly_activity(session, guild_id, weeks, folded)
     channels = await queries.channel_shares(session, guild_id, current, previous)
     bot_posts = (
         await queries.bot_messages(session, guild_id, current),
@@ -295,7 +296,7 @@ async def _build(
         weeks_of_data=max(0, (now - data_since).days // 7),
         families=families,
         cohorts=retention.cohort_table(data.people, data.days_posted, now, tz),
-        weekly=_with_newcomers(weekly, data.people, tz),
+        weekly=_with_newcomers(weekly_series, data.people, tz),
         signals=[s for s in found if s is not None],
         funnel=newcomers.funnel_stages(funnels[0]),
     )
