@@ -341,3 +341,18 @@ async def test_a_removed_rituals_history_never_passes_to_a_new_one(world: World)
     new = await world.service.add(GUILD, "monday_motivation", RitualChanges(channel_id=CHANNEL))
     assert new.id != old.id
     assert await participation(world.db, GUILD, new.id) == []
+
+
+async def test_two_rituals_at_the_same_time_share_the_budget_exactly(world: World) -> None:
+    await world.settings.update(GUILD, posts_per_channel_per_day=1)
+    for name in ("Un", "Deux"):
+        await world.service.add(
+            GUILD,
+            None,
+            RitualChanges(name=name, channel_id=CHANNEL, template="Salut", days="lun", at="9h"),
+        )
+    await world.tick_until(MONDAY + timedelta(hours=1))
+    assert len(world.poster.posts) == 1
+    async with world.db.session() as session:
+        statuses = sorted((await session.scalars(select(ScheduledRun.status))).all())
+    assert statuses == [RunStatus.POSTED, RunStatus.POSTPONED]
