@@ -93,8 +93,11 @@ def test_command_names_are_valid_discord_names(file: str, key: str, texts: dict[
         assert name == name.lower(), f"{key} ({lang}) {name!r} must be lowercase"
 
 
+# Descriptions and choice names: free text, 1 to 100 characters for Discord.
 DESCRIPTION_ENTRIES = [
-    (f, k, v) for f, k, v in ENTRIES if k.startswith("cmd.") and k.endswith(".description")
+    (f, k, v)
+    for f, k, v in ENTRIES
+    if k.startswith("cmd.") and (k.endswith(".description") or ".choice." in k)
 ]
 
 
