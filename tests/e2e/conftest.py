@@ -19,7 +19,8 @@ from bot.sandbox.scenario import build_town
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
-    """A started sandbox that validates every response; zero violations at teardown."""
+    """A started sandbox that validates every response; at teardown, zero OpenAPI
+    violations and no call to a route the sandbox does not emulate."""
     sb = Sandbox(validate_responses=True)
     await sb.start()
     try:
@@ -27,6 +28,8 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     finally:
         await sb.stop()
     assert not sb.violations, "OpenAPI violations:\n" + "\n".join(map(str, sb.violations))
+    unknown = [f"{c.method} {c.path}" for c in sb.calls if c.route == "(unknown)"]
+    assert not unknown, f"the bot called routes the sandbox does not emulate: {unknown}"
 
 
 @pytest.fixture
