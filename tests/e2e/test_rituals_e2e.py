@@ -415,3 +415,28 @@ async def test_members_cannot_manage_rituals(env: tuple[FoyerEnv, ManualClock]) 
         check_permissions=False,  # as if a server owner had opened the command to everyone
     )
     assert res.ephemeral and res.content == t("errors.not_admin", "fr")
+
+
+async def test_answers_in_the_thread_count_through_the_recorder(
+    env: tuple[FoyerEnv, ManualClock],
+) -> None:
+    """The whole path: the bot marks its occurrence thread, members answer there, the
+    recorder stores ritual-context events, /ritual stats counts them."""
+    foyer, clock = env
+    sb, town = foyer.sb, foyer.town
+    await add_monday_motivation(foyer)
+    await advance(foyer, clock, START + timedelta(weeks=1), timedelta(hours=6))
+    [row] = await runs(foyer)
+    thread = next(th for th in sb.threads_in(town.general) if th.id == row.thread_id)
+    a, b = town.members[0], town.members[1]
+    when = row.scheduled_for + timedelta(minutes=10)
+    for who, n in ((a, 2), (b, 1)):
+        for i in range(n):
+            await sb.post(thread, who, f"objectif {i}", at=when + timedelta(minutes=i))
+    await sb.post(thread, town.admin, "Bravo à tous !", at=when + timedelta(minutes=5))  # staff
+    await sb.wait_for_bot_idle()
+    await foyer.bot.recorder.flush()
+    res = await sb.invoke(
+        town.guild, town.admin, "ritual", subcommand="stats", options={"ritual": "Lundi Motivation"}
+    )
+    assert "3 réponses, 2 participants (dont 2 pour la première fois)" in said(res)
