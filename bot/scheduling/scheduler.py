@@ -267,7 +267,7 @@ class Scheduler:
             spec = specs.get(row.job_key)
             if not await self._ledger.take_over(row.id, RunStatus.POSTPONED, now):
                 continue
-            if spec is None or now - row.retry_at > self.grace:
+            if spec is None or now - row.retry_at > self._grace_of(spec):
                 await self._ledger.finish(row.id, RunStatus.SKIPPED, now, reason="postponed_gone")
                 results.append(RunResult(row.job_key, row.scheduled_for, RunStatus.SKIPPED))
                 continue
