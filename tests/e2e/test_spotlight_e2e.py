@@ -7,8 +7,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +17,7 @@ from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.models import ActivityEvent, DailyMemberActivity, Member, Spotlight
 from bot.db.models.activity import ActorRole, EventKind, Interaction
+from bot.db.models.scheduling import RunStatus
 from bot.i18n import t
 from bot.sandbox import Sandbox
 from bot.sandbox.harness import running_foyer
@@ -208,3 +210,33 @@ async def test_history_lists_spotlights(community: Community) -> None:
     (embed,) = shown.embeds
     assert embed["title"] == "Derniers coups de projecteur"
     assert f"<@{community.uid(4)}>" in embed["description"]
+
+
+async def test_weekly_suggestion_reaches_the_admin_channel_once(community: Community) -> None:
+    sb, town, bot = community.sb, community.town, community.bot
+    await sb.invoke(
+        town.guild, town.admin, "setup", subcommand="set",
+        options={"admin_channel": town.admin_channel, "timezone": "Europe/Paris"},
+    )  # fmt: skip
+    paris = ZoneInfo("Europe/Paris")
+    day = (NOW + timedelta(days=2)).astimezone(paris).date()
+    done = await sb.invoke(
+        town.guild, town.admin, "spotlight", subcommand="setup",
+        options={"suggestion_day": day.weekday()},
+    )  # fmt: skip
+    assert t(f"spotlight.day.{day.weekday()}", "fr") in (done.content or "")
+    due = datetime.combine(day, time(9, 0), tzinfo=paris)
+    bot.clock.set(due - timedelta(minutes=1))
+    assert await bot.scheduler.run_due() == []
+    bot.clock.set(due + timedelta(minutes=1))
+    (run,) = await bot.scheduler.run_due()
+    assert run.status == RunStatus.POSTED
+    assert await bot.scheduler.run_due() == []
+    (posted,) = sb.messages_in(town.admin_channel)
+    assert posted.embeds[0]["title"] == t("spotlight.suggest.weekly_title", "fr")
+    assert _mentioned(posted.embeds[0]["fields"][0]) == f"<@{community.uid(0)}>"
+    assert custom_id_of(posted, 0) == f"foyer:spotlight:pick:{community.uid(0)}"
+
+
+def custom_id_of(message: Any, index: int) -> str:
+    return [c["custom_id"] for row in message.components for c in row["components"]][index]
