@@ -267,7 +267,8 @@ class SurveyService:
 
 
 def _counted_answers(guild_id: int) -> Select[int]:
-    """Answers that count in figures: the guild's, from members who have not opted out."""
+    """Answers that count in figures: the guild's, from members (not staff, as recorded
+    by the tracker) who have not opted out."""
     return (
         select(SurveyAnswer.id)
         .join(
@@ -275,7 +276,11 @@ def _counted_answers(guild_id: int) -> Select[int]:
             (Member.guild_id == SurveyAnswer.guild_id) & (Member.user_id == SurveyAnswer.user_id),
             isouter=True,
         )
-        .where(SurveyAnswer.guild_id == guild_id, Member.opted_out.is_not(True))
+        .where(
+            SurveyAnswer.guild_id == guild_id,
+            Member.opted_out.is_not(True),
+            Member.is_staff.is_not(True),
+        )
     )
 
 

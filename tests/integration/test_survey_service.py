@@ -187,15 +187,17 @@ async def test_another_guild_cannot_answer(service: SurveyService) -> None:
     assert refused.value.key == "survey.unknown"
 
 
-async def test_opted_out_member_is_refused_and_not_counted(
+async def test_opted_out_member_is_refused_and_not_counted_nor_staff(
     service: SurveyService, database: Database
 ) -> None:
     survey_id = await _open(service)
     await service.answer(GUILD, survey_id, 7, 10)
     await service.answer(GUILD, survey_id, 8, 0)
+    await service.answer(GUILD, survey_id, 10, 0)  # staff: the brand's own opinion
     async with database.session() as session:
         session.add(Member(guild_id=GUILD, user_id=8, opted_out=True))
         session.add(Member(guild_id=GUILD, user_id=9, opted_out=True))
+        session.add(Member(guild_id=GUILD, user_id=10, is_staff=True))
     with pytest.raises(FoyerError) as refused:
         await service.answer(GUILD, survey_id, 9, 10)
     assert refused.value.key == "survey.opted_out"
