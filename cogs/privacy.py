@@ -18,30 +18,12 @@ from discord.ext import commands, tasks
 from bot.app import FoyerBot
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
-from bot.privacy import GUILD_GRACE_PERIOD, OptOutSwitch, PrivacyService
+from bot.privacy import GUILD_GRACE_PERIOD, PrivacyService
 
 log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 60
 PURGE_EVERY_HOURS = 24
-
-
-class _BotRecorder:
-    """`bot.recorder`, looked up at each call: the tracking cog may create it after this
-    cog loads. Without one, the `members.opted_out` flag alone carries the choice."""
-
-    def __init__(self, bot: FoyerBot) -> None:
-        self._bot = bot
-
-    async def set_opted_out(self, guild_id: int, user_id: int, opted_out: bool) -> None:
-        recorder: OptOutSwitch | None = getattr(self._bot, "recorder", None)
-        if recorder is not None:
-            await recorder.set_opted_out(guild_id, user_id, opted_out)
-
-    async def flush(self) -> None:
-        recorder: OptOutSwitch | None = getattr(self._bot, "recorder", None)
-        if recorder is not None:
-            await recorder.flush()
 
 
 class ForgetConfirmation(discord.ui.View):
@@ -120,7 +102,7 @@ class PrivacyCog(
 
     def __init__(self, bot: FoyerBot) -> None:
         self.bot = bot
-        self.service = PrivacyService(bot.db, bot.clock, _BotRecorder(bot))
+        self.service = PrivacyService(bot.db, bot.clock, bot.recorder)
         super().__init__()
 
     async def cog_load(self) -> None:
