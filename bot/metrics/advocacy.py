@@ -1,7 +1,7 @@
 """Advocacy: would members recommend the community, and do they recognise each other?
 
 NPS is the survey module's arithmetic over each member's latest answer in the period;
-spotlights are counted from the spotlight table.
+spotlights and their effect come from the spotlight module's `spotlight_effects`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bot.metrics.data import Measure, MemberActivity
+from bot.metrics.figures import ratio
+from bot.spotlight.queries import SpotlightEffects
 from bot.survey.nps import summarize
 
 
@@ -19,6 +21,17 @@ def recognition(activity: Mapping[int, MemberActivity]) -> dict[str, Measure]:
         "advocacy.recognition_givers": Measure(
             sum(1 for a in activity.values() if a.reactions_given)
         ),
+    }
+
+
+def spotlight_effect(effects: SpotlightEffects) -> dict[str, Measure]:
+    """Spotlights posted, and the change in the spotlighted members' peer interactions in
+    the 4 weeks after each spotlight against the 4 weeks before (spotlights whose 4 weeks
+    after are over; None when they had none before)."""
+    change = ratio(effects.peer_after - effects.peer_before, effects.peer_before)
+    return {
+        "advocacy.spotlights": Measure(effects.posted),
+        "advocacy.spotlight_effect": Measure(change, effects.measured),
     }
 
 

@@ -17,6 +17,7 @@ class Kind(StrEnum):
     RATIO = "ratio"  # a number with a decimal (messages per active member)
     HOURS = "hours"  # a duration in hours
     SCORE = "score"  # NPS, from -100 to 100
+    CHANGE = "change"  # a relative change (+0.25 = 25 % more), shown with its sign
 
 
 class Trend(StrEnum):
@@ -52,7 +53,7 @@ class Figure:
 
 def trend(current: float, previous: float, kind: Kind) -> Trend:
     delta = current - previous
-    if kind is Kind.RATE:
+    if kind in (Kind.RATE, Kind.CHANGE):
         threshold = RATE_FLAT_POINTS
     elif kind is Kind.SCORE:
         threshold = 5.0
@@ -116,7 +117,7 @@ SPECS: dict[str, Spec] = {
     "contribution.top10_share": Spec("contribution", Kind.RATE, 10),
     "advocacy.nps": Spec("advocacy", Kind.SCORE, 10),
     "advocacy.spotlights": Spec("advocacy"),
-    "advocacy.spotlight_effect": Spec("advocacy", Kind.RATE, 1),
+    "advocacy.spotlight_effect": Spec("advocacy", Kind.CHANGE, 1),
     "advocacy.recognition": Spec("advocacy"),
     "advocacy.recognition_givers": Spec("advocacy"),
 }

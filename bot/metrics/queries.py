@@ -36,7 +36,6 @@ from bot.db.models import (
     GuildSettings,
     HealthMemberWeek,
     Member,
-    Spotlight,
     SurveyAnswer,
 )
 from bot.metrics.data import (
@@ -217,17 +216,6 @@ async def channel_shares(
         .group_by(DCA.channel_id)
     )
     return [ChannelShare(int(c), int(now or 0), int(before or 0)) for c, now, before in rows]
-
-
-async def spotlights_posted(session: AsyncSession, guild_id: int, period: Period) -> int:
-    count = await session.scalar(
-        select(func.count()).where(
-            Spotlight.guild_id == guild_id,
-            Spotlight.posted_at >= period.start,
-            Spotlight.posted_at < period.end,
-        )
-    )
-    return int(count or 0)
 
 
 async def survey_scores(session: AsyncSession, guild_id: int, period: Period) -> list[int]:

@@ -17,6 +17,8 @@ def format_value(value: float | None, kind: Kind, lang: str) -> str:
         return t("health.no_value", lang)
     if kind is Kind.RATE:
         return f"{round(100 * value)} %" if lang == "fr" else f"{round(100 * value)}%"
+    if kind is Kind.CHANGE:
+        return f"{round(100 * value):+d}" + (" %" if lang == "fr" else "%")
     if kind is Kind.RATIO:
         text = f"{value:.1f}"
         return text.replace(".", ",") if lang == "fr" else text
@@ -37,6 +39,9 @@ def figure_line(figure: Figure, lang: str) -> str:
     label = name(figure.key, lang) + (" :" if lang == "fr" else ":")
     if not figure.available:
         return f"{label} {t('health.not_available', lang)}"
+    if figure.value is None:
+        text = f"{label} {t('health.not_meaningful', lang)}"
+        return text + (f" · {t('health.base', lang, base=figure.base)}" if figure.base else "")
     text = f"{label} **{format_value(figure.value, figure.kind, lang)}**"
     if figure.trend is not None:
         text += f" {ARROWS[figure.trend]}"

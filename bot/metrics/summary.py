@@ -28,10 +28,11 @@ from bot.metrics.newcomers import FunnelStage
 from bot.metrics.periods import Period, local_date, period_ending, utc_midnight, week_of, weeks_for
 from bot.metrics.retention import COHORT_WEEKS, CohortRow
 from bot.metrics.rituals import RitualRow, rituals_table
+from bot.spotlight.queries import SpotlightEffects, spotlight_effects
 from bot.welcome.funnel import NewcomerFunnel, newcomer_funnel
 
 # Features whose figures are not wired yet: shown as "not available yet".
-PENDING_FIGURES = ("advocacy.spotlight_effect",)
+PENDING_FIGURES: tuple[str, ...] = ()
 PENDING_SECTIONS: tuple[str, ...] = ()
 
 
@@ -131,7 +132,7 @@ class _Inputs:
     people: list[Person]
     days_posted: dict[int, set[date]]
     scores: tuple[list[int], list[int]]
-    spotlights: tuple[int, int]
+    spotlights: tuple[SpotlightEffects, SpotlightEffects]
 
 
 async def _read(
@@ -171,8 +172,8 @@ async def _read(
             await queries.survey_scores(session, guild_id, previous),
         ),
         spotlights=(
-            await queries.spotlights_posted(session, guild_id, current),
-            await queries.spotlights_posted(session, guild_id, previous),
+            await spotlight_effects(session, guild_id, current, now=now),
+            await spotlight_effects(session, guild_id, previous, now=now),
         ),
     )
 
@@ -199,8 +200,8 @@ def _measures(data: _Inputs, i: int, period: Period, funnel: NewcomerFunnel) -> 
     values |= contribution.concentration(acts)
     values |= {
         "advocacy.nps": advocacy.nps(data.scores[i]),
-        "advocacy.spotlights": Measure(data.spotlights[i]),
     }
+    values |= advocacy.spotlight_effect(data.spotlights[i])
     values |= advocacy.recognition(acts)
     return values
 

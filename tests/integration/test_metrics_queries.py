@@ -367,3 +367,28 @@ async def test_completed_weeks_are_kept_and_recounted_when_late_rows_arrive(
     report = await build_report(database, GUILD_A, 28, NOW)
     week = next(w for w in report.weekly if w.label == "2026-W45")
     assert (week.active_members, week.member_messages) == (5, 8)
+
+
+async def test_spotlight_effect_over_90_days(database: Database) -> None:
+    """Member 1 spotlighted on 15 September: 2 peer interactions in the 4 weeks before,
+    3 + 1 (10 October, from the seed) in the 4 weeks after -> +100 %; the 20 November
+    spotlight's 4 weeks are not over, so it is not measured."""
+    await seed_month(database)
+    async with database.session() as s:
+        s.add_all(
+            [
+                Spotlight(
+                    guild_id=GUILD_A, member_id=1, posted_at=at(9, 15), posted_by=5, source=1,
+                    channel_id=51,
+                ),
+                dma(GUILD_A, 1, date(2026, 9, 1), messages=2, peer_given=2),
+                dma(GUILD_A, 1, date(2026, 9, 20), messages=3, peer_given=3),
+            ]
+        )  # fmt: skip
+    report = await build_report(database, GUILD_A, 90, NOW)
+    assert report.figure("advocacy.spotlights").value == 2
+    effect = report.figure("advocacy.spotlight_effect")
+    assert (effect.value, effect.base) == (pytest.approx(1.0), 1)
+    from bot.metrics.render import figure_line
+
+    assert "+100 %" in figure_line(effect, "fr")

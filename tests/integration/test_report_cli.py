@@ -46,7 +46,8 @@ async def test_json_holds_every_figure_with_its_definition_key(
     assert figures["participation.active_members"]["value"] == 4
     assert figures["participation.active_members"]["previous"] == 3
     assert figures["participation.active_members"]["trend"] == "up"
-    assert figures["advocacy.spotlight_effect"]["available"] is False
+    effect = figures["advocacy.spotlight_effect"]
+    assert effect["value"] is None and effect["base"] == 0 and not effect["meaningful"]
     assert data["guild_id"] == str(GUILD_A) and data["period"]["days"] == 28
     assert data["funnel"]["stages"][:2] == [
         {"stage": "joined", "count": 2, "eligible": None},
