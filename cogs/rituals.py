@@ -3,6 +3,7 @@ button members click on ritual posts."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Any
 from zoneinfo import available_timezones
@@ -334,12 +335,11 @@ class RitualsCog(
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.bot.scheduler.run_next_now(await self.runner.spec(row))
         if result is None:
-            await self.bot.reply_ephemeral(interaction, t("rituals.now.taken", lang))
+            await interaction.edit_original_response(content=t("rituals.now.taken", lang))
             return
         await self.bot.scheduler.rearm()
-        await self.bot.reply_ephemeral(
-            interaction,
-            t(
+        await interaction.edit_original_response(
+            content=t(
                 "rituals.now.done",
                 lang,
                 when=stamp(result.scheduled_for),
@@ -356,8 +356,8 @@ class RitualsCog(
         await interaction.response.defer(ephemeral=True, thinking=True)
         series = await participation(self.bot.db, interaction.guild_id, row.id, limit=11)
         if not series:
-            await self.bot.reply_ephemeral(
-                interaction, t("rituals.stats.empty", lang, name=row.name)
+            await interaction.edit_original_response(
+                content=t("rituals.stats.empty", lang, name=row.name)
             )
             return
         zone = await self.service.zone_of(row)
@@ -371,11 +371,11 @@ class RitualsCog(
             )  # fmt: skip
         if is_fading([o.participants for o in series]):
             lines.append(t("rituals.stats.fading", lang))
-        png = stats_chart(row.name, series, zone, lang)
-        await self.bot.reply_ephemeral(
-            interaction,
-            "\n".join(lines),
-            file=discord.File(fp=io.BytesIO(png), filename="ritual.png"),
+        # Drawing takes a moment of CPU: off the event loop.
+        png = await asyncio.to_thread(stats_chart, row.name, series, zone, lang)
+        await interaction.edit_original_response(
+            content="\n".join(lines),
+            attachments=[discord.File(fp=io.BytesIO(png), filename="ritual.png")],
         )
 
     for _c in (pause, resume, remove, preview, now, stats):

@@ -28,7 +28,7 @@ def stats_chart(
     ax = fig.subplots()
     x = list(range(len(series)))
     returning = [o.participants - o.first_timers for o in series]
-    ax.bar(x, returning, color=MAIN, width=0.6, label=t("rituals.chart.participants", lang))
+    ax.bar(x, returning, color=MAIN, width=0.6, label=t("rituals.chart.returning", lang))
     ax.bar(
         x,
         [o.first_timers for o in series],
@@ -48,7 +48,8 @@ def stats_chart(
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    # Above the plot, right of the title: never over a bar.
+    ax.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1, 1), ncol=2)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", facecolor="white")
