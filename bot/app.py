@@ -149,6 +149,8 @@ class FoyerBot(commands.AutoShardedBot):
         await self.tree.set_translator(FoyerTranslator())
         for name in extension_names():
             await self.load_extension(name)
+        # A heartbeat left by the previous run must not vouch for this one before it is ready.
+        self.settings.heartbeat_file.unlink(missing_ok=True)
         self._heartbeat_task = asyncio.create_task(self._heartbeat(), name="foyer-heartbeat")
 
     async def on_ready(self) -> None:

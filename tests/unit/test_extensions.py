@@ -4,6 +4,7 @@ one Discord accepts: unique names in both languages, admin commands gated."""
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,6 +26,7 @@ AppCommand = app_commands.Command[Any, ..., Any] | app_commands.Group
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[FoyerBot]:
     """The bot as `foyer run` builds it, set up (migrations, translator, cogs) but offline."""
+    (tmp_path / "heartbeat").write_text(str(time.time()))  # left by a previous run
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=f"sqlite+aiosqlite:///{tmp_path}/foyer.db",
@@ -51,6 +53,11 @@ def test_discovery_finds_public_modules_only() -> None:
 async def test_every_extension_loads(bot: FoyerBot) -> None:
     assert set(bot.extensions) == set(extension_names())
     assert bot.get_cog("SetupCog") is not None
+
+
+async def test_an_old_heartbeat_does_not_vouch_for_a_bot_not_ready(bot: FoyerBot) -> None:
+    """Until this run is ready, `foyer status` must fail, whatever the last run left."""
+    assert not bot.settings.heartbeat_file.exists()
 
 
 def test_intents_are_members_without_message_content() -> None:
