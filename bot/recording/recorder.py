@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db import Database
-from bot.db.models.activity import EventKind, Member, ThreadContext
+from bot.db.models.activity import Member, ThreadContext
 from bot.recording import store
 from bot.recording.classify import BatchState, Row, ThreadInfo, classify
 from bot.recording.events import (
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
-KINDS = [int(k) for k in EventKind]
 
 
 def is_transient(error: BaseException) -> bool:
@@ -75,8 +74,8 @@ class Recorder:
         self,
         db: Database,
         *,
-        batch_size: int = 500,
-        max_buffer: int = 10_000,
+        batch_size: int = 5_000,
+        max_buffer: int = 50_000,
         flush_interval: float = 1.0,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         cache_size: int = 20_000,
@@ -213,14 +212,11 @@ class Recorder:
                     rows[key] = row
                     if isinstance(event, MemberJoined | MemberLeft):
                         members.append((event, row))
-            existing = await store.existing_keys(
-                conn, {k[0] for k in rows}, KINDS, {k[2] for k in rows}
-            )
-            new = [row for key, row in rows.items() if key not in existing]
-            await store.insert_events(conn, new)
+            new = await store.insert_new_events(conn, list(rows.values()))
             await Rollups().add_all(new).upsert(conn)
+            stored = {store.key_of(r) for r in new} if len(new) < len(rows) else rows.keys()
             await self._write_members(
-                conn, [(e, r) for e, r in members if store.key_of(r) not in existing]
+                conn, [(e, r) for e, r in members if store.key_of(r) in stored]
             )
             await store.insert_threads(
                 conn,

@@ -26,7 +26,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.db.models.activity import (
@@ -39,6 +38,7 @@ from bot.db.models.activity import (
     ThreadContext,
 )
 from bot.recording.classify import Row
+from bot.recording.store import executemany, insert_for
 
 MEMBER, STAFF, BOT = int(ActorRole.MEMBER), int(ActorRole.STAFF), int(ActorRole.BOT)
 MESSAGE_COLUMN = {MEMBER: "member_messages", STAFF: "staff_messages", BOT: "bot_messages"}
@@ -147,10 +147,12 @@ async def _upsert(
         params.append(row)
     if not params:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: table.c[c] + stmt.excluded[c] for c in counters},
-    )
-    await conn.execute(stmt, params)
+
+    def build() -> Any:
+        stmt = insert_for(conn, table)
+        return stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: table.c[c] + stmt.excluded[c] for c in counters},
+        )
+
+    await executemany(conn, table, build, params)

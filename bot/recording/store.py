@@ -6,13 +6,16 @@ construct for `ON CONFLICT`, and lists of parameters go through executemany.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Date, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.db.base import UTCDateTime
 from bot.db.models.activity import (
     ActivityEvent,
     ActorRole,
@@ -24,7 +27,7 @@ from bot.db.models.activity import (
 from bot.recording.classify import KnownMessage, Row, ThreadInfo
 
 Key = tuple[int, int, int, int, str]
-CHUNK = 900  # ids per IN list: far below every backend's parameter limit
+CHUNK = 5_000  # ids per IN list: below every backend's parameter limit (32,766)
 
 EVENTS: Table = ActivityEvent.__table__  # type: ignore[assignment]
 MEMBERS: Table = Member.__table__  # type: ignore[assignment]
@@ -46,21 +49,6 @@ def _chunks(ids: Collection[int]) -> Iterable[list[int]]:
     items = list(ids)
     for i in range(0, len(items), CHUNK):
         yield items[i : i + CHUNK]
-
-
-async def existing_keys(
-    conn: AsyncConnection, guild_ids: Collection[int], kinds: Collection[int], refs: set[int]
-) -> set[Key]:
-    """Keys already stored among those with these refs (one indexed query per chunk)."""
-    found: set[Key] = set()
-    for chunk in _chunks(refs):
-        result = await conn.execute(
-            select(E.guild_id, E.kind, E.ref_id, E.actor_id, E.emoji).where(
-                E.guild_id.in_(guild_ids), E.kind.in_(kinds), E.ref_id.in_(chunk)
-            )
-        )
-        found.update((g, k, r, a, e) for g, k, r, a, e in result)
-    return found
 
 
 async def known_messages(
@@ -132,10 +120,89 @@ async def conversation_starts(
     return found
 
 
-async def insert_events(conn: AsyncConnection, rows: Sequence[Row]) -> None:
-    """Bulk insert; a row that raced in since the look-up is skipped, not an error."""
-    if rows:
-        await conn.execute(insert_for(conn, EVENTS).on_conflict_do_nothing(), list(rows))
+async def insert_new_events(conn: AsyncConnection, rows: list[Row]) -> list[Row]:
+    """Insert the rows (one executemany); return those that were new. An event already
+    stored (replay, backfill) hits the unique constraint and is skipped.
+
+    Which rows were new: all of them when the driver counts as many inserts as rows (the
+    common case, SQLite); otherwise those whose key now has an id above the largest id
+    before the insert (our transaction's rows; other writers hold other guilds)."""
+    if not rows:
+        return []
+    before = (await conn.execute(select(func.max(E.id)))).scalar() or 0
+    build = lambda: insert_for(conn, EVENTS).on_conflict_do_nothing()  # noqa: E731
+    inserted = await executemany(conn, EVENTS, build, rows)
+    if inserted == len(rows):
+        return rows
+    guilds = {r["guild_id"] for r in rows}
+    result = await conn.execute(
+        select(E.guild_id, E.kind, E.ref_id, E.actor_id, E.emoji).where(
+            E.id > before, E.guild_id.in_(guilds)
+        )
+    )
+    new = {(g, k, r, a, e) for g, k, r, a, e in result}
+    return [row for row in rows if key_of(row) in new]
+
+
+_COMPILED: dict[tuple[str, str, tuple[str, ...]], tuple[str, Callable[[Any], Any], list[Any]]] = {}
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """The text SQLAlchemy's SQLite DATETIME binds (UTC): the same format, so text
+    comparisons in queries stay right."""
+    if value is None:
+        return None
+    v = value.astimezone(UTC)
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
+        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
+    )
+
+
+def _sqlite_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _sqlite_converters(table: Table, order: tuple[str, ...]) -> list[Any]:
+    found = []
+    for i, name in enumerate(order):
+        column_type = table.c[name].type
+        if isinstance(column_type, UTCDateTime):
+            found.append((i, _sqlite_datetime))
+        elif isinstance(column_type, Date):
+            found.append((i, _sqlite_date))
+    return found
+
+
+async def executemany(
+    conn: AsyncConnection, table: Table, build: Callable[[], Any], rows: Sequence[dict[str, Any]]
+) -> int:
+    """Execute a dialect insert construct (from `build`) for many rows, straight to the
+    driver.
+
+    The statement is compiled once per dialect, table and column set, and values are
+    converted here: SQLAlchemy's per-row parameter processing costs more than SQLite's
+    insert itself, and this is the recorder's hot path (benchmarks/ingest.py). Returns
+    the driver's row count (-1 when it does not count executemany)."""
+    columns = tuple(rows[0])
+    dialect = conn.dialect
+    key = (dialect.name, table.name, columns)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        statement = build().compile(dialect=dialect, column_keys=list(columns))
+        order = tuple(statement.positiontup or ())
+        convert = _sqlite_converters(table, order) if dialect.name == "sqlite" else []
+        compiled = _COMPILED[key] = (str(statement), itemgetter(*order), convert)
+    sql, getter, convert = compiled
+    params: list[Any] = [getter(r) for r in rows]
+    if convert:
+        for n, values in enumerate(params):
+            values = list(values)
+            for i, fn in convert:
+                values[i] = fn(values[i])
+            params[n] = tuple(values)
+    result = await conn.exec_driver_sql(sql, params)
+    return result.rowcount
 
 
 async def upsert_present_members(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
