@@ -19,6 +19,7 @@ COLOURS = {
     "advocacy": 0xFFD166,
 }
 NEUTRAL = 0x8D99AE
+MAX_TOTAL = 6000  # characters in all the embeds of one message
 
 
 def health_embeds(report: HealthReport, *, title_key: str = "health.title") -> list[discord.Embed]:
@@ -61,4 +62,13 @@ def health_embeds(report: HealthReport, *, title_key: str = "health.title") -> l
     )
     signals.set_image(url=f"attachment://{CHART_NAME}")
     embeds.append(signals)
+    _fit(signals, sum(len(e) for e in embeds))
     return embeds
+
+
+def _fit(last: discord.Embed, total: int) -> None:
+    """Keep the message within Discord's 6,000 characters: many rituals and signals at
+    once are cut at the end of the signals (the full list is in `foyer report`)."""
+    excess = total - MAX_TOTAL
+    if excess > 0 and last.description:
+        last.description = last.description[: max(0, len(last.description) - excess - 1)] + "…"

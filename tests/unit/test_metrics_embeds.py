@@ -1,0 +1,68 @@
+"""/health's embeds stay within Discord's limits in both languages, even with every signal
+and many rituals at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.metrics.data import WeekActivity
+from bot.metrics.embeds import MAX_TOTAL, health_embeds
+from bot.metrics.figures import FAMILIES, SPECS, Figure
+from bot.metrics.newcomers import FunnelStage
+from bot.metrics.periods import period_ending
+from bot.metrics.retention import cohort_table
+from bot.metrics.rituals import RitualRow
+from bot.metrics.signals import SIGNAL_KEYS, Signal
+from bot.metrics.summary import HealthReport
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+PARAMS = {
+    "ritual": "Vendredi Victoires, le rituel du vendredi",
+    "recent": 2,
+    "usual": 9,
+    "share": 45,
+    "count": 12,
+    "now": 31,
+    "before": 48,
+    "people": 2,
+    "top_share": 71,
+    "channel": "<#123456789012345678>",
+}
+
+
+def crowded(lang: str) -> HealthReport:
+    period = period_ending(NOW, 90)
+    families: dict[str, list[Figure]] = {f: [] for f in FAMILIES}
+    for key, spec in SPECS.items():
+        families[spec.family].append(Figure(key, 12345.0, 11111.0, spec.kind, True, 999))
+    return HealthReport(
+        guild_id=1,
+        lang=lang,  # type: ignore[arg-type]
+        timezone="Europe/Paris",
+        period=period,
+        previous=period.previous(),
+        generated_at=NOW,
+        data_since=datetime(2025, 1, 1, tzinfo=UTC),
+        weeks_of_data=99,
+        families=families,
+        cohorts=cohort_table([], {}, NOW, ZoneInfo("UTC")),
+        weekly=[WeekActivity("2026-W48", date(2026, 11, 23))],
+        signals=[Signal(k, PARAMS) for k in SIGNAL_KEYS] + [Signal("ritual_fading", PARAMS)] * 6,
+        funnel=[FunnelStage("joined", 1000), FunnelStage("introduced", 800, 1000)],
+        rituals=[
+            RitualRow(i, f"Rituel numéro {i} au nom assez long", i % 2 == 0, (9,) * 13, 99, True)
+            for i in range(20)
+        ],
+    )
+
+
+def test_embeds_fit_discord_limits() -> None:
+    for lang in ("fr", "en"):
+        embeds = health_embeds(crowded(lang))
+        assert len(embeds) <= 10
+        assert sum(len(e) for e in embeds) <= MAX_TOTAL
+        for embed in embeds:
+            assert len(embed.description or "") <= 4096
+            assert all(len(f.value or "") <= 1024 for f in embed.fields)
+        assert embeds[-1].image.url == "attachment://health.png"
