@@ -18,6 +18,7 @@ from aiohttp import web
 
 from .core import Call, Core
 from .faults import Faults
+from .gateway import GUILD_MEMBERS
 from .interacting import InteractingMixin
 from .openapi import ResponseValidator, Violation
 from .permissions import Overwrite
@@ -29,7 +30,13 @@ Person = Member | User
 
 
 class Sandbox(InteractingMixin):
-    """A local Discord: REST + gateway on 127.0.0.1, plus methods to act as its members."""
+    """A local Discord: REST + gateway on 127.0.0.1, plus methods to act as its members.
+
+    ``allowed_intents`` are the privileged intents switched on for the application in the
+    Developer Portal (default: Server Members only, as Foyer's setup asks; ``-1`` = all).
+    Requesting another privileged intent closes the gateway with 4014, and without Message
+    Content other people's text is blank over REST as well as in dispatches.
+    """
 
     def __init__(
         self,
@@ -38,7 +45,7 @@ class Sandbox(InteractingMixin):
         port: int = 0,
         validate_responses: bool = False,
         shard_count: int = 1,
-        allowed_intents: int = -1,
+        allowed_intents: int = GUILD_MEMBERS,
         token: str | None = None,
         interaction_deadline: float | None = 3.0,
     ) -> None:

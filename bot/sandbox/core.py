@@ -13,7 +13,7 @@ from typing import Any
 
 from . import payloads
 from .faults import Faults
-from .gateway import GatewayHub
+from .gateway import MESSAGE_CONTENT, GatewayHub, blank_content
 from .snowflake import utcnow
 from .state import PRIVATE_THREAD, Channel, Guild, Member, Message, User, World
 
@@ -110,6 +110,22 @@ class Core:
             payloads.guild_create(self.world, guild, newly_joined=True),
             guild_id=guild.id,
         )
+
+    def rest_message(self, msg: Message) -> dict[str, Any]:
+        """Return a message as REST shows it to the bot: without the Message Content intent
+        enabled for the application (Developer Portal), other people's text is blank in
+        REST too, except in messages that mention the bot."""
+        data = payloads.message(self.world, msg)
+        allowed = self.hub.allowed_intents
+        bot_id = self.world.bot_user.id
+        if (
+            allowed >= 0
+            and not allowed & MESSAGE_CONTENT
+            and msg.author.id != bot_id
+            and bot_id not in msg.mentions
+        ):
+            data = blank_content(data)
+        return data
 
     def touch(self) -> None:
         """Note REST activity (used to decide when the bot is idle)."""

@@ -65,6 +65,7 @@ async def test_without_message_content_text_is_blank_but_metadata_stays(
 
 
 async def test_with_message_content_text_arrives(sandbox: Sandbox) -> None:
+    sandbox.core.hub.allowed_intents = -1  # Message Content enabled in the portal
     town = build_town(sandbox)
     bot = make_bot(message_content=True)
     seen = collect(bot, "message")
@@ -72,6 +73,29 @@ async def test_with_message_content_text_arrives(sandbox: Sandbox) -> None:
         await sandbox.post(town.general, town.members[0], "bonjour")
         await sandbox.wait_for_bot_idle()
     assert [m.content for m in seen["message"]] == ["bonjour"]
+
+
+async def test_message_content_is_blank_over_rest_too_unless_enabled(sandbox: Sandbox) -> None:
+    town = build_town(sandbox)
+    await sandbox.post(town.general, town.members[0], "private words")
+    await sandbox.post(town.general, town.members[1], "hey bot", mentions=[sandbox.bot_user])
+    async with RunningClient(sandbox, make_bot()) as client:
+        channel = client.get_channel(town.general.id)
+        assert isinstance(channel, discord.TextChannel)
+        await channel.send("my own words")
+        blank = [m.content async for m in channel.history(oldest_first=True)]
+        sandbox.core.hub.allowed_intents = -1
+        visible = [m.content async for m in channel.history(oldest_first=True)]
+    assert blank == ["", "hey bot", "my own words"]
+    assert visible == ["private words", "hey bot", "my own words"]
+
+
+async def test_a_privileged_intent_off_in_the_portal_closes_with_4014(sandbox: Sandbox) -> None:
+    build_town(sandbox)
+    client = make_bot(message_content=True)
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        async with RunningClient(sandbox, client):
+            pass
 
 
 async def test_bot_posts_echo_back_as_message_create(sandbox: Sandbox) -> None:

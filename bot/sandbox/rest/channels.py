@@ -82,14 +82,14 @@ async def list_messages(request: web.Request) -> web.Response:
         before = int(q["before"]) if "before" in q else None
         page = [m for m in history if before is None or m.id < before][-limit:]
         page.reverse()
-    return json_response([payloads.message(core.world, m) for m in page])
+    return json_response([core.rest_message(m) for m in page])
 
 
 async def get_message(request: web.Request) -> web.Response:
     """``GET /channels/{channel_id}/messages/{message_id}``."""
     ch = channel_of(request)
     require(core_of(request), ch, READ_MESSAGE_HISTORY)
-    return json_response(payloads.message(core_of(request).world, message_of(request, ch)))
+    return json_response(core_of(request).rest_message(message_of(request, ch)))
 
 
 async def create_message(request: web.Request) -> web.Response:
