@@ -338,6 +338,10 @@ class Sandbox(InteractingMixin):
         """Archive (and optionally lock) a thread, as Discord's auto-archive would."""
         await self.core.update_thread(thread, {"archived": True, "locked": locked}, at=at)
 
+    async def delete_channel(self, channel: Channel) -> None:
+        """Delete a channel or thread as an admin would: CHANNEL_DELETE / THREAD_DELETE."""
+        await self.core.delete_channel(channel)
+
     async def join_thread(
         self, thread: Channel, who: Person, *, at: datetime | None = None
     ) -> None:

@@ -298,6 +298,30 @@ class Core:
             thread.auto_archive_duration = int(fields["auto_archive_duration"])
         await self.hub.dispatch("THREAD_UPDATE", payloads.channel(thread), guild_id=thread.guild_id)
 
+    async def delete_channel(self, channel: Channel) -> None:
+        """Delete a channel or thread (threads and messages under it go too) and dispatch
+        CHANNEL_DELETE or THREAD_DELETE; later REST calls get 404 Unknown Channel."""
+        guild = self.world.guilds[channel.guild_id]
+        for child in [c for c in guild.channels.values() if c.parent_id == channel.id]:
+            if child.is_thread:
+                await self.delete_channel(child)
+            else:
+                child.parent_id = None  # a category's channels survive it, unparented
+        guild.channels.pop(channel.id, None)
+        self.world.channels.pop(channel.id, None)
+        for mid in [m.id for m in self.world.messages.values() if m.channel_id == channel.id]:
+            del self.world.messages[mid]
+        if channel.is_thread:
+            data = {
+                "id": str(channel.id),
+                "guild_id": str(guild.id),
+                "type": channel.type,
+                "parent_id": str(channel.parent_id),
+            }
+            await self.hub.dispatch("THREAD_DELETE", data, guild_id=guild.id)
+        else:
+            await self.hub.dispatch("CHANNEL_DELETE", payloads.channel(channel), guild_id=guild.id)
+
     async def thread_members_update(
         self, thread: Channel, *, added: list[int] | None = None, removed: list[int] | None = None
     ) -> None:

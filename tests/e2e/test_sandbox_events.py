@@ -226,3 +226,21 @@ async def test_archived_threads_are_listed_newest_archive_first(sandbox: Sandbox
     assert listed == [t.id for t in reversed(threads)]
     assert open_one.id not in listed
     assert older == [threads[1].id, threads[0].id]
+
+
+async def test_deleted_channels_and_threads(sandbox: Sandbox) -> None:
+    town = build_town(sandbox)
+    root = await sandbox.post(town.help, town.members[0], "q")
+    thread = await sandbox.create_thread(town.help, town.members[0], "q", from_message=root)
+    bot = make_bot()
+    seen = collect(bot, "guild_channel_delete", "raw_thread_delete")
+    async with RunningClient(sandbox, bot) as client:
+        await sandbox.delete_channel(town.help)  # its thread goes with it
+        await sandbox.wait_for_bot_idle()
+        assert client.get_channel(town.help.id) is None
+        with pytest.raises(discord.NotFound) as gone:
+            await client.get_partial_messageable(town.help.id).send("anyone?")
+    assert gone.value.code == 10003
+    assert [c.id for c in seen["guild_channel_delete"]] == [town.help.id]
+    assert [t.thread_id for t in seen["raw_thread_delete"]] == [thread.id]
+    assert sandbox.messages_in(town.help) == [] and thread.id not in sandbox.world.channels
