@@ -39,10 +39,8 @@ async def run(args: argparse.Namespace, *, stop: asyncio.Event | None = None) ->
     print(f"DISCORD_GATEWAY_URL={sb.gateway_url}", flush=True)
     print(f"DISCORD_TOKEN={sb.token}", flush=True)
     print(f"# sample server '{town.guild.name}' (id {town.guild.id}); Ctrl+C to stop", flush=True)
-    try:
+    try:  # Ctrl+C cancels this task: the sandbox still stops cleanly
         await (stop or asyncio.Event()).wait()
-    except asyncio.CancelledError:
-        pass
     finally:
         await sb.stop()
     return 0
