@@ -60,7 +60,7 @@ async def fold_weeks(session: AsyncSession, guild_id: int, first: date, now: dat
     if not complete:
         return set()
     totals = await _guild_totals(session, guild_id, complete[0], complete[-1] + timedelta(days=7))
-    rows = await session.execute(
+    rows = await (await session.connection()).execute(
         select(HealthWeek.week, HealthWeek.rollup_messages).where(
             HealthWeek.guild_id == guild_id,
             HealthWeek.week >= complete[0],
@@ -208,7 +208,7 @@ async def _guild_totals(
 ) -> dict[date, tuple[int, int]]:
     """Per Monday-based week in `[first, end)`: (member messages, bot messages), from the
     guild rollup (a row per day)."""
-    rows = await session.execute(
+    rows = await (await session.connection()).execute(
         select(DGA.day, DGA.member_messages, DGA.bot_messages).where(
             DGA.guild_id == guild_id, DGA.day >= first, DGA.day < end
         )
