@@ -28,6 +28,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("bot.cli", "upgrade the database schema to the latest version"),
     "status": ("bot.cli", "exit 0 if the running bot refreshed its heartbeat recently"),
     "report": ("bot.metrics.report", "print or export a guild's health figures"),
+    "demo": ("bot.sandbox.demo", "replay weeks of a simulated community against a local Discord"),
+    "sandbox": ("bot.sandbox.serve", "serve a local Discord to point `foyer run` at"),
 }
 
 

@@ -36,7 +36,7 @@ def run(
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = run(["--help"], tmp_path)
     assert result.returncode == 0
-    for name in ("run", "migrate", "status"):
+    for name in ("run", "migrate", "status", "report", "demo", "sandbox"):  # make demo needs demo
         assert f"    {name} " in result.stdout, result.stdout
     assert "DISCORD_TOKEN" in result.stdout
 
