@@ -81,7 +81,7 @@ def test_reasons_in_french() -> None:
     assert reasons(A, "fr") == [
         "a répondu à 5 membres (10 réponses)",
         "a lancé 2 conversations",
-        "a participé aux rituels 1 jour",
+        "a participé aux rituels sur 1 jour",
         "a reçu 30 réactions d'autres membres",
     ]
 
