@@ -156,7 +156,12 @@ class FoyerBot(commands.AutoShardedBot):
     async def on_ready(self) -> None:
         for guild in self.guilds:
             await self.guild_settings.ensure(guild.id, str(guild.preferred_locale))
-        await self.sync_commands_if_changed()
+        try:
+            await self.sync_commands_if_changed()
+        except discord.HTTPException as exc:
+            # The commands Discord has stay; the next start tries again (no retry loop).
+            # Scheduled posts must not wait on this, so the start goes on.
+            log.error("command sync refused by Discord: %s %s", exc.status, exc.text)
         await self.scheduler.start()
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
 

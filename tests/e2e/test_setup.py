@@ -259,6 +259,31 @@ async def test_commands_sync_only_when_the_tree_changed(
     assert len(sandbox.calls_to(*GLOBAL_SYNC)) == 2
 
 
+async def test_a_refused_sync_does_not_stop_the_start(
+    sandbox: Sandbox, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord refusing the command upsert (403) is said once in the log, the scheduler
+    still starts, and the next start tries again: no retry loop, no stuck bot."""
+    build_town(sandbox)
+    finished: asyncio.Queue[FoyerBot] = asyncio.Queue()
+    original = FoyerBot.on_ready
+
+    async def on_ready(bot: FoyerBot) -> None:
+        try:
+            await original(bot)
+        finally:
+            finished.put_nowait(bot)
+
+    monkeypatch.setattr(FoyerBot, "on_ready", on_ready)
+    sandbox.faults.next(*GLOBAL_SYNC, status=403)
+    for expected_statuses in ([403], [403, 200]):
+        async with running_foyer(sandbox, database_url=database_url, wait_for_sync=False):
+            bot = await asyncio.wait_for(finished.get(), timeout=10)
+            assert bot.scheduler.started
+            assert [c.status for c in sandbox.calls_to(*GLOBAL_SYNC)] == expected_statuses
+    assert "setup" in {c.data["name"] for c in sandbox.commands()}
+
+
 async def test_dev_guild_gets_the_commands(sandbox: Sandbox, database_url: str) -> None:
     town: Town = build_town(sandbox)
     async with running_foyer(sandbox, database_url=database_url, dev_guild_id=town.guild.id):
