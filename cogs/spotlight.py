@@ -42,7 +42,7 @@ _DAY_CHOICES = [
 ]
 
 
-def _service(interaction: discord.Interaction) -> SpotlightCog:
+def _cog(interaction: discord.Interaction) -> SpotlightCog:
     cog = interaction.client.get_cog(SpotlightCog.__cog_name__)  # type: ignore[attr-defined]
     assert isinstance(cog, SpotlightCog)
     return cog
@@ -79,7 +79,7 @@ class PickButton(discord.ui.DynamicItem[_Button], template=r"foyer:spotlight:pic
         if interaction.guild is None or not is_admin(interaction.permissions):
             await _report(interaction, FoyerError("errors.not_admin"))
             return
-        lang = await _service(interaction).bot.guild_settings.language(interaction.guild.id)
+        lang = await _cog(interaction).bot.guild_settings.language(interaction.guild.id)
         await interaction.response.send_modal(NoteModal(self.user_id, lang))
 
 
@@ -105,7 +105,7 @@ class RefuseButton(
         return cls(int(match["user"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _service(interaction)
+        cog = _cog(interaction)
         guild_id = interaction.guild_id
         lang = await cog.bot.guild_settings.language(guild_id)
         if guild_id is None or interaction.user.id != self.user_id:
@@ -132,7 +132,7 @@ class NoteModal(discord.ui.Modal):
         self.add_item(self.note)
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        await _service(interaction).post(
+        await _cog(interaction).post(
             interaction, self.user_id, self.note.value, SpotlightSource.SUGGESTED
         )
 
