@@ -154,7 +154,7 @@ async def member_activity(
             rows.c.user_id
         ),
     )
-    return {row[0]: MemberActivity(*row[1:]) for row in result}
+    return {row[0]: MemberActivity(*row[1:]) for row in result.all()}
 
 
 async def active_ids(
@@ -163,7 +163,7 @@ async def active_ids(
     """Counted members with a message in the period."""
     rows = _per_member_rows(guild_id, period, folded)
     query = select(rows.c.user_id).where(rows.c.messages > 0).distinct()
-    return set((await _run(session, query)).scalars())
+    return set((await _run(session, query)).scalars().all())
 
 
 async def bot_messages(session: AsyncSession, guild_id: int, period: Period) -> int:
@@ -187,7 +187,7 @@ async def people_since(session: AsyncSession, guild_id: int, since: datetime) ->
             or_(Member.joined_at >= since, Member.left_at >= since),
         ),
     )
-    return [Person(*row) for row in rows]
+    return [Person(*row) for row in rows.all()]
 
 
 async def message_days(
@@ -207,7 +207,7 @@ async def message_days(
                 DMA.user_id.in_(ids[i : i + _CHUNK]),
             ),
         )
-        for user_id, day in rows:
+        for user_id, day in rows.all():
             days[user_id].add(day)
     return days
 
