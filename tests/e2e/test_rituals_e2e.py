@@ -440,3 +440,27 @@ async def test_answers_in_the_thread_count_through_the_recorder(
         town.guild, town.admin, "ritual", subcommand="stats", options={"ritual": "Lundi Motivation"}
     )
     assert "3 réponses, 2 participants (dont 2 pour la première fois)" in said(res)
+
+
+async def test_edit_pause_resume_show_in_the_list(env: tuple[FoyerEnv, ManualClock]) -> None:
+    foyer, _clock = env
+    sb, town = foyer.sb, foyer.town
+    await add_monday_motivation(foyer)
+
+    async def ritual(sub: str, **options: Any) -> str:
+        res = await sb.invoke(town.guild, town.admin, "ritual", subcommand=sub, options=options)
+        assert res.ephemeral
+        return res.content or ""
+
+    edited = await ritual("edit", ritual="lundi motivation", time="10h30", days="lun,jeu")
+    assert "Chaque lundi et jeudi à 10:30 (Europe/Paris)." in edited
+    # Thursday 1 October 2026, 10:30 Paris = 08:30 UTC, already past at 10:00 UTC: next Monday.
+    assert "<t:1791189000:F>" in edited
+    assert (
+        await ritual("pause", ritual="Lundi Motivation")
+        == "Rituel **Lundi Motivation** mis en pause."
+    )
+    assert "⏸️ en pause" in await ritual("list")
+    resumed = await ritual("resume", ritual="Lundi Motivation")
+    assert resumed.startswith("Rituel **Lundi Motivation** repris.")
+    assert "prochain : <t:1791189000:F>" in await ritual("list")
