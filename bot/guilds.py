@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -25,6 +26,65 @@ def validate_timezone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise FoyerError("setup.bad_timezone", value=name[:64]) from None
+
+
+# Offered before the admin types anything: where Foyer's French and English users live.
+COMMON_ZONES: dict[str, tuple[str, ...]] = {
+    "fr": (
+        "Europe/Paris",
+        "Europe/Brussels",
+        "Europe/Zurich",
+        "Europe/Luxembourg",
+        "Europe/Monaco",
+        "America/Montreal",
+        "America/Toronto",
+        "Africa/Casablanca",
+        "Africa/Abidjan",
+        "Africa/Dakar",
+        "Indian/Reunion",
+        "Indian/Mayotte",
+        "America/Martinique",
+        "America/Guadeloupe",
+        "America/Cayenne",
+        "Pacific/Tahiti",
+        "Pacific/Noumea",
+        "UTC",
+    ),
+    "en": (
+        "UTC",
+        "Europe/London",
+        "Europe/Dublin",
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Los_Angeles",
+        "America/Toronto",
+        "America/Sao_Paulo",
+        "Europe/Paris",
+        "Europe/Berlin",
+        "Asia/Kolkata",
+        "Asia/Singapore",
+        "Asia/Tokyo",
+        "Australia/Sydney",
+    ),
+}
+
+
+def _fold(text: str) -> str:
+    """Lowercase, accents and spaces as in zone names: "Montréal" finds America/Montreal."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace(" ", "_")
+
+
+def suggest_timezones(current: str, lang: str, limit: int = 25) -> list[str]:
+    """Zones for the `/setup` autocomplete: common ones first when nothing is typed, else
+    the zones containing the text, those whose city starts with it first."""
+    needle = _fold(current)
+    if not needle:
+        return list(COMMON_ZONES.get(lang, COMMON_ZONES["en"]))[:limit]
+    matches = [zone for zone in sorted(available_timezones()) if needle in _fold(zone)]
+    matches.sort(key=lambda zone: not _fold(zone.rsplit("/", 1)[-1]).startswith(needle))
+    return matches[:limit]
 
 
 class GuildSettingsService:

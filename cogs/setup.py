@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -12,9 +10,8 @@ from bot.app import FoyerBot
 from bot.checks import admin_only
 from bot.db.models import GuildSettings
 from bot.errors import FoyerError
+from bot.guilds import suggest_timezones
 from bot.i18n import cmd, t
-
-_ZONES = sorted(available_timezones())
 
 
 @admin_only()
@@ -84,8 +81,8 @@ class SetupCog(
     async def _timezone_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        needle = current.lower()
-        return [app_commands.Choice(name=z, value=z) for z in _ZONES if needle in z.lower()][:25]
+        lang = await self.bot.guild_settings.language(interaction.guild_id)
+        return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current, lang)]
 
     @app_commands.command(
         name=cmd("cmd.setup.staff.name"), description=cmd("cmd.setup.staff.description")

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.errors import FoyerError
-from bot.guilds import GuildSettingsService, validate_timezone
+from bot.guilds import GuildSettingsService, suggest_timezones, validate_timezone
 
 GUILD = 111_111_111_111_111_111
 OTHER = 222_222_222_222_222_222
@@ -179,3 +179,28 @@ async def test_concurrent_first_sight_creates_one_row(
     rows = await asyncio.gather(*(s.ensure(GUILD, "fr") for s in (service, other, service, other)))
     assert {r.guild_id for r in rows} == {GUILD}
     assert await fresh(database).all_guild_ids() == [GUILD]
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "first"),
+    [
+        ("", "fr", "Europe/Paris"),
+        ("", "en", "UTC"),
+        ("paris", "en", "Europe/Paris"),
+        ("Montréal", "fr", "America/Montreal"),
+        ("new york", "en", "America/New_York"),
+        ("réunion", "fr", "Indian/Reunion"),
+    ],
+)
+def test_time_zone_suggestions(typed: str, lang: str, first: str) -> None:
+    suggestions = suggest_timezones(typed, lang)
+    assert suggestions[0] == first
+    assert 1 <= len(suggestions) <= 25  # Discord shows at most 25 choices
+    for zone in suggestions:
+        assert validate_timezone(zone).key == zone
+
+
+def test_cities_starting_with_the_text_come_first() -> None:
+    """ "tok" is also inside Antarctica/Vostok, which sorts first alphabetically."""
+    assert suggest_timezones("tok", "en")[:2] == ["Asia/Tokyo", "Antarctica/Vostok"]
+    assert suggest_timezones("zzzz", "en") == []
