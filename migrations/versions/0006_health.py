@@ -35,7 +35,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("guild_id", "week", name=op.f("pk_health_weeks")),
     )
 
-
     op.create_table(
         "health_member_weeks",
         sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
