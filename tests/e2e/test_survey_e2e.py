@@ -130,6 +130,12 @@ async def test_closed_survey_refuses_politely_and_loses_its_buttons(env: Env) ->
     assert late.ephemeral and late.content == t("survey.closed", "fr")
     none_open = await sb.invoke(town.guild, town.admin, "survey", subcommand="close")
     assert none_open.content == t("survey.none_open", "fr")
+    # the tidy-up loop takes the buttons off the ended survey's message
+    await env.bot.get_cog("SurveyCog").close_ended()
+    await sb.wait_for_bot_idle()
+    tidied = sb.messages_in(town.general)[-1]
+    assert tidied.id == question.id and tidied.components == []
+    assert tidied.embeds[0]["description"] == t("survey.question.closed", "fr")
 
 
 async def test_admin_close_edits_the_question(env: Env) -> None:
