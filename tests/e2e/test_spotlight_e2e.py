@@ -240,3 +240,12 @@ async def test_weekly_suggestion_reaches_the_admin_channel_once(community: Commu
 
 def custom_id_of(message: Any, index: int) -> str:
     return [c["custom_id"] for row in message.components for c in row["components"]][index]
+
+
+async def test_english_when_the_guild_chose_english(community: Community) -> None:
+    sb, town = community.sb, community.town
+    await sb.invoke(town.guild, town.admin, "setup", subcommand="set", options={"language": "en"})
+    shown = await sb.invoke(town.guild, town.admin, "spotlight", subcommand="suggest")
+    (embed,) = shown.embeds
+    assert embed["title"] == "Spotlight suggestions: the last 28 days"
+    assert "answered 4 members (8 answers)" in embed["fields"][0]["value"]
