@@ -34,7 +34,7 @@ RELATIVE_FLAT = 0.05
 @dataclass(frozen=True)
 class Figure:
     """One figure. `value is None` when it cannot be computed (no base: nobody to divide
-    by); `available` is False when the feature it comes from is not installed yet."""
+    by)."""
 
     key: str
     value: float | None
@@ -42,7 +42,6 @@ class Figure:
     kind: Kind = Kind.COUNT
     meaningful: bool = True
     base: int | None = None  # how many people or answers a rate or median rests on
-    available: bool = True
 
     @property
     def trend(self) -> Trend | None:
@@ -67,11 +66,6 @@ def trend(current: float, previous: float, kind: Kind) -> Trend:
 def ratio(numerator: float, denominator: float) -> float | None:
     """`numerator / denominator`, or None when there is nothing to divide by."""
     return numerator / denominator if denominator else None
-
-
-def unavailable(key: str, kind: Kind = Kind.COUNT) -> Figure:
-    """A figure whose source feature has not landed (shown as "not available yet")."""
-    return Figure(key, None, None, kind, meaningful=False, available=False)
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,6 @@ def name(key: str, lang: str) -> str:
 def figure_line(figure: Figure, lang: str) -> str:
     """`Active members: 42 ↗ (before: 35)`, or why there is no value."""
     label = name(figure.key, lang) + (" :" if lang == "fr" else ":")
-    if not figure.available:
-        return f"{label} {t('health.not_available', lang)}"
     if figure.value is None:
         text = f"{label} {t('health.not_meaningful', lang)}"
         return text + (f" · {t('health.base', lang, base=figure.base)}" if figure.base else "")

@@ -61,7 +61,6 @@ def _figure(figure: Figure) -> dict[str, Any]:
         "previous": figure.previous,
         "trend": None if figure.trend is None else str(figure.trend),
         "meaningful": figure.meaningful,
-        "available": figure.available,
         "base": figure.base,
     }
 
@@ -122,8 +121,6 @@ def as_json(report: HealthReport) -> str:
             }
             for s in report.signals
         ],
-        "not_available": [f.key for f in report.figures() if not f.available]
-        + list(report.unavailable_sections),
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

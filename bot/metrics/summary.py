@@ -23,17 +23,13 @@ from bot.metrics import (
     weekly,
 )
 from bot.metrics.data import Headcount, Measure, MemberActivity, Person, WeekActivity
-from bot.metrics.figures import FAMILIES, SPECS, Figure, unavailable
+from bot.metrics.figures import FAMILIES, SPECS, Figure
 from bot.metrics.newcomers import FunnelStage
 from bot.metrics.periods import Period, local_date, period_ending, utc_midnight, week_of, weeks_for
 from bot.metrics.retention import COHORT_WEEKS, CohortRow
 from bot.metrics.rituals import RitualRow, rituals_table
 from bot.spotlight.queries import SpotlightEffects, spotlight_effects
 from bot.welcome.funnel import NewcomerFunnel, newcomer_funnel
-
-# Features whose figures are not wired yet: shown as "not available yet".
-PENDING_FIGURES: tuple[str, ...] = ()
-PENDING_SECTIONS: tuple[str, ...] = ()
 
 
 class UnknownGuild(LookupError):
@@ -56,7 +52,6 @@ class HealthReport:
     signals: list[signals.Signal]
     funnel: list[FunnelStage]
     rituals: list[RitualRow] = field(default_factory=list)
-    unavailable_sections: tuple[str, ...] = PENDING_SECTIONS
     extra: dict[str, object] = field(default_factory=dict)
 
     def figures(self) -> Iterator[Figure]:
@@ -247,7 +242,6 @@ async def _build(
         else replace(f, previous=None)
         for f in all_figures
     ]
-    all_figures += [unavailable(key, SPECS[key].kind) for key in PENDING_FIGURES]
     families: dict[str, list[Figure]] = {family: [] for family in FAMILIES}
     for figure in sorted(all_figures, key=lambda f: list(SPECS).index(f.key)):
         families[SPECS[figure.key].family].append(figure)
