@@ -26,6 +26,7 @@ from bot.rituals.discord_io import (
 )
 from bot.rituals.engagement import is_fading, participation
 from bot.rituals.questions import QuestionList
+from bot.rituals.role_changes import count_role_change
 from bot.rituals.runner import RitualRunner
 from bot.rituals.schedule import job_key
 from bot.rituals.service import RitualChanges, RitualService
@@ -461,8 +462,12 @@ class RitualRoleButton(commands.Cog):
         lang = await self.bot.guild_settings.language(interaction.guild.id)
         ritual = await self.service.by_id(interaction.guild.id, ritual_id)
         role = interaction.guild.get_role(ritual.ping_role_id or 0) if ritual else None
-        text = await toggle_ping_role(interaction.user, role, lang)
+        text, joined = await toggle_ping_role(interaction.user, role, lang)
         await self.bot.reply_ephemeral(interaction, text)
+        if joined is not None:
+            await count_role_change(
+                self.bot.db, interaction.guild.id, ritual_id, joined=joined, at=self.bot.clock.now()
+            )
 
 
 async def setup(bot: FoyerBot) -> None:

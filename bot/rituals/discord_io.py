@@ -115,18 +115,19 @@ def ritual_id_of_button(custom_id: str) -> int | None:
 
 async def toggle_ping_role(
     member: discord.Member | discord.User, role: discord.Role | None, lang: str
-) -> str:
-    """Join the ping role, or leave it when already in: what the member is told."""
+) -> tuple[str, bool | None]:
+    """Join the ping role, or leave it when already in: what the member is told, and
+    whether they joined (True), left (False) or nothing changed (None)."""
     if role is None or not isinstance(member, discord.Member):
-        return t("rituals.role.gone", lang)
+        return t("rituals.role.gone", lang), None
     try:
         if role in member.roles:
             await member.remove_roles(role, reason="ritual ping role: member opted out")
-            return t("rituals.role.left", lang, role=role.mention)
+            return t("rituals.role.left", lang, role=role.mention), False
         await member.add_roles(role, reason="ritual ping role: member opted in")
-        return t("rituals.role.joined", lang, role=role.mention)
+        return t("rituals.role.joined", lang, role=role.mention), True
     except discord.Forbidden:
-        return t("errors.discord_forbidden", lang)
+        return t("errors.discord_forbidden", lang), None
 
 
 # Checks that need Discord objects, made by the cog before the service writes anything.

@@ -92,9 +92,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ritual_questions', schema=None) as batch_op:
         batch_op.create_index('ix_ritual_questions_guild_ritual', ['guild_id', 'ritual_id'], unique=False)
+    op.create_table('ritual_role_changes',
+    sa.Column('guild_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('ritual_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('joins', sa.BigInteger(), nullable=False),
+    sa.Column('leaves', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('guild_id', 'ritual_id', 'day', name=op.f('pk_ritual_role_changes'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('ritual_role_changes')
     with op.batch_alter_table('ritual_questions', schema=None) as batch_op:
         batch_op.drop_index('ix_ritual_questions_guild_ritual')
 

@@ -17,6 +17,7 @@ from bot.clock import ManualClock
 from bot.db.models import ActivityEvent, Ritual, RunStatus, ScheduledRun
 from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.i18n import t
+from bot.rituals.role_changes import ping_role_opt_outs
 from bot.sandbox import Sandbox
 from bot.sandbox.harness import FoyerEnv, running_foyer
 from bot.sandbox.scenario import build_town
@@ -275,8 +276,11 @@ async def test_ping_role_is_opt_in_with_the_button(sandbox: Sandbox, database_ur
     sb, town = sandbox, build_town(sandbox)
     role = sb.create_role(town.guild, "Rituels")
     role.mentionable = True
-    async with running_foyer(sb, database_url=database_url, clock=ManualClock(START)):
+    async with running_foyer(sb, database_url=database_url, clock=ManualClock(START)) as bot:
         await ping_role_flow(sb, town, role)
+        # The leave is counted (no user id) for the over-solicitation signal.
+        day = START.date()
+        assert await ping_role_opt_outs(bot.db, town.guild.id, day, day + timedelta(days=1)) == 1
 
 
 async def ping_role_flow(sb: Sandbox, town: Any, role: Any) -> None:

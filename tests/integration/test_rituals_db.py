@@ -22,6 +22,7 @@ from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
 from bot.rituals.engagement import fading_rituals, participation
 from bot.rituals.questions import QuestionList
+from bot.rituals.role_changes import count_role_change, ping_role_opt_outs
 from bot.rituals.runner import Posted, PostRefused, RitualPost, RitualRunner
 from bot.rituals.service import RitualChanges, RitualService
 from bot.scheduling import Scheduler
@@ -356,3 +357,14 @@ async def test_two_rituals_at_the_same_time_share_the_budget_exactly(world: Worl
     async with world.db.session() as session:
         statuses = sorted((await session.scalars(select(ScheduledRun.status))).all())
     assert statuses == [RunStatus.POSTED, RunStatus.POSTPONED]
+
+
+async def test_ping_role_changes_are_counted_per_day(world: World) -> None:
+    day = MONDAY.date()
+    for joined in (True, True, False):
+        await count_role_change(world.db, GUILD, 7, joined=joined, at=MONDAY)
+    await count_role_change(world.db, GUILD, 7, joined=False, at=MONDAY + timedelta(days=1))
+    await count_role_change(world.db, OTHER_GUILD, 7, joined=False, at=MONDAY)
+    assert await ping_role_opt_outs(world.db, GUILD, day, day + timedelta(days=1)) == 1
+    assert await ping_role_opt_outs(world.db, GUILD, day, day + timedelta(days=2)) == 2
+    assert await ping_role_opt_outs(world.db, GUILD, day - timedelta(days=7), day) == 0

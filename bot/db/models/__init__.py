@@ -19,7 +19,7 @@ from bot.db.models.recognition import (
     Survey,
     SurveyAnswer,
 )
-from bot.db.models.rituals import Ritual, RitualQuestion
+from bot.db.models.rituals import Ritual, RitualQuestion, RitualRoleChanges
 from bot.db.models.scheduling import BotPost, RunStatus, ScheduledRun
 from bot.db.models.state import BotState
 from bot.db.models.welcome import Welcome, WelcomeConfig
@@ -39,6 +39,7 @@ __all__ = [
     "Member",
     "Ritual",
     "RitualQuestion",
+    "RitualRoleChanges",
     "RunStatus",
     "ScheduledRun",
     "Spotlight",

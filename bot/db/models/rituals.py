@@ -7,9 +7,18 @@ their engagement is computed from `activity_events` of the occurrence thread.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, BigIntPK, Snowflake
@@ -65,3 +74,17 @@ class RitualQuestion(Base):
     text: Mapped[str] = mapped_column(String(500))
     asked: Mapped[bool] = mapped_column(Boolean, default=False)
     last_asked_at: Mapped[datetime | None]
+
+
+class RitualRoleChanges(Base):
+    """How many members joined or left a ritual's ping role with its button, per UTC day.
+    Counts only, no user ids: enough for the over-solicitation signal ("ritual opt-outs
+    rose"). Changes made outside the button (role menus, admins) are not seen."""
+
+    __tablename__ = "ritual_role_changes"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    ritual_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, info={"retention": True})
+    joins: Mapped[int] = mapped_column(default=0)
+    leaves: Mapped[int] = mapped_column(default=0)
