@@ -94,11 +94,13 @@ class ConfirmRemove(discord.ui.View):
 
     async def _confirm(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.cog.service.remove(interaction.guild_id, self.name)
+        try:  # a view's errors do not reach the tree's handler: answer here
+            await self.cog.service.remove(interaction.guild_id, self.name)
+            text = t("rituals.removed", self.lang, name=self.name)
+        except FoyerError as error:  # removed meanwhile, from another confirmation
+            text = error.render(self.lang)
         await self.cog.bot.scheduler.rearm()
-        await interaction.response.edit_message(
-            content=t("rituals.removed", self.lang, name=self.name), view=None
-        )
+        await interaction.response.edit_message(content=text, view=None)
         self.stop()
 
     async def _cancel(self, interaction: discord.Interaction) -> None:
