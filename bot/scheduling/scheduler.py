@@ -84,7 +84,12 @@ class Scheduler:
         """Current jobs of this process's guilds, rebuilt from the kinds (the database)."""
         found: list[JobSpec] = []
         for prefix, kind in self._kinds.items():
-            for spec in await kind.jobs():
+            try:
+                specs = list(await kind.jobs())
+            except Exception:  # one broken feature must not stop the others' posts
+                log.exception("could not list the %s jobs", prefix)
+                continue
+            for spec in specs:
                 if not spec.key.startswith(prefix + ":"):
                     raise ValueError(f"job key {spec.key!r} must start with {prefix}:")
                 if self.owns(spec.guild_id):

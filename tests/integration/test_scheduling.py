@@ -303,3 +303,18 @@ async def test_apscheduler_drives_run_due_on_the_system_clock(database: Database
     finally:
         await scheduler.shutdown()
     assert kind.posts == [("fake:soon", soon)]
+
+
+async def test_a_kind_that_cannot_list_its_jobs_does_not_stop_the_others(
+    database: Database,
+) -> None:
+    class Broken(FakeKind):
+        async def jobs(self) -> list[JobSpec]:
+            raise RuntimeError("bad row")
+
+    clock = ManualClock(FIRST)
+    kind = FakeKind([GUILD_SHARD0])
+    scheduler = make(database, clock, kind)
+    scheduler.register("broken", Broken([]))
+    await scheduler.run_due()
+    assert kind.posts == [(f"fake:{GUILD_SHARD0}", FIRST)]
