@@ -8,6 +8,7 @@ Discord replayed the missed events.
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import datetime
 
@@ -54,6 +55,7 @@ class Tracking(commands.Cog):
         self._started_at = bot.clock.now()
         self._disconnected_at: dict[int, datetime] = {}
         self._known_guilds: set[int] = set()
+        self._roles: dict[int, tuple[frozenset[int], dict[int, ActorRole]]] = {}
 
     async def settings(self, guild_id: int) -> GuildSettings | None:
         """The guild's settings, or None before the app created them. Never creates them:
@@ -67,19 +69,47 @@ class Tracking(commands.Cog):
         return await self.bot.guild_settings.get(guild_id)
 
     # -- who is who -------------------------------------------------------------------
-    async def member_role(self, member: discord.Member) -> ActorRole:
-        """Bot, staff (configured staff roles, else Manage Server/Administrator) or member."""
+    async def member_role(self, member: discord.Member, *, cached: bool = True) -> ActorRole:
+        """Bot, staff (configured staff roles, else Manage Server/Administrator) or member.
+
+        Asked several times per message, so remembered per guild until the member's roles,
+        the guild's roles or its staff-role setting change."""
         if member.bot:
             return ActorRole.BOT
         settings = await self.settings(member.guild.id)
-        staff_ids = {r.role_id for r in settings.staff_roles} if settings else set()
-        perms = member.guild_permissions if not staff_ids else None
-        return role_of(
-            is_bot=False,
-            role_ids={r.id for r in member.roles},
-            staff_role_ids=staff_ids,
-            manages_guild=bool(perms and (perms.manage_guild or perms.administrator)),
-        )
+        staff_ids = frozenset(r.role_id for r in settings.staff_roles) if settings else frozenset()
+        known = self._roles.get(member.guild.id)
+        if known is None or known[0] != staff_ids:
+            known = self._roles[member.guild.id] = (staff_ids, {})
+        role = known[1].get(member.id) if cached else None
+        if role is None:
+            perms = member.guild_permissions if not staff_ids else None
+            role = known[1][member.id] = role_of(
+                is_bot=False,
+                role_ids={r.id for r in member.roles},
+                staff_role_ids=set(staff_ids),
+                manages_guild=bool(perms and (perms.manage_guild or perms.administrator)),
+            )
+        return role
+
+    def _forget_roles(self, guild_id: int, user_id: int | None = None) -> None:
+        known = self._roles.get(guild_id)
+        if known is not None and user_id is not None:
+            known[1].pop(user_id, None)
+        elif known is not None:
+            del self._roles[guild_id]
+
+    @commands.Cog.listener()
+    async def on_guild_role_update(self, before: discord.Role, _after: discord.Role) -> None:
+        self._forget_roles(before.guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        self._forget_roles(role.guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_update(self, before: discord.Guild, _after: discord.Guild) -> None:
+        self._forget_roles(before.id)  # the owner may have changed
 
     async def author_role(self, message: discord.Message) -> ActorRole:
         if message.webhook_id is not None or message.author.bot:
@@ -220,6 +250,7 @@ class Tracking(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        self._forget_roles(payload.guild_id, payload.user.id)
         await self.recorder.record(
             MemberLeft(payload.guild_id, payload.user.id, payload.user.bot, self.bot.clock.now())
         )
@@ -228,7 +259,9 @@ class Tracking(commands.Cog):
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if before.roles == after.roles:
             return
-        was, now = await self.member_role(before), await self.member_role(after)
+        self._forget_roles(after.guild.id, after.id)
+        was = await self.member_role(before, cached=False)
+        now = await self.member_role(after, cached=False)
         if was != now:
             await self.recorder.set_staff(after.guild.id, after.id, now is ActorRole.STAFF)
 
@@ -240,6 +273,14 @@ class Tracking(commands.Cog):
     @commands.Cog.listener()
     async def on_shard_resumed(self, shard_id: int) -> None:
         self._disconnected_at.pop(shard_id, None)  # Discord replayed what we missed
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Move everything loaded so far (modules, guild and member caches) out of the
+        garbage collector's sight: those objects live as long as the process, and scanning
+        them again and again was the largest cost per gateway event (benchmarks/gateway.py:
+        1.6x a bare bot's CPU per message without this, under 1.5x with it)."""
+        gc.freeze()
 
     @commands.Cog.listener()
     async def on_shard_ready(self, shard_id: int) -> None:
