@@ -206,8 +206,9 @@ async def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     if not getattr(args, "verbose", False):  # the demo's own lines are the report
-        for name in ("discord", "bot", "cogs", "foyer", "apscheduler"):
+        for name in ("bot", "cogs", "foyer", "apscheduler"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger("discord").setLevel(logging.ERROR)  # no voice-library warnings
     out, db_path = _prepare(args)
     # lenient acknowledgement deadline: a loaded laptop must not break a newcomer's demo
     # (the tests keep Discord's 3 s)
