@@ -1,7 +1,7 @@
 """Folded weeks: each completed week (Monday to Sunday, UTC days) of a guild's daily
 member rollups is summed once per member into `health_member_weeks`, with its weekly figures
 in `health_weeks`, so periods and the weekly series read a fifth of the rows. A week is
-folded again when the guild rollup's message total for it changes (late events)."""
+folded again when the guild rollup's member counters for it change (late events)."""
 
 from __future__ import annotations
 
@@ -61,22 +61,22 @@ async def fold_weeks(session: AsyncSession, guild_id: int, first: date, now: dat
         return set()
     totals = await _guild_totals(session, guild_id, complete[0], complete[-1] + timedelta(days=7))
     rows = await (await session.connection()).execute(
-        select(HealthWeek.week, HealthWeek.rollup_messages).where(
+        select(HealthWeek.week, HealthWeek.rollup_total).where(
             HealthWeek.guild_id == guild_id,
             HealthWeek.week >= complete[0],
             HealthWeek.week <= complete[-1],
         )
     )
-    kept = {week: messages for week, messages in rows}
+    kept = {week: total for week, total in rows}
     for monday in complete:
-        messages = totals.get(monday, (0, 0))[0]
-        if kept.get(monday) != messages:
-            await _fold(session, guild_id, monday, messages, now)
+        total = totals.get(monday, (0, 0))[0]
+        if kept.get(monday) != total:
+            await _fold(session, guild_id, monday, total, now)
     return set(complete)
 
 
 async def _fold(
-    session: AsyncSession, guild_id: int, monday: date, rollup_messages: int, now: datetime
+    session: AsyncSession, guild_id: int, monday: date, rollup_total: int, now: datetime
 ) -> None:
     """(Re)write one week's per-member sums (in the database, no rows through Python) and
     its weekly figures."""
@@ -126,7 +126,7 @@ async def _fold(
             peer_interactions=v[3],
             staff_interactions=v[4],
             ritual_participants=v[5],
-            rollup_messages=rollup_messages,
+            rollup_total=rollup_total,
             computed_at=now,
         )
     )
@@ -206,15 +206,24 @@ async def weekly_activity(
 async def _guild_totals(
     session: AsyncSession, guild_id: int, first: date, end: date
 ) -> dict[date, tuple[int, int]]:
-    """Per Monday-based week in `[first, end)`: (member messages, bot messages), from the
-    guild rollup (a row per day)."""
+    """Per Monday-based week in `[first, end)`, from the guild rollup (a row per day):
+    (the sum of the member counters, bot messages). Rollup counters only grow, so the
+    first number changes whenever anything a folded week holds changes."""
+    activity = (
+        DGA.member_messages
+        + DGA.peer_interactions
+        + DGA.staff_interactions
+        + DGA.reactions
+        + DGA.member_threads
+        + DGA.member_conversations
+    )
     rows = await (await session.connection()).execute(
-        select(DGA.day, DGA.member_messages, DGA.bot_messages).where(
+        select(DGA.day, activity, DGA.bot_messages).where(
             DGA.guild_id == guild_id, DGA.day >= first, DGA.day < end
         )
     )
     totals: dict[date, tuple[int, int]] = {}
-    for day, members, bots in rows:
+    for day, members, bots in rows.all():
         monday = day - timedelta(days=day.weekday())
         before = totals.get(monday, (0, 0))
         totals[monday] = (before[0] + members, before[1] + bots)

@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("peer_interactions", sa.BigInteger(), nullable=False),
         sa.Column("staff_interactions", sa.BigInteger(), nullable=False),
         sa.Column("ritual_participants", sa.BigInteger(), nullable=False),
-        sa.Column("rollup_messages", sa.BigInteger(), nullable=False),
+        sa.Column("rollup_total", sa.BigInteger(), nullable=False),
         sa.Column("computed_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("guild_id", "week", name=op.f("pk_health_weeks")),
     )

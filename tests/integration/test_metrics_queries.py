@@ -354,7 +354,7 @@ async def test_completed_weeks_are_kept_and_recounted_when_late_rows_arrive(
     assert all(w.guild_id == GUILD_A for w in kept.values())
     w45 = kept[date(2026, 11, 2)]
     # the guild rollup also counts the opted-out and staff rows of the seed: 7 + 10 + 7
-    assert (w45.active_members, w45.member_messages, w45.rollup_messages) == (4, 7, 24)
+    assert (w45.active_members, w45.member_messages, w45.rollup_total) == (4, 7, 24)
     assert date(2026, 11, 23) not in kept  # the current week is never kept
     # a late message for member 3 on 5 November: the week is recounted
     async with database.session() as s:

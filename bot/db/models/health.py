@@ -3,8 +3,8 @@
 A period's distinct counts (active members, communicators, retention) need a per-member
 pass over the daily rollups; for a large guild that is most of /health's time. Each
 completed week (Monday to Sunday, UTC days) is folded once into per-member sums and weekly
-figures. `rollup_messages` is the guild rollup's total at folding time: if late events
-change it, the week is folded again.
+figures. `rollup_total` is the sum of the guild rollup's member counters at folding time
+(they only grow): if late events change it, the week is folded again.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class HealthWeek(Base):
     peer_interactions: Mapped[int] = mapped_column(default=0)
     staff_interactions: Mapped[int] = mapped_column(default=0)
     ritual_participants: Mapped[int] = mapped_column(default=0)
-    rollup_messages: Mapped[int] = mapped_column(default=0)
+    rollup_total: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime]
 
 
