@@ -28,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.charts import health_chart
 from bot.db import Database, create_engine
 from bot.db.migrate import upgrade
 from bot.metrics import report as report_cli
@@ -388,6 +389,15 @@ async def measure(url: str, runs: int) -> tuple[list[float], list[float], object
     # On a shared machine wall time includes waiting for a core; CPU time (this process,
     # SQLite's thread included) shows the work itself.
     print(f"/health 28 d CPU time: {summary_line(cpu)}")
+    drawing = []
+    funnel = [(stage.stage, stage.count) for stage in report.funnel]
+    for _ in range(5):
+        t0 = time.perf_counter()
+        health_chart(report.weekly, funnel, report.lang)
+        drawing.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"chart PNG (drawn in a worker thread, not in the figures above): {summary_line(drawing)}"
+    )
     exports = []
     for _ in range(runs):
         args = argparse.Namespace(guild=GUILD, period="28d", format="json", database_url=url)
