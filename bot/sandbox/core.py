@@ -149,6 +149,7 @@ class Core:
         msg_type: int | None = None,
         mentions: list[int] | None = None,
         dispatch: bool = True,
+        interaction_metadata: dict[str, Any] | None = None,
     ) -> Message:
         """Store a message and dispatch MESSAGE_CREATE (ephemeral ones stay private)."""
         msg = Message(
@@ -167,6 +168,7 @@ class Core:
             mentions=list(mentions or []),
         )
         msg.type = msg_type if msg_type is not None else (19 if reply_to else 0)
+        msg.interaction_metadata = interaction_metadata
         if reply_to is not None:
             target = self.world.messages.get(reply_to)
             if target is not None and target.author.id not in msg.mentions:

@@ -156,6 +156,8 @@ def message(world: World, m: Message, *, nested: bool = False) -> JSON:
     if m.webhook_id:
         data["webhook_id"] = str(m.webhook_id)
         data["application_id"] = str(m.webhook_id)
+    if m.interaction_metadata is not None:
+        data["interaction_metadata"] = m.interaction_metadata
     if m.reactions:
         data["reactions"] = [
             {

@@ -122,6 +122,7 @@ class Message:
     interaction_id: int | None = None
     thread_id: int | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    interaction_metadata: dict[str, Any] | None = None
 
     @property
     def created_at(self) -> datetime:

@@ -165,6 +165,8 @@ async def test_button_click_updates_the_message(sandbox: Sandbox) -> None:
         assert sandbox.messages_in(town.general) == [shown.original]
         clicked = await sandbox.click(shown.original, town.members[2], "vote:yes")
     assert clicked.callback_type == 7
+    assert shown.original.interaction_metadata is not None
+    assert shown.original.interaction_metadata["user"]["id"] == str(town.admin.user.id)
     assert sandbox.messages_in(town.general)[0].content == "counted member2"
     assert sandbox.messages_in(town.general)[0].components == []
 

@@ -111,6 +111,28 @@ def _record(request: web.Request, token_key: str) -> InteractionRecord:
     return rec
 
 
+def _metadata(core: Any, rec: InteractionRecord) -> dict[str, Any]:
+    """Return ``interaction_metadata`` for a message answering ``rec``."""
+    meta: dict[str, Any] = {
+        "id": str(rec.id),
+        "type": rec.type,
+        "user": payloads.user(rec.user),
+        "authorizing_integration_owners": {"0": str(rec.guild_id)},
+    }
+    if rec.original is not None:
+        meta["original_response_message_id"] = str(rec.original.id)
+    if rec.type == 3 and rec.message is not None:
+        meta["interacted_message_id"] = str(rec.message.id)
+    if rec.type == 5:
+        meta["triggering_interaction_metadata"] = {
+            "id": str(rec.id),
+            "type": 2,
+            "user": payloads.user(rec.user),
+            "authorizing_integration_owners": {"0": str(rec.guild_id)},
+        }
+    return meta
+
+
 async def _new_response_message(
     request: web.Request, rec: InteractionRecord, body: dict[str, Any], *, loading: bool = False
 ) -> Message:
@@ -131,6 +153,7 @@ async def _new_response_message(
         flags=flags,
         webhook_id=core.application_id,
         msg_type=20 if rec.type == 2 else 0,
+        interaction_metadata=_metadata(core, rec),
     )
     msg.interaction_id = rec.id
     return msg
