@@ -1,17 +1,17 @@
 """Advocacy: would members recommend the community, and do they recognise each other?
 
-NPS is the survey module's arithmetic over each member's latest answer in the period;
+NPS is the survey module's (`nps_for_period`: each member's latest answer in the period);
 spotlights and their effect come from the spotlight module's `spotlight_effects`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from bot.metrics.data import Measure, MemberActivity
 from bot.metrics.figures import ratio
 from bot.spotlight.queries import SpotlightEffects
-from bot.survey.nps import summarize
+from bot.survey.nps import NpsResult
 
 
 def recognition(activity: Mapping[int, MemberActivity]) -> dict[str, Measure]:
@@ -35,7 +35,7 @@ def spotlight_effect(effects: SpotlightEffects) -> dict[str, Measure]:
     }
 
 
-def nps(scores: Iterable[int]) -> Measure:
-    """NPS over one latest answer per member, computed by the survey module."""
-    result = summarize(scores)
+def nps(result: NpsResult) -> Measure:
+    """The survey module's NPS (latest answer of each member in the period) and how many
+    answers it rests on."""
     return Measure(result.nps, result.answers)

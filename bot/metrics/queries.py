@@ -21,7 +21,6 @@ from sqlalchemy import (
     cast,
     false,
     func,
-    not_,
     or_,
     select,
     union_all,
@@ -38,7 +37,6 @@ from bot.db.models import (
     GuildSettings,
     HealthMemberWeek,
     Member,
-    SurveyAnswer,
 )
 from bot.metrics.data import (
     ChannelShare,
@@ -231,24 +229,3 @@ async def channel_shares(
         .group_by(DCA.channel_id),
     )
     return [ChannelShare(int(c), int(now or 0), int(before or 0)) for c, now, before in rows]
-
-
-async def survey_scores(session: AsyncSession, guild_id: int, period: Period) -> list[int]:
-    """The latest answer in the period of each counted member, across the guild's surveys."""
-    rows = await _run(
-        session,
-        select(SurveyAnswer.user_id, SurveyAnswer.score, SurveyAnswer.answered_at)
-        .join(Member, and_(Member.guild_id == guild_id, Member.user_id == SurveyAnswer.user_id))
-        .where(
-            SurveyAnswer.guild_id == guild_id,
-            SurveyAnswer.answered_at >= period.start,
-            SurveyAnswer.answered_at < period.end,
-            not_(Member.is_staff),
-            not_(Member.opted_out),
-        ),
-    )
-    latest: dict[int, tuple[datetime, int]] = {}
-    for user_id, score, answered_at in rows:
-        if user_id not in latest or answered_at > latest[user_id][0]:
-            latest[user_id] = (answered_at, score)
-    return [score for _, score in latest.values()]

@@ -29,6 +29,8 @@ from bot.metrics.periods import Period, local_date, period_ending, utc_midnight,
 from bot.metrics.retention import COHORT_WEEKS, CohortRow
 from bot.metrics.rituals import RitualRow, rituals_table
 from bot.spotlight.queries import SpotlightEffects, spotlight_effects
+from bot.survey.nps import NpsResult
+from bot.survey.service import nps_for_period
 from bot.welcome.funnel import NewcomerFunnel, newcomer_funnel
 
 
@@ -126,7 +128,7 @@ class _Inputs:
     heads: tuple[Headcount, Headcount]
     people: list[Person]
     days_posted: dict[int, set[date]]
-    scores: tuple[list[int], list[int]]
+    nps: tuple[NpsResult, NpsResult]
     spotlights: tuple[SpotlightEffects, SpotlightEffects]
 
 
@@ -162,9 +164,9 @@ async def _read(
         ),
         people=people,
         days_posted=await queries.message_days(session, guild_id, newcomer_ids, days_from.date()),
-        scores=(
-            await queries.survey_scores(session, guild_id, current),
-            await queries.survey_scores(session, guild_id, previous),
+        nps=(
+            await nps_for_period(session, guild_id, current),
+            await nps_for_period(session, guild_id, previous),
         ),
         spotlights=(
             await spotlight_effects(session, guild_id, current, now=now),
@@ -194,7 +196,7 @@ def _measures(data: _Inputs, i: int, period: Period, funnel: NewcomerFunnel) -> 
     values |= newcomers.welcome_figures(funnel)
     values |= contribution.concentration(acts)
     values |= {
-        "advocacy.nps": advocacy.nps(data.scores[i]),
+        "advocacy.nps": advocacy.nps(data.nps[i]),
     }
     values |= advocacy.spotlight_effect(data.spotlights[i])
     values |= advocacy.recognition(acts)

@@ -10,6 +10,7 @@ from bot.metrics import advocacy, contribution, newcomers, participation, retent
 from bot.metrics.data import Headcount, MemberActivity, Person
 from bot.metrics.figures import Figure, Kind, Trend, trend
 from bot.metrics.periods import Period
+from bot.survey.nps import summarize
 from bot.welcome.funnel import NewcomerFunnel, Share
 
 UTC0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -252,10 +253,10 @@ def test_recognition_by_hand() -> None:
 
 def test_nps_by_hand() -> None:
     # promoters 10, 9 (2); passive 8; detractors 6, 0 (2): (2 - 2) / 5 = 0
-    assert advocacy.nps([10, 9, 8, 6, 0]).value == 0
-    got = advocacy.nps([10, 10, 10, 7])
+    assert advocacy.nps(summarize([10, 9, 8, 6, 0])).value == 0
+    got = advocacy.nps(summarize([10, 10, 10, 7]))
     assert (got.value, got.base) == (75.0, 4)
-    assert advocacy.nps([]).value is None
+    assert advocacy.nps(summarize([])).value is None
 
 
 # -- trends -------------------------------------------------------------------------------
