@@ -28,6 +28,7 @@ from bot.metrics.newcomers import FunnelStage
 from bot.metrics.periods import Period, local_date, period_ending, utc_midnight, week_of, weeks_for
 from bot.metrics.retention import COHORT_WEEKS, CohortRow
 from bot.metrics.rituals import RitualRow, rituals_table
+from bot.rituals.role_changes import ping_role_opt_outs
 from bot.spotlight.queries import SpotlightEffects, spotlight_effects
 from bot.survey.nps import NpsResult
 from bot.survey.service import nps_for_period
@@ -112,8 +113,12 @@ async def build_report(db: Database, guild_id: int, days: int, now: datetime) ->
         await newcomer_funnel(db, guild_id, current.start, current.end),
         await newcomer_funnel(db, guild_id, previous.start, previous.end),
     )
+    opt_outs = (
+        await ping_role_opt_outs(db, guild_id, current.first_day, current.end_day),
+        await ping_role_opt_outs(db, guild_id, previous.first_day, previous.end_day),
+    )
     async with db.session() as session:
-        report = await _build(session, guild_id, current, now, funnels)
+        report = await _build(session, guild_id, current, now, funnels, opt_outs)
     report.rituals, fading = await rituals_table(db, guild_id, current)
     report.signals = fading + report.signals
     return report
@@ -209,6 +214,7 @@ async def _build(
     current: Period,
     now: datetime,
     funnels: tuple[NewcomerFunnel, NewcomerFunnel],
+    opt_outs: tuple[int, int],
 ) -> HealthReport:
     settings = await queries.guild_settings(session, guild_id)
     if settings is None:
@@ -273,6 +279,7 @@ async def _build(
                     int(cur["contribution.ritual_participants"].value or 0),
                     int(prev["contribution.ritual_participants"].value or 0),
                 ),
+                ritual_opt_outs=opt_outs,
             ),
             signals.interests_shifting(channels),
         ]

@@ -392,3 +392,24 @@ async def test_spotlight_effect_over_90_days(database: Database) -> None:
     from bot.metrics.render import figure_line
 
     assert "+100 %" in figure_line(effect, "fr")
+
+
+async def test_ritual_opt_outs_rising_is_over_solicitation(database: Database) -> None:
+    """1 member left a ritual's ping role in the previous period, 4 in this one."""
+    from bot.db.models import RitualRoleChanges
+
+    await seed_month(database)
+    async with database.session() as s:
+        s.add_all(
+            [
+                RitualRoleChanges(guild_id=GUILD_A, ritual_id=1, day=date(2026, 10, 20), leaves=1),
+                RitualRoleChanges(guild_id=GUILD_A, ritual_id=1, day=date(2026, 11, 20), leaves=3),
+                RitualRoleChanges(guild_id=GUILD_A, ritual_id=2, day=date(2026, 11, 21), leaves=1),
+                RitualRoleChanges(guild_id=GUILD_B, ritual_id=3, day=date(2026, 11, 21), leaves=9),
+            ]
+        )
+    report = await build_report(database, GUILD_A, 28, NOW)
+    (signal,) = [s for s in report.signals if s.key.startswith("over_solicitation")]
+    assert signal.key == "over_solicitation_opt_outs"
+    assert signal.params == {"before": 1, "now": 4}
+    assert "4" in signal.sentence("fr") and "1" in signal.sentence("fr")
