@@ -306,10 +306,10 @@ async def ping_role_flow(sb: Sandbox, town: Any, role: Any) -> None:
     assert body["allowed_mentions"] == {"parse": [], "roles": [role.id]}
     member = town.members[0]
     joined = await sb.click(post, member, f"foyer:ritual-role:{post_ritual_id(post)}")
-    assert joined.ephemeral and "Vous serez notifié" in (joined.content or "")
+    assert joined.ephemeral and "vous recevrez les notifications" in (joined.content or "")
     assert role.id in town.guild.members[member.user.id].roles
     left = await sb.click(post, member, f"foyer:ritual-role:{post_ritual_id(post)}")
-    assert "ne serez plus notifié" in (left.content or "")
+    assert "vous ne recevrez plus les notifications" in (left.content or "")
     assert role.id not in town.guild.members[member.user.id].roles
 
 
