@@ -30,6 +30,8 @@ class QuestionList:
         """Append a question; returns its number in the list (1-based)."""
         text = options.validate_question(text)
         ritual = await self._rituals.get(guild_id, ritual_name)
+        if "{question}" not in ritual.template:
+            raise FoyerError("rituals.questions_need_list", name=ritual.name)
         async with self._db.session() as session:
             rows = await _rows(session, guild_id, ritual.id)
             if len(rows) >= MAX_QUESTIONS:

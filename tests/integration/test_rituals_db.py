@@ -368,3 +368,11 @@ async def test_ping_role_changes_are_counted_per_day(world: World) -> None:
     assert await ping_role_opt_outs(world.db, GUILD, day, day + timedelta(days=1)) == 1
     assert await ping_role_opt_outs(world.db, GUILD, day, day + timedelta(days=2)) == 2
     assert await ping_role_opt_outs(world.db, GUILD, day - timedelta(days=7), day) == 0
+
+
+async def test_questions_only_for_a_ritual_that_asks_them(world: World) -> None:
+    ritual = await world.service.add(GUILD, "friday_wins", RitualChanges(channel_id=CHANNEL))
+    with pytest.raises(FoyerError) as err:
+        await world.questions.add(GUILD, ritual.name, "Une question ?")
+    assert err.value.key == "rituals.questions_need_list"
+    assert await world.questions.all(GUILD, ritual.name) == []
