@@ -468,3 +468,38 @@ async def test_edit_pause_resume_show_in_the_list(env: tuple[FoyerEnv, ManualClo
     resumed = await ritual("resume", ritual="Lundi Motivation")
     assert resumed.startswith("Rituel **Lundi Motivation** repris.")
     assert "prochain : <t:1791189000:F>" in await ritual("list")
+
+
+async def test_weekly_question_list_through_commands(env: tuple[FoyerEnv, ManualClock]) -> None:
+    foyer, clock = env
+    sb, town = foyer.sb, foyer.town
+
+    async def questions(sub: str, **options: Any) -> str:
+        res = await sb.invoke(
+            town.guild, town.admin, "ritual", subcommand=["questions", sub], options=options
+        )
+        assert res.ephemeral
+        return res.content or ""
+
+    added = await sb.invoke(
+        town.guild,
+        town.admin,
+        "ritual",
+        subcommand="add",
+        options={"preset": "weekly_question", "channel": town.general},
+    )
+    assert "Ajoutez ses questions avec /rituel questions ajouter" in (added.content or "")
+    name = "Question de la semaine"
+    assert await questions("add", ritual=name, question="Votre outil préféré ?") == (
+        "Question 1 ajoutée à **Question de la semaine**."
+    )
+    await questions("add", ritual=name, question="Votre meilleure lecture ?")
+    await questions("remove", ritual=name, number=1)
+    assert await questions("list", ritual=name) == (
+        "Questions de **Question de la semaine** (✅ posée dans ce tour) :\n"
+        "1. Votre meilleure lecture ?"
+    )
+    await advance(foyer, clock, datetime(2026, 10, 7, 11, tzinfo=UTC), timedelta(hours=1))
+    [post] = [m for m in sb.messages_in(town.general) if m.author.bot]
+    assert post.content.startswith("💬 **Question de la semaine** : Votre meilleure lecture ?")
+    assert "1. ✅ Votre meilleure lecture ?" in await questions("list", ritual=name)
