@@ -39,7 +39,7 @@ def figure_line(figure: Figure, lang: str) -> str:
     label = name(figure.key, lang) + (" :" if lang == "fr" else ":")
     if figure.value is None:
         text = f"{label} {t('health.not_meaningful', lang)}"
-        return text + (f" · {t('health.base', lang, base=figure.base)}" if figure.base else "")
+        return text + (f" · {_base(figure.base, lang)}" if figure.base else "")
     text = f"{label} **{format_value(figure.value, figure.kind, lang)}**"
     if figure.trend is not None:
         text += f" {ARROWS[figure.trend]}"
@@ -48,9 +48,13 @@ def figure_line(figure: Figure, lang: str) -> str:
         text += f" ({t('health.previous', lang, value=previous)})"
     if figure.value is not None and not figure.meaningful:
         text += " *"
-    if figure.kind in (Kind.RATE, Kind.SCORE, Kind.HOURS) and figure.base is not None:
-        text += f" · {t('health.base', lang, base=figure.base)}"
+    if figure.kind in (Kind.RATE, Kind.SCORE, Kind.HOURS, Kind.CHANGE) and figure.base is not None:
+        text += f" · {_base(figure.base, lang)}"
     return text
+
+
+def _base(base: int, lang: str) -> str:
+    return t("health.base", lang, base=format_value(base, Kind.COUNT, lang))
 
 
 def header(report: HealthReport) -> list[str]:
@@ -135,7 +139,7 @@ def plain_text(report: HealthReport) -> str:
         out += [line.replace("**", "") for line in family_lines(report, family)]
         out.append("")
     out.append(f"## {t('health.funnel.title', lang)}")
-    out += funnel_lines(report)
+    out += [line.replace("**", "") for line in funnel_lines(report)]
     out.append("")
     out.append(f"## {t('health.cohorts.title', lang)}")
     out += cohort_lines(report)

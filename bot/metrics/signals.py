@@ -8,6 +8,7 @@ render it in the guild's language from `health.signal.<key>.text` / `.action`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ MIN_CORE_ACTIVE = 10  # active members for "fragile core"
 MIN_CORE_MESSAGES = 100
 CORE_CONCENTRATION = 2
 CORE_TOP10_SHARE = 0.60
+CORE_TOP_PEOPLE = 10  # the top-10 % rule applies while that top 10 % is this many or fewer
 MIN_INTRODUCTIONS = 5  # introductions whose 48 h window has closed
 UNANSWERED_SHARE = 0.30
 MIN_SOLICITATION_ACTIVE = 10
@@ -86,12 +88,17 @@ def going_vertical(current: Measure, previous: Measure) -> Signal | None:
 def fragile_core(
     concentration: Measure, top10: Measure, active_members: int, member_messages: int
 ) -> Signal | None:
-    """Two people or fewer write half the messages, or the top 10 % write over 60 %; needs
-    >= 10 active members and >= 100 member messages (below that, a small core is normal)."""
+    """Two people or fewer write half the messages, or the top 10 % write over 60 % while
+    that top 10 % is a handful of people (at most 10). Needs >= 10 active members and
+    >= 100 member messages (below that, a small core is normal). In a large community the
+    top 10 % is hundreds of people and a heavy tail is the norm (90-9-1), not fragility."""
     if active_members < MIN_CORE_ACTIVE or member_messages < MIN_CORE_MESSAGES:
         return None
     few = concentration.value is not None and concentration.value <= CORE_CONCENTRATION
-    heavy = top10.value is not None and top10.value > CORE_TOP10_SHARE
+    top_people = math.ceil(active_members / 10)
+    heavy = (
+        top10.value is not None and top10.value > CORE_TOP10_SHARE and top_people <= CORE_TOP_PEOPLE
+    )
     if not (few or heavy):
         return None
     return Signal(

@@ -28,6 +28,9 @@ def test_fragile_core() -> None:
     heavy = signals.fragile_core(Measure(4, 30), Measure(0.61, 30), 30, 500)
     assert heavy is not None
     assert signals.fragile_core(Measure(4, 30), Measure(0.60, 30), 30, 500) is None
+    # 101 active members: the top 10 % is 11 people, a heavy tail is not fragility
+    assert signals.fragile_core(Measure(8, 101), Measure(0.9, 101), 101, 5000) is None
+    assert signals.fragile_core(Measure(8, 100), Measure(0.9, 100), 100, 5000) is not None
     # too little data: 9 active members, or 99 messages
     assert signals.fragile_core(Measure(1, 9), Measure(0.9, 9), 9, 500) is None
     assert signals.fragile_core(Measure(1, 12), Measure(0.9, 12), 12, 99) is None
