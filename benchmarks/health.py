@@ -242,63 +242,25 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
                     dga[day][4] += 1
                     dma[(day, target_id)][3] += 1
             ref += 1
-    # welcome thread messages: half the newcomers introduce themselves, most get a reply
+    # welcome thread messages: half the newcomers introduce themselves, most get a reply;
+    # the welcome module's row for each newcomer records the same times
+    welcomes: list[tuple[object, ...]] = []
     for thread_id, _g, _p, owner, context, created in threads:
-        if context != WELCOME or rng.random() < 0.5:
+        if context != WELCOME:
             continue
-        when = datetime.fromisoformat(created).replace(tzinfo=UTC) + timedelta(
-            hours=rng.uniform(0, 20)
+        opened = datetime.fromisoformat(created).replace(tzinfo=UTC)
+        when = opened + timedelta(hours=rng.uniform(0, 20))
+        introduced = rng.random() >= 0.5 and when < NOW
+        answered: datetime | None = None
+        if introduced:
+            answered = _introduce(rng, rows, dga, dca, dma, thread_id, owner, when, ref, users, cum)
+            ref += 2 if answered else 1
+        intro_at = ts(when) if introduced else None
+        reply_at = ts(answered) if answered else None
+        wait = int((answered - when).total_seconds()) if answered else None
+        welcomes.append(
+            (GUILD, owner, thread_id, False, created, created, intro_at, reply_at, wait)
         )
-        if when >= NOW:
-            continue
-        rows.append(
-            (
-                GUILD,
-                MESSAGE,
-                ref,
-                ts(when),
-                CHANNELS[1],
-                thread_id,
-                owner,
-                MEMBER,
-                None,
-                None,
-                0,
-                WELCOME,
-                0,
-                "",
-            )
-        )
-        ref += 1
-        dga[when.date()][0] += 1
-        dca[(when.date(), CHANNELS[1])][0] += 1
-        dma[(when.date(), owner)][0] += 1
-        if rng.random() < 0.75:
-            helper = users[_pick(rng, cum, members, cum[-1])]
-            reply = when + timedelta(hours=rng.expovariate(1 / 6))
-            if reply < NOW and helper != owner:
-                rows.append(
-                    (
-                        GUILD,
-                        MESSAGE,
-                        ref,
-                        ts(reply),
-                        CHANNELS[1],
-                        thread_id,
-                        helper,
-                        MEMBER,
-                        None,
-                        None,
-                        0,
-                        WELCOME,
-                        0,
-                        "",
-                    )
-                )
-                ref += 1
-                dga[reply.date()][0] += 1
-                dca[(reply.date(), CHANNELS[1])][0] += 1
-                dma[(reply.date(), helper)][0] += 1
 
     staff_ids = {users[i] for i in staff}
     con = sqlite3.connect(path)
@@ -313,6 +275,7 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
     _insert(con, "members", MEMBERS, [*people, (GUILD, BOT_ID, None, None, True, False, False)])
     _insert(con, "activity_events", EVENTS, rows)
     _insert(con, "tracked_threads", THREADS, threads)
+    _insert(con, "welcomes", WELCOMES, welcomes)
     member_rows = [(GUILD, d.isoformat(), u, *v) for (d, u), v in dma.items() if u not in staff_ids]
     _insert(con, "daily_member_activity", MEMBER_DAYS, member_rows)
     _insert(
@@ -343,6 +306,10 @@ EVENTS = (
     "emoji",
 )  # fmt: skip
 THREADS = ("thread_id", "guild_id", "parent_id", "owner_id", "context", "created_at")
+WELCOMES = (
+    "guild_id", "user_id", "thread_id", "shared", "joined_at", "thread_created_at",
+    "introduced_at", "first_peer_reply_at", "first_peer_reply_seconds",
+)  # fmt: skip
 MEMBER_DAYS = (
     "guild_id", "day", "user_id", "messages", "peer_given", "peer_received", "staff_received",
     "reactions_given", "reactions_received", "ritual_messages", "threads_created",
@@ -363,6 +330,36 @@ def _insert(
 ) -> None:
     marks = ", ".join("?" * len(columns))
     con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def _introduce(
+    rng: random.Random,
+    rows: list[tuple[object, ...]],
+    dga: dict[date, list[int]],
+    dca: dict[tuple[date, int], list[int]],
+    dma: dict[tuple[date, int], list[int]],
+    thread_id: int,
+    owner: int,
+    when: datetime,
+    ref: int,
+    users: list[int],
+    cum: list[float],
+) -> datetime | None:
+    """The newcomer's introduction in their welcome thread and, 3 times in 4, a member's
+    reply: events and rollups. Returns the reply's time."""
+    posts = [(owner, when)]
+    helper = users[_pick(rng, cum, len(cum), cum[-1])]
+    reply = when + timedelta(hours=rng.expovariate(1 / 6))
+    answered = rng.random() < 0.75 and reply < NOW and helper != owner
+    if answered:
+        posts.append((helper, reply))
+    for i, (actor, moment) in enumerate(posts):
+        event = (GUILD, MESSAGE, ref + i, ts(moment), CHANNELS[1], thread_id, actor, MEMBER)
+        rows.append((*event, None, None, 0, WELCOME, 0, ""))
+        dga[moment.date()][0] += 1
+        dca[(moment.date(), CHANNELS[1])][0] += 1
+        dma[(moment.date(), actor)][0] += 1
+    return reply if answered else None
 
 
 def _pick(rng: random.Random, cum: list[float], present: int, bound: float) -> int:
