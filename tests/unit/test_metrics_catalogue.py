@@ -34,3 +34,20 @@ def test_every_figure_has_a_name_and_definition_in_both_languages() -> None:
 def test_every_family_has_figures() -> None:
     families = {spec.family for spec in SPECS.values()}
     assert families == {"participation", "retention", "contribution", "advocacy"}
+
+
+def test_explain_gives_the_catalogue_definition_or_a_helpful_error() -> None:
+    import pytest
+
+    from bot.errors import FoyerError
+    from cogs.health import explanation
+
+    embed = explanation("retention.week1_retention", "en")
+    assert embed.title == "Week-1 retention"
+    assert (
+        embed.description == catalogue()["health.figure.retention.week1_retention.definition"]["en"]
+    )
+    assert embed.footer.text == "Shown as meaningful from 5 people or answers."
+    with pytest.raises(FoyerError) as refused:
+        explanation("participation.vanity", "fr")
+    assert "participation.vanity" in refused.value.render("fr")
