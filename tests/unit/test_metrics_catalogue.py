@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from bot.errors import FoyerError
 from bot.i18n import catalogue
 from bot.metrics.figures import OTHER_KEYS, SPECS
 from bot.metrics.signals import SIGNAL_KEYS
+from cogs.health import explanation
 
 DOCS = Path(__file__).parents[2] / "docs" / "metrics.md"
 
@@ -37,11 +41,6 @@ def test_every_family_has_figures() -> None:
 
 
 def test_explain_gives_the_catalogue_definition_or_a_helpful_error() -> None:
-    import pytest
-
-    from bot.errors import FoyerError
-    from cogs.health import explanation
-
     embed = explanation("retention.week1_retention", "en")
     assert embed.title == "Week-1 retention"
     assert (
