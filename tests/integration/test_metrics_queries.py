@@ -15,13 +15,19 @@ from bot.db.models import (
     DailyGuildActivity,
     DailyMemberActivity,
     GuildSettings,
+    HealthWeek,
     Member,
+    Ritual,
+    RitualRoleChanges,
+    ScheduledRun,
     Spotlight,
     Survey,
     SurveyAnswer,
     Welcome,
 )
 from bot.db.models.activity import ActorRole, EventKind, ThreadContext
+from bot.db.models.scheduling import RunStatus
+from bot.metrics.render import figure_line
 from bot.metrics.summary import HealthReport, UnknownGuild, build_report
 
 GUILD_A, GUILD_B = 1001, 2002
@@ -301,8 +307,6 @@ async def test_unknown_guild(database: Database) -> None:
 async def test_rituals_table_and_fading_signal(database: Database) -> None:
     """Eleven weekly occurrences with 5 participants eight times, then 2 three times: the
     rituals module's rule says fading; the period (last 28 days) holds the last four."""
-    from bot.db.models import Ritual, ScheduledRun
-    from bot.db.models.scheduling import RunStatus
 
     async with database.session() as s:
         s.add(
@@ -345,7 +349,6 @@ async def test_rituals_table_and_fading_signal(database: Database) -> None:
 async def test_completed_weeks_are_kept_and_recounted_when_late_rows_arrive(
     database: Database,
 ) -> None:
-    from bot.db.models import HealthWeek
 
     await seed_month(database)
     await build_report(database, GUILD_A, 28, NOW)
@@ -389,14 +392,12 @@ async def test_spotlight_effect_over_90_days(database: Database) -> None:
     assert report.figure("advocacy.spotlights").value == 2
     effect = report.figure("advocacy.spotlight_effect")
     assert (effect.value, effect.base) == (pytest.approx(1.0), 1)
-    from bot.metrics.render import figure_line
 
     assert "+100 %" in figure_line(effect, "fr")
 
 
 async def test_ritual_opt_outs_rising_is_over_solicitation(database: Database) -> None:
     """1 member left a ritual's ping role in the previous period, 4 in this one."""
-    from bot.db.models import RitualRoleChanges
 
     await seed_month(database)
     async with database.session() as s:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -141,8 +142,6 @@ def test_newcomers_exclude_staff_and_opted_out() -> None:
 
 
 def test_cohort_table_by_hand() -> None:
-    from zoneinfo import ZoneInfo
-
     utc = ZoneInfo("UTC")
     now = datetime(2026, 11, 26, tzinfo=UTC)  # week 2026-W48 (23-29 Nov)
     people = [
