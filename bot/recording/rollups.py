@@ -138,12 +138,11 @@ async def _upsert(
 ) -> None:
     assert isinstance(table, Table)
     counters = [c.name for c in table.columns if c.name not in keys]
+    zero = dict.fromkeys(counters, 0)
     params = []
-    for key, delta in deltas.items():
-        if not any(delta.values()):
-            continue
-        row = dict(zip(keys, key, strict=True))
-        row.update({c: delta.get(c, 0) for c in counters})
+    for key, delta in deltas.items():  # every delta has at least one increment
+        row = {**zero, **delta}
+        row.update(zip(keys, key, strict=True))
         params.append(row)
     if not params:
         return

@@ -84,22 +84,22 @@ async def thread_infos(conn: AsyncConnection, thread_ids: set[int]) -> dict[int,
 async def answered_pairs(
     conn: AsyncConnection, guild_ids: Collection[int], thread_ids: set[int]
 ) -> dict[int, set[int]]:
-    """Authors whose thread answer was already counted, per thread."""
+    """Authors whose thread answer was already counted, per thread. (Replies are told
+    apart in Python: a `reply_to_id IS NULL` condition makes SQLite pick the reply index
+    and scan every non-reply message of the guild.)"""
     found: dict[int, set[int]] = {tid: set() for tid in thread_ids}
     for chunk in _chunks(thread_ids):
         result = await conn.execute(
-            select(E.thread_id, E.actor_id)
-            .where(
+            select(E.thread_id, E.actor_id, E.reply_to_id).where(
                 E.guild_id.in_(guild_ids),
                 E.thread_id.in_(chunk),
                 E.kind == EventKind.MESSAGE,
-                E.reply_to_id.is_(None),
                 E.target_id.is_not(None),
             )
-            .distinct()
         )
-        for tid, actor in result:
-            found[tid].add(actor)
+        for tid, actor, reply_to in result:
+            if reply_to is None:
+                found[tid].add(actor)
     return found
 
 
@@ -126,7 +126,8 @@ async def insert_new_events(conn: AsyncConnection, rows: list[Row]) -> list[Row]
 
     Which rows were new: all of them when the driver counts as many inserts as rows (the
     common case, SQLite); otherwise those whose key now has an id above the largest id
-    before the insert (our transaction's rows; other writers hold other guilds)."""
+    before the insert (our transaction's rows; another writer's rows are other guilds',
+    so their keys never match). The id range alone uses the primary key."""
     if not rows:
         return []
     before = (await conn.execute(select(func.max(E.id)))).scalar() or 0
@@ -134,11 +135,8 @@ async def insert_new_events(conn: AsyncConnection, rows: list[Row]) -> list[Row]
     inserted = await executemany(conn, EVENTS, build, rows)
     if inserted == len(rows):
         return rows
-    guilds = {r["guild_id"] for r in rows}
     result = await conn.execute(
-        select(E.guild_id, E.kind, E.ref_id, E.actor_id, E.emoji).where(
-            E.id > before, E.guild_id.in_(guilds)
-        )
+        select(E.guild_id, E.kind, E.ref_id, E.actor_id, E.emoji).where(E.id > before)
     )
     new = {(g, k, r, a, e) for g, k, r, a, e in result}
     return [row for row in rows if key_of(row) in new]
@@ -152,11 +150,9 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     comparisons in queries stay right."""
     if value is None:
         return None
-    v = value.astimezone(UTC)
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
-        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
-    )
+    v = (value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None)
+    text = v.isoformat(" ")
+    return text if v.microsecond else text + ".000000"
 
 
 def _sqlite_date(value: date | None) -> str | None:
