@@ -3,9 +3,8 @@ scheduler posts it every simulated Monday, members answer in its thread (fewer e
 week, as the script's built-in ritual does), and the admin looks at `/ritual list` and
 `/ritual stats` afterwards.
 
-Wiring in `bot/sandbox/demo.py`: `BEFORE_REPLAY.append(ritual_setup_step)`,
-`DURING_REPLAY.append(ritual_during_replay)` and `AFTER_REPLAY.append(ritual_report_step)`.
-The Monday hook replaces the script's staff-written weekly post.
+`bot/sandbox/demo.py` lists these steps in `BEFORE_REPLAY`, `DURING_REPLAY` and
+`AFTER_REPLAY`. The Monday hook replaces the script's staff-written weekly post.
 """
 
 from __future__ import annotations
@@ -93,12 +92,6 @@ async def ritual_report_step(ctx: DemoContext) -> None:
     await ctx.admin("ritual", "stats", ritual=_name(ctx))
 
 
-def ritual_during_replay(ctx: DemoContext) -> Hook:
-    """For `DURING_REPLAY` (which registers day hooks): registers `ritual_hook` on the
-    script's Mondays and returns a day hook with nothing more to do."""
+def ritual_during_replay(ctx: DemoContext) -> None:
+    """For `DURING_REPLAY`: the Monday hook replaces the script's staff-written post."""
     ctx.script.on("ritual", ritual_hook(ctx))
-
-    async def nothing(day: SimDay) -> None:
-        del day
-
-    return nothing

@@ -78,6 +78,7 @@ class SimDay:
     index: int
     date: datetime
     script: CommunityScript
+    persona: Persona | None = None  # the newcomer, for ``newcomer`` hooks
 
     @property
     def week(self) -> int:
@@ -218,7 +219,7 @@ class CommunityScript:
             async def join(p: Persona = persona, ok: bool = answered) -> None:
                 p.member = await self.sb.join(self.town.guild, p.name, at=p.joined)
                 for hook in self.hooks["newcomer"]:
-                    await hook(SimDay(self._day, p.joined, self))
+                    await hook(SimDay(self._day, p.joined, self, p))
                 if p.profile == "newcomer_intro":
                     self._introduce(p, ok)
 

@@ -5,9 +5,8 @@ Starts the sandbox, runs the real ``FoyerBot`` against it on a temporary SQLite 
 acts as an admin (``/setup``, then every report command that exists), and prints what a
 community manager would see. Charts are written to the output folder.
 
-Extension points: append ``async def step(ctx: DemoContext) -> None`` functions to
-``BEFORE_REPLAY`` or ``AFTER_REPLAY``, and day-hook factories to ``DURING_REPLAY``, as
-features land.
+Each feature keeps its demo steps beside its code (``bot/<feature>/demo.py``); the lists
+``BEFORE_REPLAY``, ``DURING_REPLAY`` and ``AFTER_REPLAY`` below put them in order.
 """
 
 from __future__ import annotations
@@ -25,8 +24,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.rituals.demo import ritual_during_replay, ritual_report_step, ritual_setup_step
+from bot.spotlight.demo import spotlight_step
+from bot.welcome.demo import welcome_during_replay, welcome_report_step, welcome_setup_step
+
 from .api import Sandbox
-from .community import CommunityScript, Hook, SimDay
+from .community import CommunityScript, SimDay
 from .community_hooks import nps_answers
 from .harness import running_foyer
 from .interactions import InteractionResult
@@ -147,8 +150,8 @@ async def survey_results_step(ctx: DemoContext) -> None:
         await ctx.admin("survey", "results")
 
 
-def survey_during_replay(ctx: DemoContext) -> Hook:
-    """Return a day hook: two weeks before the end, the admin starts the NPS survey."""
+def survey_during_replay(ctx: DemoContext) -> None:
+    """Two weeks before the end, the admin starts the NPS survey."""
     start_day = max(0, 7 * ctx.script.weeks - 14)
 
     async def hook(day: SimDay) -> None:
@@ -157,13 +160,23 @@ def survey_during_replay(ctx: DemoContext) -> Hook:
             options = {"channel": ctx.town.general} if "channel" in names else {}
             await ctx.admin("survey", "nps", **options)
 
-    return hook
+    ctx.script.on("day", hook)
 
 
-BEFORE_REPLAY: list[Step] = [setup_step]
-AFTER_REPLAY: list[Step] = [health_step, survey_results_step]
-#: Day hooks registered on the community script (they receive the demo context first).
-DURING_REPLAY: list[Callable[[DemoContext], Hook]] = [survey_during_replay]
+BEFORE_REPLAY: list[Step] = [setup_step, welcome_setup_step, ritual_setup_step]
+#: Each registers its hooks on the community script before the replay starts.
+DURING_REPLAY: list[Callable[[DemoContext], None]] = [
+    survey_during_replay,
+    welcome_during_replay,
+    ritual_during_replay,
+]
+AFTER_REPLAY: list[Step] = [
+    health_step,
+    survey_results_step,
+    welcome_report_step,
+    ritual_report_step,
+    spotlight_step,
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -255,8 +268,8 @@ async def run(args: argparse.Namespace) -> int:
             )
             for step in BEFORE_REPLAY:
                 await step(ctx)
-            for make_hook in DURING_REPLAY:
-                script.on("day", make_hook(ctx))
+            for register in DURING_REPLAY:
+                register(ctx)
             script.on("day", nps_answers(script))
             ctx.say("\nReplaying community life:")
             counts = await script.run(

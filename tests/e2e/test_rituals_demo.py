@@ -1,5 +1,4 @@
-"""Rituals in `foyer demo`: the steps in bot/rituals/demo.py, plugged into a short replay
-the way bot/sandbox/demo.py's extension lists take them."""
+"""Rituals in `foyer demo`: the steps in bot/rituals/demo.py, in a short replay."""
 
 from __future__ import annotations
 
@@ -8,18 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.rituals.demo import ritual_during_replay, ritual_report_step, ritual_setup_step
 from bot.sandbox import demo
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_demo_posts_the_ritual_each_monday_and_reports_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(demo, "BEFORE_REPLAY", [*demo.BEFORE_REPLAY, ritual_setup_step])
-    monkeypatch.setattr(demo, "DURING_REPLAY", [*demo.DURING_REPLAY, ritual_during_replay])
-    monkeypatch.setattr(demo, "AFTER_REPLAY", [*demo.AFTER_REPLAY, ritual_report_step])
     parser = argparse.ArgumentParser()
     demo.add_arguments(parser)
     args = parser.parse_args(
