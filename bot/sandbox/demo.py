@@ -18,7 +18,7 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -215,13 +215,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     """Run the demo; return the process exit code."""
+    started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if not getattr(args, "verbose", False):  # the demo's own lines are the report
+            stack.enter_context(_quiet_logs())
+        return await _run(args, started)
+
+
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """Silence the bot's log lines for the demo, then put the levels back (the demo also
+    runs inside tests, which must not inherit its quiet loggers)."""
+    levels = {"bot": logging.WARNING, "cogs": logging.WARNING, "foyer": logging.WARNING}
+    levels |= {"apscheduler": logging.WARNING, "discord": logging.ERROR}  # no voice warnings
+    saved = {name: logging.getLogger(name).level for name in levels}
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+async def _run(args: argparse.Namespace, started: float) -> int:
     from bot.clock import ManualClock
 
-    started = time.perf_counter()
-    if not getattr(args, "verbose", False):  # the demo's own lines are the report
-        for name in ("bot", "cogs", "foyer", "apscheduler"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        logging.getLogger("discord").setLevel(logging.ERROR)  # no voice-library warnings
     out, db_path = _prepare(args)
     # lenient acknowledgement deadline: a loaded laptop must not break a newcomer's demo
     # (the tests keep Discord's 3 s)
