@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -182,3 +183,28 @@ async def test_secret_phrase_is_stored_and_logged_nowhere(
     files += [Path(f"{files[0]}-wal")]
     data: list[Any] = [p.read_bytes() for p in files if p.exists()]
     assert data and all(secret.encode() not in blob for blob in data)
+
+
+async def test_unreadable_channel_is_reported_to_admins_once(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    town = build_town(sandbox)
+    hidden = discord.Permissions(view_channel=True).value
+    sandbox.set_overwrite(town.help, sandbox.world.bot_role(town.guild), deny=hidden)
+    history = "/channels/{channel_id}/messages"
+    async with running_foyer(sandbox, database_url=database_url) as bot:
+        # At start no admin channel was set: nobody to tell yet, so nothing is remembered.
+        await bot.guild_settings.update(town.guild.id, admin_channel_id=town.admin_channel.id)
+        for fresh_session in (1, 2):  # two reconnects that cannot resume: two recoveries
+            fetched = len(sandbox.calls_to("GET", history))
+            await sandbox.send_invalid_session(resumable=False)
+            await sandbox.wait_for_call("GET", history, count=fetched + 2, timeout=15)
+            await sandbox.wait_for_bot_idle()
+            posts = [
+                c
+                for c in sandbox.calls_to("POST", history)
+                if c.path.endswith(f"/{town.admin_channel.id}/messages")
+            ]
+            assert len(posts) == 1, f"after recovery {fresh_session}: {posts}"
+    assert f"<#{town.help.id}>" in posts[0].json["content"]
+    assert not [c for c in sandbox.calls_to("GET", history) if str(town.help.id) in c.path]
