@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.db import Database
 from bot.i18n import Lang, language_for_locale, parse_language
@@ -17,26 +15,16 @@ from bot.metrics import (
     contribution,
     newcomers,
     participation,
-    queries,
     retention,
     signals,
-    weekly,
 )
-from bot.metrics.data import Headcount, Measure, MemberActivity, Person, WeekActivity
+from bot.metrics.data import Measure, Person, WeekActivity
 from bot.metrics.figures import FAMILIES, SPECS, Figure
 from bot.metrics.newcomers import FunnelStage
-from bot.metrics.periods import Period, local_date, period_ending, utc_midnight, week_of, weeks_for
-from bot.metrics.retention import COHORT_WEEKS, CohortRow
+from bot.metrics.periods import Period, local_date, period_ending, week_of
+from bot.metrics.reading import Frame, Inputs, read_frame, read_inputs
+from bot.metrics.retention import CohortRow
 from bot.metrics.rituals import RitualRow, rituals_table
-from bot.rituals.role_changes import ping_role_opt_outs
-from bot.spotlight.queries import SpotlightEffects, spotlight_effects
-from bot.survey.nps import NpsResult
-from bot.survey.service import nps_for_period
-from bot.welcome.funnel import NewcomerFunnel, newcomer_funnel
-
-
-class UnknownGuild(LookupError):
-    """No settings row: the bot has never been in this guild (or its data was purged)."""
 
 
 @dataclass
@@ -73,13 +61,6 @@ def guild_language(language: str | None, preferred_locale: str | None) -> Lang:
     return parse_language(language or "") or language_for_locale(preferred_locale)
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _figures(
     current: Mapping[str, Measure],
     previous: Mapping[str, Measure],
@@ -105,82 +86,16 @@ def _figures(
 
 
 async def build_report(db: Database, guild_id: int, days: int, now: datetime) -> HealthReport:
-    """The whole report for the `days`-day period ending today (UTC). The rollup figures
-    come from one read transaction; the welcome funnel and the rituals from their modules."""
-    current = period_ending(now, days)
-    previous = current.previous()
-    funnels = (
-        await newcomer_funnel(db, guild_id, current.start, current.end),
-        await newcomer_funnel(db, guild_id, previous.start, previous.end),
-    )
-    opt_outs = (
-        await ping_role_opt_outs(db, guild_id, current.first_day, current.end_day),
-        await ping_role_opt_outs(db, guild_id, previous.first_day, previous.end_day),
-    )
-    async with db.session() as session:
-        report = await _build(session, guild_id, current, now, funnels, opt_outs)
-    report.rituals, fading = await rituals_table(db, guild_id, current)
+    """The whole report for the `days`-day period ending today (UTC)."""
+    frame = await read_frame(db, guild_id, period_ending(now, days), now)
+    data = await read_inputs(db, frame, now)
+    report = _assemble(frame, data, now)
+    report.rituals, fading = await rituals_table(db, guild_id, frame.current)
     report.signals = fading + report.signals
     return report
 
 
-@dataclass
-class _Inputs:
-    """Everything read for one report, before any computation."""
-
-    activity: tuple[dict[int, MemberActivity], dict[int, MemberActivity]]
-    active_before_previous: set[int]
-    heads: tuple[Headcount, Headcount]
-    people: list[Person]
-    days_posted: dict[int, set[date]]
-    nps: tuple[NpsResult, NpsResult]
-    spotlights: tuple[SpotlightEffects, SpotlightEffects]
-
-
-async def _read(
-    session: AsyncSession,
-    guild_id: int,
-    current: Period,
-    now: datetime,
-    tz: ZoneInfo,
-    folded: set[date],
-) -> _Inputs:
-    previous = current.previous()
-    cohort_start = utc_midnight(week_of(local_date(now, tz)).next(-COHORT_WEEKS).first_day)
-    window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
-    people = await queries.people_since(session, guild_id, window_start)
-    # the earliest day any figure looks at a newcomer's messages: week 4 and activation of
-    # the previous period's cohorts, and the cohort table
-    days_from = min(previous.start - retention.WEEK, cohort_start)
-    newcomer_ids = [
-        p.user_id for p in people if p.counted and p.joined_at and p.joined_at >= window_start
-    ]
-    return _Inputs(
-        activity=(
-            await queries.member_activity(session, guild_id, current, folded),
-            await queries.member_activity(session, guild_id, previous, folded),
-        ),
-        active_before_previous=await queries.active_ids(
-            session, guild_id, previous.previous(), folded
-        ),
-        heads=(
-            await queries.headcount(session, guild_id, current.end),
-            await queries.headcount(session, guild_id, previous.end),
-        ),
-        people=people,
-        days_posted=await queries.message_days(session, guild_id, newcomer_ids, days_from.date()),
-        nps=(
-            await nps_for_period(session, guild_id, current),
-            await nps_for_period(session, guild_id, previous),
-        ),
-        spotlights=(
-            await spotlight_effects(session, guild_id, current, now=now),
-            await spotlight_effects(session, guild_id, previous, now=now),
-        ),
-    )
-
-
-def _measures(data: _Inputs, i: int, period: Period, funnel: NewcomerFunnel) -> dict[str, Measure]:
+def _measures(data: Inputs, i: int, period: Period) -> dict[str, Measure]:
     """Every figure of one period (0: current, 1: previous)."""
     acts = data.activity[i]
     earlier = participation.active_ids(data.activity[1]) if i == 0 else data.active_before_previous
@@ -198,50 +113,20 @@ def _measures(data: _Inputs, i: int, period: Period, funnel: NewcomerFunnel) -> 
     }
     values |= retention.leavers(data.people, period)
     values |= contribution.interactions(acts)
-    values |= newcomers.welcome_figures(funnel)
+    values |= newcomers.welcome_figures(data.funnels[i])
     values |= contribution.concentration(acts)
-    values |= {
-        "advocacy.nps": advocacy.nps(data.nps[i]),
-    }
+    values |= {"advocacy.nps": advocacy.nps(data.nps[i])}
     values |= advocacy.spotlight_effect(data.spotlights[i])
     values |= advocacy.recognition(acts)
     return values
 
 
-async def _build(
-    session: AsyncSession,
-    guild_id: int,
-    current: Period,
-    now: datetime,
-    funnels: tuple[NewcomerFunnel, NewcomerFunnel],
-    opt_outs: tuple[int, int],
-) -> HealthReport:
-    settings = await queries.guild_settings(session, guild_id)
-    if settings is None:
-        raise UnknownGuild(guild_id)
-    tz = _zone(settings.timezone)
-    previous = current.previous()
-    first_day = await queries.first_activity_day(session, guild_id)
-    data_since = settings.joined_at
-    if first_day is not None and utc_midnight(first_day) < data_since:
-        data_since = utc_midnight(first_day)
-    slack = timedelta(days=1)
-    covered = data_since <= current.start + slack
-    previous_covered = data_since <= previous.start + slack
+def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
+    current, previous = frame.current, frame.previous
+    covered, previous_covered = frame.covers(current), frame.covers(previous)
     # The period before the previous one is only read for the previous active retention.
-    retention_covered = data_since <= previous.previous().start + slack
-
-    weeks = weeks_for(current, now, tz)
-    first = min(previous.previous().first_day, weeks[0].first_day)
-    folded = await weekly.fold_weeks(session, guild_id, first, now)
-    data = await _read(session, guild_id, current, now, tz, folded)
-    weekly_series = await weekly.weekly_activity(session, guild_id, weeks, folded)
-    channels = await queries.channel_shares(session, guild_id, current, previous)
-    bot_posts = (
-        await queries.bot_messages(session, guild_id, current),
-        await queries.bot_messages(session, guild_id, previous),
-    )
-    cur, prev = _measures(data, 0, current, funnels[0]), _measures(data, 1, previous, funnels[1])
+    retention_covered = frame.covers(previous.previous())
+    cur, prev = _measures(data, 0, current), _measures(data, 1, previous)
 
     all_figures = _figures(cur, prev, covered, previous_covered)
     all_figures = [
@@ -253,13 +138,37 @@ async def _build(
     families: dict[str, list[Figure]] = {family: [] for family in FAMILIES}
     for figure in sorted(all_figures, key=lambda f: list(SPECS).index(f.key)):
         families[SPECS[figure.key].family].append(figure)
+    return HealthReport(
+        guild_id=frame.guild_id,
+        lang=guild_language(frame.language, frame.preferred_locale),
+        timezone=frame.tz.key,
+        period=current,
+        previous=previous,
+        generated_at=now,
+        data_since=frame.data_since,
+        weeks_of_data=max(0, (now - frame.data_since).days // 7),
+        families=families,
+        cohorts=retention.cohort_table(data.people, data.days_posted, now, frame.tz),
+        weekly=_with_newcomers(data.weekly, data.people, frame.tz),
+        signals=_signals(data, cur, prev, previous_covered, retention_covered),
+        funnel=newcomers.funnel_stages(data.funnels[0]),
+    )
 
+
+def _signals(
+    data: Inputs,
+    cur: dict[str, Measure],
+    prev: dict[str, Measure],
+    previous_covered: bool,
+    retention_covered: bool,
+) -> list[signals.Signal]:
+    """Each rule on this report's figures; comparisons only when the data covers both."""
     active = (
         int(cur["participation.active_members"].value or 0),
         int(prev["participation.active_members"].value or 0),
     )
     found = [
-        signals.newcomers_unanswered(newcomers.unanswered(funnels[0])),
+        signals.newcomers_unanswered(newcomers.unanswered(data.funnels[0])),
         signals.fragile_core(
             cur["contribution.concentration"],
             cur["contribution.top10_share"],
@@ -273,15 +182,15 @@ async def _build(
                 cur["contribution.horizontal_share"], prev["contribution.horizontal_share"]
             ),
             signals.over_solicitation(
-                bot_posts,
+                data.bot_posts,
                 active,
                 (
                     int(cur["contribution.ritual_participants"].value or 0),
                     int(prev["contribution.ritual_participants"].value or 0),
                 ),
-                ritual_opt_outs=opt_outs,
+                ritual_opt_outs=data.opt_outs,
             ),
-            signals.interests_shifting(channels),
+            signals.interests_shifting(data.channels),
         ]
     if retention_covered:
         found.append(
@@ -289,21 +198,7 @@ async def _build(
                 cur["retention.active_retention"], prev["retention.active_retention"]
             )
         )
-    return HealthReport(
-        guild_id=guild_id,
-        lang=guild_language(settings.language, settings.preferred_locale),
-        timezone=tz.key,
-        period=current,
-        previous=previous,
-        generated_at=now,
-        data_since=data_since,
-        weeks_of_data=max(0, (now - data_since).days // 7),
-        families=families,
-        cohorts=retention.cohort_table(data.people, data.days_posted, now, tz),
-        weekly=_with_newcomers(weekly_series, data.people, tz),
-        signals=[s for s in found if s is not None],
-        funnel=newcomers.funnel_stages(funnels[0]),
-    )
+    return [s for s in found if s is not None]
 
 
 def _with_newcomers(

@@ -27,8 +27,9 @@ from bot.db.models import (
 )
 from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.db.models.scheduling import RunStatus
+from bot.metrics.reading import UnknownGuild
 from bot.metrics.render import figure_line
-from bot.metrics.summary import HealthReport, UnknownGuild, build_report
+from bot.metrics.summary import HealthReport, build_report
 
 GUILD_A, GUILD_B = 1001, 2002
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)  # 28 d period: [30 Oct, 27 Nov)

@@ -1,0 +1,195 @@
+"""Reading one report's inputs.
+
+First the frame, in one transaction: the guild's settings, how far back the data goes, and
+the completed weeks folded (committed, so other connections see them). Then the
+independent reads, in parallel sessions: each has its own connection, which SQLite runs on
+its own thread and PostgreSQL on its own backend, so a large guild's report waits for the
+slowest read rather than for their sum. Reads are seconds apart at most; figures do not
+need one snapshot to the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Concatenate, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import Database
+from bot.metrics import queries, retention, weekly
+from bot.metrics.data import ChannelShare, Headcount, MemberActivity, Person, WeekActivity
+from bot.metrics.periods import Period, Week, local_date, utc_midnight, week_of, weeks_for
+from bot.metrics.retention import COHORT_WEEKS
+from bot.rituals.role_changes import ping_role_opt_outs
+from bot.spotlight.queries import SpotlightEffects, spotlight_effects
+from bot.survey.nps import NpsResult
+from bot.survey.service import nps_for_period
+from bot.welcome.funnel import NewcomerFunnel, newcomer_funnel
+
+P = ParamSpec("P")
+T = TypeVar("T")
+COVERAGE_SLACK = timedelta(days=1)
+
+
+class UnknownGuild(LookupError):
+    """No settings row: the bot has never been in this guild (or its data was purged)."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    guild_id: int
+    language: str | None
+    preferred_locale: str | None
+    tz: ZoneInfo
+    current: Period
+    data_since: datetime
+    weeks: list[Week]
+    folded: set[date]
+
+    @property
+    def previous(self) -> Period:
+        return self.current.previous()
+
+    def covers(self, period: Period) -> bool:
+        """Whether the data reaches back to the period's start (a day of slack)."""
+        return self.data_since <= period.start + COVERAGE_SLACK
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything read for one report, before any computation."""
+
+    activity: tuple[dict[int, MemberActivity], dict[int, MemberActivity]]
+    active_before_previous: set[int]
+    heads: tuple[Headcount, Headcount]
+    people: list[Person]
+    days_posted: dict[int, set[date]]
+    nps: tuple[NpsResult, NpsResult]
+    spotlights: tuple[SpotlightEffects, SpotlightEffects]
+    weekly: list[WeekActivity]
+    channels: list[ChannelShare]
+    bot_posts: tuple[int, int]
+    funnels: tuple[NewcomerFunnel, NewcomerFunnel]
+    opt_outs: tuple[int, int]
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+async def read_frame(db: Database, guild_id: int, current: Period, now: datetime) -> Frame:
+    async with db.session() as session:
+        settings = await queries.guild_settings(session, guild_id)
+        if settings is None:
+            raise UnknownGuild(guild_id)
+        tz = _zone(settings.timezone)
+        first_day = await queries.first_activity_day(session, guild_id)
+        data_since = settings.joined_at
+        if first_day is not None and utc_midnight(first_day) < data_since:
+            data_since = utc_midnight(first_day)
+        weeks = weeks_for(current, now, tz)
+        first = min(current.previous().previous().first_day, weeks[0].first_day)
+        folded = await weekly.fold_weeks(session, guild_id, first, now)
+    return Frame(
+        guild_id,
+        settings.language,
+        settings.preferred_locale,
+        tz,
+        current,
+        data_since,
+        weeks,
+        folded,
+    )
+
+
+async def _in_session(
+    db: Database,
+    read: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    async with db.session() as session:
+        return await read(session, *args, **kwargs)
+
+
+async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
+    gid, current, previous, folded = frame.guild_id, frame.current, frame.previous, frame.folded
+    cohort_start = utc_midnight(week_of(local_date(now, frame.tz)).next(-COHORT_WEEKS).first_day)
+    window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
+    # the earliest day any figure looks at a newcomer's messages: week 4 and activation of
+    # the previous period's cohorts, and the cohort table
+    days_from = min(previous.start - retention.WEEK, cohort_start)
+    people = await _in_session(db, queries.people_since, gid, window_start)
+    newcomer_ids = [
+        p.user_id for p in people if p.counted and p.joined_at and p.joined_at >= window_start
+    ]
+    now_activity, before_activity, before_previous, days_posted, rest = await asyncio.gather(
+        _in_session(db, queries.member_activity, gid, current, folded),
+        _in_session(db, queries.member_activity, gid, previous, folded),
+        _in_session(db, queries.active_ids, gid, previous.previous(), folded),
+        _in_session(db, queries.message_days, gid, newcomer_ids, days_from.date()),
+        _in_session(db, _the_rest, db, frame, now),
+    )
+    heads, nps, spotlights, weekly_series, channels, bot_posts, funnels, opt_outs = rest
+    return Inputs(
+        activity=(now_activity, before_activity),
+        active_before_previous=before_previous,
+        heads=heads,
+        people=people,
+        days_posted=days_posted,
+        nps=nps,
+        spotlights=spotlights,
+        weekly=weekly_series,
+        channels=channels,
+        bot_posts=bot_posts,
+        funnels=funnels,
+        opt_outs=opt_outs,
+    )
+
+
+async def _the_rest(
+    session: AsyncSession, db: Database, frame: Frame, now: datetime
+) -> tuple[
+    tuple[Headcount, Headcount],
+    tuple[NpsResult, NpsResult],
+    tuple[SpotlightEffects, SpotlightEffects],
+    list[WeekActivity],
+    list[ChannelShare],
+    tuple[int, int],
+    tuple[NewcomerFunnel, NewcomerFunnel],
+    tuple[int, int],
+]:
+    """The small reads, one after the other while the large ones run."""
+    gid, cur, prev = frame.guild_id, frame.current, frame.previous
+    return (
+        (
+            await queries.headcount(session, gid, cur.end),
+            await queries.headcount(session, gid, prev.end),
+        ),
+        (await nps_for_period(session, gid, cur), await nps_for_period(session, gid, prev)),
+        (
+            await spotlight_effects(session, gid, cur, now=now),
+            await spotlight_effects(session, gid, prev, now=now),
+        ),
+        await weekly.weekly_activity(session, gid, frame.weeks, frame.folded),
+        await queries.channel_shares(session, gid, cur, prev),
+        (
+            await queries.bot_messages(session, gid, cur),
+            await queries.bot_messages(session, gid, prev),
+        ),
+        (
+            await newcomer_funnel(db, gid, cur.start, cur.end),
+            await newcomer_funnel(db, gid, prev.start, prev.end),
+        ),
+        (
+            await ping_role_opt_outs(db, gid, cur.first_day, cur.end_day),
+            await ping_role_opt_outs(db, gid, prev.first_day, prev.end_day),
+        ),
+    )
