@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.db import Database
 from bot.db.models import BotState
 from bot.db.models.activity import ActivityEvent, EventKind, Member
-from bot.recording.events import Event, MemberJoined, MemberLeft
+from bot.recording.events import MemberJoined, MemberLeft
 
 HISTORY_LIMIT = 1_000  # messages fetched per channel and recovery: bounded, rate-limit friendly
 E = ActivityEvent
@@ -48,7 +48,7 @@ class PresentMember:
 
 async def member_changes(
     db: Database, guild_id: int, present: Iterable[PresentMember], now: datetime
-) -> tuple[list[Event], list[tuple[int, bool]]]:
+) -> tuple[list[MemberJoined | MemberLeft], list[tuple[int, bool]]]:
     """Joins and leaves missed while away, and staff flags to correct.
 
     A member not stored, or stored as gone, joined at their `joined_at` (a join recorded
@@ -63,7 +63,7 @@ async def member_changes(
             )
         ).all()
     stored = {r.user_id: r for r in rows}
-    events: list[Event] = []
+    events: list[MemberJoined | MemberLeft] = []
     staff: list[tuple[int, bool]] = []
     seen: set[int] = set()
     for m in present:
