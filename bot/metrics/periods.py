@@ -9,6 +9,7 @@ just before it. Weekly series use ISO weeks (Monday to Sunday) in the guild's ti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -102,7 +103,9 @@ class Week:
         return Week(self.first_day + timedelta(weeks=weeks))
 
 
+@lru_cache(maxsize=4096)
 def week_of(day: date) -> Week:
+    """The ISO week holding `day` (cached: cohort tables ask for thousands of days)."""
     return Week(day - timedelta(days=day.weekday()))
 
 
