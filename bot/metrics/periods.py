@@ -9,8 +9,8 @@ just before it. Weekly series use ISO weeks (Monday to Sunday) in the guild's ti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 PERIOD_CHOICES: dict[str, int] = {"7d": 7, "28d": 28, "90d": 90}
