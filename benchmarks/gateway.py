@@ -5,9 +5,10 @@ The sandbox (in this process) pushes the same 50,000 MESSAGE_CREATE events (plai
 messages, replies and thread messages, from 200 members) to each bot in turn. Each bot runs
 in its own subprocess, so its CPU time and peak RSS (`resource.getrusage`) are its own: the
 sandbox's work is not counted. Foyer's CPU includes writing everything it recorded
-(`recorder.flush()` before the clock stops).
+(`recorder.flush()` before the clock stops). Three rounds alternate the two bots; the best
+(least CPU) round of each is kept.
 
-    .venv/bin/python benchmarks/gateway.py [--events 50000] [--seed 1]
+    .venv/bin/python benchmarks/gateway.py [--events 50000] [--repeat 3] [--seed 1]
 """
 
 from __future__ import annotations
@@ -182,11 +183,24 @@ async def child(side: str, count: int) -> None:
         "cpu_s": cpu,
         "events": count,
         "stored": stored,
-        "peak_rss_mb": after.ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(after),
     }
     print(json.dumps(figures), flush=True)
     await bot.close()
     await task
+
+
+def peak_rss_mb(usage: resource.struct_rusage) -> float:
+    """This process's peak RSS. On Linux `ru_maxrss` also counts the parent's memory at fork
+    time (it survives exec), so the kernel's high-water mark of our own memory is read
+    instead."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return usage.ru_maxrss / 1024
 
 
 def machine() -> str:
@@ -202,23 +216,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is kept")
     parser.add_argument("--child", choices=["bare", "foyer"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         asyncio.run(child(args.child, args.events))
         return
-    results = {
-        side: asyncio.run(run_side(side, args.events, args.seed)) for side in ("bare", "foyer")
-    }
+    load = os.getloadavg()[0]
+    # Rounds alternate the two bots, so a busy moment on a shared machine hits both alike;
+    # the round with the least CPU of each is the least disturbed one (as `timeit` does).
+    results: dict[str, dict[str, Any]] = {}
+    peak_rss: dict[str, float] = {}
+    for round_ in range(args.repeat):
+        for side in ("bare", "foyer"):
+            result = asyncio.run(run_side(side, args.events, args.seed))
+            peak_rss[side] = max(peak_rss.get(side, 0.0), result["peak_rss_mb"])
+            if side not in results or result["cpu_s"] < results[side]["cpu_s"]:
+                results[side] = result
+        print(f"round {round_ + 1}/{args.repeat} done", file=sys.stderr)
     per = {side: r["cpu_s"] / r["events"] * 10_000 for side, r in results.items()}
     print(f"gateway: {args.events:,} MESSAGE_CREATE per bot; {machine()}")
+    print(
+        f"best of {args.repeat} rounds (peak RSS: the highest); load average at start: {load:.1f}"
+    )
     print(f"{'bot':<22}{'CPU s / 10k events':>20}{'peak RSS MB':>14}{'wall s':>9}")
     for side, label in (("bare", "bare discord.py"), ("foyer", "Foyer (all cogs)")):
         r = results[side]
-        print(f"{label:<22}{per[side]:>20.2f}{r['peak_rss_mb']:>14.0f}{r['wall_s']:>9.1f}")
+        print(f"{label:<22}{per[side]:>20.2f}{peak_rss[side]:>14.0f}{r['wall_s']:>9.1f}")
     print(f"Foyer / bare CPU per event: {per['foyer'] / per['bare']:.2f}x (target <= 1.5x)")
     print(
-        f"Foyer peak RSS: {results['foyer']['peak_rss_mb']:.0f} MB (target < 200 MB); "
+        f"Foyer peak RSS: {peak_rss['foyer']:.0f} MB (target < 200 MB); "
         f"events recorded: {results['foyer']['stored']:,}"
     )
 
