@@ -368,10 +368,13 @@ class Recorder:
                 self._opted_out.discard((guild_id, user_id))
 
     async def set_staff(self, guild_id: int, user_id: int, is_staff: bool) -> None:
-        """Record a role change that makes someone staff (or no longer staff)."""
-        await self._transaction(
-            lambda conn: self._set_member_flag(conn, guild_id, user_id, is_staff=is_staff)
-        )
+        """Record a role change that makes someone staff (or no longer staff). Buffered
+        joins are written first: a join recorded before the change must not overwrite it."""
+        await self.flush()
+        async with self._lock:
+            await self._transaction(
+                lambda conn: self._set_member_flag(conn, guild_id, user_id, is_staff=is_staff)
+            )
 
     async def _set_member_flag(
         self, conn: AsyncConnection, guild_id: int, user_id: int, **flags: bool

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.db.models.activity import ActivityEvent, DailyGuildActivity, EventKind
+from bot.db.models.activity import ActivityEvent, DailyGuildActivity, EventKind, Member
 from bot.sandbox import Sandbox
 from bot.sandbox.harness import FoyerEnv, running_foyer
 from bot.sandbox.scenario import build_town
@@ -208,3 +208,19 @@ async def test_unreadable_channel_is_reported_to_admins_once(
             assert len(posts) == 1, f"after recovery {fresh_session}: {posts}"
     assert f"<#{town.help.id}>" in posts[0].json["content"]
     assert not [c for c in sandbox.calls_to("GET", history) if str(town.help.id) in c.path]
+
+
+async def test_role_change_that_makes_staff_is_recorded(foyer: FoyerEnv) -> None:
+    sb, town = foyer.sb, foyer.town
+    newcomer = town.members[0]
+    await sb.add_role(town.guild, newcomer, town.staff_role)  # Staff holds Manage Server
+    await settle(foyer)
+    async with foyer.bot.db.session() as s:
+        member = await s.get(Member, (town.guild.id, newcomer.user.id))
+    assert member is not None and member.is_staff
+    # ... and from now on their replies are staff interactions, not peer ones.
+    first = await sb.post(town.general, town.members[1], "question")
+    await sb.post(town.general, newcomer, "answer", reply_to=first)
+    await settle(foyer)
+    totals = await guild_totals(foyer)
+    assert (totals["staff_interactions"], totals["peer_interactions"]) == (1, 0)
