@@ -356,10 +356,11 @@ class Recorder:
             )
             if opted_out:
                 self._opted_out.add((guild_id, user_id))
-                kept = [
+                kept = [  # joins and leaves stay: they are counted anonymously
                     e
                     for e in self._buffer
-                    if not (e.guild_id == guild_id and actor_of(e) == user_id)
+                    if isinstance(e, MemberJoined | MemberLeft)
+                    or not (e.guild_id == guild_id and actor_of(e) == user_id)
                 ]
                 self._buffer = deque(kept)
                 for authors in self._answered.values():

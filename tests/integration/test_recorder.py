@@ -19,6 +19,7 @@ from bot.db.models.activity import (
     DailyChannelActivity,
     DailyGuildActivity,
     DailyMemberActivity,
+    EventKind,
     Member,
     ThreadContext,
     TrackedThread,
@@ -267,6 +268,8 @@ async def test_marked_ritual_thread_counts_ritual_messages(
 
 
 async def test_opted_out_member_is_not_recorded(database: Database, recorder: Recorder) -> None:
+    joined = T0 - timedelta(days=1)
+    await recorder.record(MemberJoined(G, ALICE, False, False, joined))  # counted, anonymously
     await recorder.record(message(1, ALICE))  # buffered before the opt-out: dropped too
     await recorder.set_opted_out(G, ALICE, True)
     await recorder.record_many(
@@ -280,15 +283,19 @@ async def test_opted_out_member_is_not_recorded(database: Database, recorder: Re
     async with database.session() as s:
         rows = (await s.scalars(select(ActivityEvent))).all()
         member = await s.get(Member, (G, ALICE))
-    assert [(r.ref_id, r.actor_id, r.target_id) for r in sorted(rows, key=lambda r: r.kind)] == [
-        (3, BOB, None),
-        (rows[-1].ref_id, 0, None),
+    assert [(r.kind, r.actor_id, r.target_id) for r in sorted(rows, key=lambda r: r.kind)] == [
+        (EventKind.MESSAGE, BOB, None),
+        (EventKind.MEMBER_JOIN, 0, None),
+        (EventKind.MEMBER_LEAVE, 0, None),
     ]
     assert member is not None and member.opted_out and member.left_at == T0
+    stored = await stored_rollups(database)
+    assert stored["guild"][(G, joined.date())] == {"joins": 1}
+    assert stored["guild"][(G, T0.date())] == {"member_messages": 1, "leaves": 1}
     other = Recorder(database)
     await other.load_opt_outs()
     assert other.is_opted_out(G, ALICE) and not other.is_opted_out(G, BOB)
     await recorder.set_opted_out(G, ALICE, False)
     await recorder.record(message(4, ALICE))
     await recorder.flush()
-    assert await count(database, ActivityEvent) == 3
+    assert await count(database, ActivityEvent) == 4
