@@ -108,7 +108,7 @@ async def run_side(side: str, count: int, seed: int) -> dict[str, Any]:
 
 
 # -- the child: one bot ------------------------------------------------------------------
-def make_bot(side: str) -> commands.Bot:
+def make_bot(side: str) -> commands.AutoShardedBot:
     if side == "bare":
         discord.http.Route.BASE = os.environ["BENCH_API"]
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["BENCH_GATEWAY"])
