@@ -8,7 +8,7 @@ All three write the same rows into fresh, migrated SQLite files (WAL, as the bot
 - floor: the classified rows with plain `sqlite3.executemany` in one transaction (no
   rollups, no look-ups, no type conversion): the fastest the disk layer goes.
 
-    .venv/bin/python benchmarks/ingest.py [--events 200000] [--naive 5000] [--seed 1]
+    .venv/bin/python benchmarks/ingest.py [--events 200000] [--naive 5000] [--repeat 3] [--seed 1]
 """
 
 from __future__ import annotations
