@@ -74,6 +74,17 @@ class Tracking(commands.Cog):
         )
 
     @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        if payload.guild_id is None:
+            return
+        channel_id, thread_id = self.events.place(payload.guild_id, payload.channel_id)
+        now = self.bot.clock.now()
+        for message_id in payload.message_ids:
+            await self.recorder.record(
+                MessageDeleted(payload.guild_id, message_id, channel_id, thread_id, now)
+            )
+
+    @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
         event = await self.events.thread_event(thread)
         if event is not None:

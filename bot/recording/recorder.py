@@ -273,7 +273,7 @@ class Recorder:
         if lookup:
             state.messages = await store.known_messages(conn, guilds, lookup)
         missing = {t for t in threads if t not in self._threads}
-        loaded = await store.thread_infos(conn, missing) if missing else {}
+        loaded = await store.thread_infos(conn, guilds, missing) if missing else {}
         state.threads = {t: self._threads.get(t) or loaded[t] for t in threads}
         unknown = {t for t in threads if t not in self._answered}
         answered = await store.answered_pairs(conn, guilds, unknown) if unknown else {}

@@ -67,13 +67,15 @@ async def known_messages(
     return found
 
 
-async def thread_infos(conn: AsyncConnection, thread_ids: set[int]) -> dict[int, ThreadInfo]:
+async def thread_infos(
+    conn: AsyncConnection, guild_ids: Collection[int], thread_ids: set[int]
+) -> dict[int, ThreadInfo]:
     """Owner and context of tracked threads; unknown threads are ordinary, owner unknown."""
     found = {tid: ThreadInfo(None, ThreadContext.ORDINARY) for tid in thread_ids}
     for chunk in _chunks(thread_ids):
         result = await conn.execute(
             select(THREADS.c.thread_id, THREADS.c.owner_id, THREADS.c.context).where(
-                THREADS.c.thread_id.in_(chunk)
+                THREADS.c.guild_id.in_(guild_ids), THREADS.c.thread_id.in_(chunk)
             )
         )
         for tid, owner, context in result:

@@ -224,3 +224,19 @@ async def test_role_change_that_makes_staff_is_recorded(foyer: FoyerEnv) -> None
     await settle(foyer)
     totals = await guild_totals(foyer)
     assert (totals["staff_interactions"], totals["peer_interactions"]) == (1, 0)
+
+
+async def test_deleted_message_is_recorded_and_stays_counted(foyer: FoyerEnv) -> None:
+    sb, town = foyer.sb, foyer.town
+    msg = await sb.post(town.general, town.members[0], "oops")
+    await settle(foyer)
+    await sb.delete_message(msg)
+    await settle(foyer)
+    async with foyer.bot.db.session() as s:
+        deleted = (
+            await s.scalars(
+                select(ActivityEvent).where(ActivityEvent.kind == EventKind.MESSAGE_DELETE)
+            )
+        ).all()
+    assert [(e.ref_id, e.actor_id) for e in deleted] == [(msg.id, town.members[0].user.id)]
+    assert (await guild_totals(foyer))["member_messages"] == 1
