@@ -31,6 +31,7 @@ from bot.spotlight.service import (
     SpotlightService,
     Suggestion,
 )
+from bot.ui import FoyerModal, report_error
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,6 @@ def _cog(interaction: discord.Interaction) -> SpotlightCog:
     cog = interaction.client.get_cog(SpotlightCog.__cog_name__)  # type: ignore[attr-defined]
     assert isinstance(cog, SpotlightCog)
     return cog
-
-
-async def _report(interaction: discord.Interaction, error: FoyerError) -> None:
-    """Errors from buttons and modals go through the same translated handler as commands."""
-    await interaction.client.tree.on_error(interaction, error)  # type: ignore[attr-defined]
 
 
 _Button = discord.ui.Button[Any]
@@ -77,7 +73,7 @@ class PickButton(discord.ui.DynamicItem[_Button], template=r"foyer:spotlight:pic
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if interaction.guild is None or not is_admin(interaction.permissions):
-            await _report(interaction, FoyerError("errors.not_admin"))
+            await report_error(interaction, FoyerError("errors.not_admin"))
             return
         lang = await _cog(interaction).bot.guild_settings.language(interaction.guild.id)
         await interaction.response.send_modal(NoteModal(self.user_id, lang))
@@ -115,7 +111,7 @@ class RefuseButton(
         await cog.bot.reply_ephemeral(interaction, t("spotlight.refuse.done", lang))
 
 
-class NoteModal(discord.ui.Modal):
+class NoteModal(FoyerModal):
     """The admin's optional personal note; submitting posts the spotlight."""
 
     def __init__(self, user_id: int, lang: str) -> None:
@@ -135,14 +131,6 @@ class NoteModal(discord.ui.Modal):
         await _cog(interaction).post(
             interaction, self.user_id, self.note.value, SpotlightSource.SUGGESTED
         )
-
-    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows View
-        self, interaction: discord.Interaction, error: Exception, /
-    ) -> None:
-        if isinstance(error, FoyerError):
-            await _report(interaction, error)
-        else:
-            await super().on_error(interaction, error)
 
 
 @admin_only()

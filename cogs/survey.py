@@ -24,6 +24,7 @@ from bot.errors import FoyerError
 from bot.i18n import cmd, t
 from bot.survey import render
 from bot.survey.service import MAX_WHY_LENGTH, SurveyService
+from bot.ui import FoyerModal, report_error
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,6 @@ def _cog(interaction: discord.Interaction) -> SurveyCog:
     cog = interaction.client.get_cog(SurveyCog.__cog_name__)  # type: ignore[attr-defined]
     assert isinstance(cog, SurveyCog)
     return cog
-
-
-async def _report(interaction: discord.Interaction, error: FoyerError) -> None:
-    """Errors from buttons and modals go through the same translated handler as commands."""
-    await interaction.client.tree.on_error(interaction, error)  # type: ignore[attr-defined]
 
 
 class ScoreButton(
@@ -76,7 +72,7 @@ class ScoreButton(
                 interaction.guild_id, self.survey_id, interaction.user.id, self.score
             )
         except FoyerError as error:
-            await _report(interaction, error)
+            await report_error(interaction, error)
             return
         text = t("survey.answer.ack", lang, score=self.score, closes=render.stamp(survey.closes_at))
         view = discord.utils.MISSING
@@ -113,13 +109,13 @@ class WhyButton(discord.ui.DynamicItem[_Button], template=r"foyer:nps-why:(?P<su
             return
         survey = await cog.service.get(interaction.guild_id, self.survey_id)
         if survey is None:
-            await _report(interaction, FoyerError("survey.unknown"))
+            await report_error(interaction, FoyerError("survey.unknown"))
             return
         lang = await cog.bot.guild_settings.language(interaction.guild_id)
         await interaction.response.send_modal(WhyModal(survey, lang))
 
 
-class WhyModal(discord.ui.Modal):
+class WhyModal(FoyerModal):
     def __init__(self, survey: Survey, lang: str) -> None:
         super().__init__(title=t("survey.why.title", lang)[:45])
         self.survey_id = survey.id
@@ -141,14 +137,6 @@ class WhyModal(discord.ui.Modal):
             interaction.guild_id, self.survey_id, interaction.user.id, self.why.value
         )
         await cog.bot.reply_ephemeral(interaction, t("survey.why.thanks", self.lang))
-
-    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows View
-        self, interaction: discord.Interaction, error: Exception, /
-    ) -> None:
-        if isinstance(error, FoyerError):
-            await _report(interaction, error)
-        else:
-            await super().on_error(interaction, error)
 
 
 @admin_only()
