@@ -4,6 +4,7 @@ down cleanly."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -154,6 +155,7 @@ class FoyerBot(commands.AutoShardedBot):
         self._heartbeat_task = asyncio.create_task(self._heartbeat(), name="foyer-heartbeat")
 
     async def on_ready(self) -> None:
+        tune_garbage_collector()
         for guild in self.guilds:
             await self.guild_settings.ensure(guild.id, str(guild.preferred_locale))
         try:
@@ -239,6 +241,29 @@ class FoyerBot(commands.AutoShardedBot):
         await super().close()
         await self.recorder.close()
         await self.db.close()
+
+
+GC_YOUNG_THRESHOLD = 10_000  # allocations between young-generation collections (default 700)
+
+
+def tune_garbage_collector() -> None:
+    """Tune the garbage collector for a long-running event handler, once per process.
+
+    Everything loaded by the first READY (modules, guild and member caches) lives as long as
+    the process: `gc.freeze()` takes it out of the collector's scans, which were the largest
+    cost per gateway event. Each event then allocates a few dozen short-lived objects;
+    collecting the young generation every 10,000 allocations instead of 700 keeps the
+    collector's share small. benchmarks/gateway.py: CPU per message 2.4x a bare bot's with
+    neither, about 1.5x with the freeze alone, about 1.3x with both. A later READY (a
+    reconnect, another bot in the same test run) must not freeze again: it would also
+    freeze whatever garbage is pending, which then could never be collected.
+    """
+    if gc.get_freeze_count():
+        return
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def extension_names() -> list[str]:

@@ -8,7 +8,6 @@ Discord replayed the missed events.
 
 from __future__ import annotations
 
-import gc
 from datetime import datetime
 
 import discord
@@ -19,8 +18,6 @@ from bot.db.models.activity import ActorRole
 from bot.recording.discord_events import EventBuilder
 from bot.recording.events import MemberJoined, MemberLeft, MessageDeleted, ReactionChanged
 from bot.recording.recovery import GapRecovery
-
-GC_YOUNG_THRESHOLD = 10_000  # allocations between young-generation collections (default 700)
 
 
 class Tracking(commands.Cog):
@@ -156,25 +153,6 @@ class Tracking(commands.Cog):
     @commands.Cog.listener()
     async def on_shard_resumed(self, shard_id: int) -> None:
         self._disconnected_at.pop(shard_id, None)  # Discord replayed what we missed
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """Tune the garbage collector for a long-running event handler (process-wide).
-
-        Everything loaded so far (modules, guild and member caches) lives as long as the
-        process: `gc.freeze()` takes it out of the collector's scans, which were the largest
-        cost per gateway event. Each event then allocates a few dozen short-lived objects;
-        collecting the young generation every 10,000 allocations instead of 700 keeps the
-        collector's share small. benchmarks/gateway.py: CPU per message 2.4x a bare bot's
-        with neither, about 1.5x with the freeze alone, about 1.3x with both. Done once per
-        process: a later READY (a reconnect, another bot in the same test run) would also
-        freeze whatever garbage is pending, which then could never be collected."""
-        if gc.get_freeze_count():
-            return
-        gc.collect()
-        gc.freeze()
-        _, older, oldest = gc.get_threshold()
-        gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
     @commands.Cog.listener()
     async def on_shard_ready(self, shard_id: int) -> None:
