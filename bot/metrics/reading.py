@@ -130,14 +130,22 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
     newcomer_ids = [
         p.user_id for p in people if p.counted and p.joined_at and p.joined_at >= window_start
     ]
-    now_activity, before_activity, before_previous, days_posted, rest = await asyncio.gather(
+    (
+        now_activity,
+        before_activity,
+        before_previous,
+        days_posted,
+        funnels,
+        rest,
+    ) = await asyncio.gather(
         _in_session(db, queries.member_activity, gid, current, folded),
         _in_session(db, queries.member_activity, gid, previous, folded),
         _in_session(db, queries.active_ids, gid, previous.previous(), folded),
         _in_session(db, queries.message_days, gid, newcomer_ids, days_from.date()),
+        _funnels(db, frame),
         _in_session(db, _the_rest, db, frame, now),
     )
-    heads, nps, spotlights, weekly_series, channels, bot_posts, funnels, opt_outs = rest
+    heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs = rest
     return Inputs(
         activity=(now_activity, before_activity),
         active_before_previous=before_previous,
@@ -154,6 +162,15 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
     )
 
 
+async def _funnels(db: Database, frame: Frame) -> tuple[NewcomerFunnel, NewcomerFunnel]:
+    """The welcome module's funnel for both periods (it opens its own sessions)."""
+    cur, prev = frame.current, frame.previous
+    return await asyncio.gather(
+        newcomer_funnel(db, frame.guild_id, cur.start, cur.end),
+        newcomer_funnel(db, frame.guild_id, prev.start, prev.end),
+    )
+
+
 async def _the_rest(
     session: AsyncSession, db: Database, frame: Frame, now: datetime
 ) -> tuple[
@@ -163,7 +180,6 @@ async def _the_rest(
     list[WeekActivity],
     list[ChannelShare],
     tuple[int, int],
-    tuple[NewcomerFunnel, NewcomerFunnel],
     tuple[int, int],
 ]:
     """The small reads, one after the other while the large ones run."""
@@ -183,10 +199,6 @@ async def _the_rest(
         (
             await queries.bot_messages(session, gid, cur),
             await queries.bot_messages(session, gid, prev),
-        ),
-        (
-            await newcomer_funnel(db, gid, cur.start, cur.end),
-            await newcomer_funnel(db, gid, prev.start, prev.end),
         ),
         (
             await ping_role_opt_outs(db, gid, cur.first_day, cur.end_day),
