@@ -36,7 +36,11 @@ def _style(ax: Axes, title: str) -> None:
 
 
 def _week_ticks(ax: Axes, weeks: list[WeekActivity]) -> None:
+    """ISO week labels; the series ends with the current week, still in progress, which is
+    starred so that its low figures do not read as a collapse."""
     labels = [w.label.split("-")[1] for w in weeks]
+    if labels:
+        labels[-1] += "*"
     ax.set_xticks(range(len(weeks)), labels, rotation=0)
 
 
@@ -78,7 +82,7 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     )
     activity.set_ylabel(t("health.chart.people", lang), color=INK, fontsize=9)
     activity.set_ylim(bottom=0)
-    activity.legend(frameon=False, fontsize=8, loc="upper left")
+    activity.legend(frameon=False, fontsize=8, loc="best")
     _week_ticks(activity, weekly)
 
     _style(share, t("health.chart.horizontal_title", lang))
@@ -118,7 +122,8 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     if not any(counts):
         _no_data(funnel_ax, lang)
 
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.text(0.01, 0.01, t("health.chart.in_progress", lang), color=MUTED, fontsize=8)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", facecolor="white")
     return buffer.getvalue()
