@@ -123,7 +123,6 @@ def test_readme_invite_url_grants_what_the_bot_needs() -> None:
         create_public_threads=True,
         create_private_threads=True,
         manage_threads=True,
-        add_reactions=True,
         manage_roles=True,
     )
     assert not (granted.administrator or granted.mention_everyone or granted.manage_guild)
