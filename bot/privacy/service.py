@@ -17,13 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.models import GuildSettings, Member
+from bot.db.models import Base, BotState, GuildSettings, Member
 from bot.db.models.guild import DEFAULT_RETENTION_DAYS
+from bot.db.models.state import guild_state_pattern
 from bot.privacy.erase import delete_rows, unlink
 from bot.privacy.export import build_export
 from bot.privacy.registry import PersonalTable, guild_tables, personal_tables, retention_columns
 
 GUILD_GRACE_PERIOD = timedelta(days=30)
+_BOT_STATE = Base.metadata.tables[BotState.__tablename__]
 """How long a guild's data outlives the bot's removal. A mistaken kick, or a re-invite after
 a permissions mix-up, loses nothing; after this, every row of the guild is deleted."""
 
@@ -148,6 +150,9 @@ class PrivacyService:
                     report.guild_rows += await delete_rows(
                         session, table, table.c.guild_id == guild_id
                     )
+                report.guild_rows += await delete_rows(
+                    session, _BOT_STATE, BotState.key.like(guild_state_pattern(guild_id))
+                )
             report.deleted_guilds.append(guild_id)
         async with self._db.session() as session:
             settings = (

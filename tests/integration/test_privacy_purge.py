@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from test_privacy_service import G1, G2, NOW, Fabricator, U, V, snapshot
 
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.models import ActivityEvent, Base, GuildSettings
+from bot.db.models import ActivityEvent, Base, BotState, GuildSettings
 from bot.privacy import GUILD_GRACE_PERIOD, PrivacyService
 from bot.privacy.registry import guild_tables, retention_columns
 
@@ -115,3 +115,21 @@ async def test_guilds_left_longer_than_the_grace_period_are_deleted(database: Da
     for name in Base.metadata.tables:
         if name not in tables:  # children without guild_id went with their parents only
             assert len(after[name]) <= len(before[name])
+
+
+async def test_a_deleted_guilds_bot_state_keys_go_with_it(database: Database) -> None:
+    await fabricate(database, [G1, G2], [5, 5])
+    keys = [f"tracking.unreadable:{G1}:5", f"tracking.unreadable:{G2}:5", "command_tree_hash:x"]
+    async with database.session() as session:
+        session.add_all(BotState(key=k, value="reported") for k in keys)
+        await session.execute(
+            update(GuildSettings)
+            .where(GuildSettings.guild_id == G1)
+            .values(left_at=NOW - timedelta(days=31))
+        )
+
+    await service(database).purge_expired(NOW)
+
+    async with database.session() as session:
+        left = set((await session.scalars(select(BotState.key))).all())
+    assert left == set(keys[1:])
