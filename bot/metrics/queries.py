@@ -1,4 +1,5 @@
-"""The SQL behind the health figures (the folded weeks are in `bot.metrics.weekly`).
+"""The SQL behind the health figures (the folded weeks are in `bot.metrics.weekly`, the
+per-member sums of a period in `bot.metrics.spans`).
 
 They read the rollups (daily, and the folded weeks) and indexed lookups, always for one
 guild, and leave staff, bots and opted-out members out where the definitions say so.
@@ -8,44 +9,34 @@ Nothing here reads a guild's raw events.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Select,
-    Subquery,
     and_,
     case,
-    cast,
-    false,
     func,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.elements import ColumnElement
 
 from bot.db.models import (
     DailyChannelActivity,
     DailyGuildActivity,
     DailyMemberActivity,
     GuildSettings,
-    HealthMemberWeek,
     Member,
 )
 from bot.metrics.data import (
     ChannelShare,
     Headcount,
-    MemberActivity,
     Person,
 )
 from bot.metrics.periods import Period
-from bot.metrics.weekly import SUMS, excluded, mondays
 
 DMA = DailyMemberActivity
 DGA = DailyGuildActivity
@@ -59,11 +50,6 @@ async def _run(session: AsyncSession, statement: Executable) -> CursorResult[*tu
     return await connection.execute(statement)
 
 
-def _counted() -> ColumnElement[bool]:
-    """A member the figures count: human, not staff, not opted out."""
-    return and_(Member.is_bot.is_(False), Member.is_staff.is_(False), Member.opted_out.is_(False))
-
-
 async def guild_settings(session: AsyncSession, guild_id: int) -> GuildSettings | None:
     return await session.get(GuildSettings, guild_id)
 
@@ -73,95 +59,35 @@ async def first_activity_day(session: AsyncSession, guild_id: int) -> date | Non
     return await session.scalar(select(func.min(DGA.day)).where(DGA.guild_id == guild_id))
 
 
-async def headcount(session: AsyncSession, guild_id: int, moment: datetime) -> Headcount:
-    """Humans present at `moment` (joined before, not left since their latest join)."""
-    present = and_(
-        Member.guild_id == guild_id,
-        Member.is_bot.is_(False),
-        or_(Member.joined_at.is_(None), Member.joined_at <= moment),
-        or_(
-            Member.left_at.is_(None),
-            Member.left_at > moment,
-            and_(Member.joined_at.is_not(None), Member.left_at < Member.joined_at),
-        ),
-    )
+async def headcounts(
+    session: AsyncSession, guild_id: int, moments: Sequence[datetime]
+) -> list[Headcount]:
+    """Humans present at each moment (joined before, not left since their latest join),
+    counted in one pass over the guild's members."""
+    counts = []
+    for moment in moments:
+        present = and_(
+            or_(Member.joined_at.is_(None), Member.joined_at <= moment),
+            or_(
+                Member.left_at.is_(None),
+                Member.left_at > moment,
+                and_(Member.joined_at.is_not(None), Member.left_at < Member.joined_at),
+            ),
+        )
+        counts += [
+            func.count().filter(present, Member.is_staff.is_(False), Member.opted_out.is_(False)),
+            func.count().filter(present, Member.is_staff.is_(True)),
+        ]
     row = (
         await _run(
             session,
-            select(
-                func.count().filter(and_(Member.is_staff.is_(False), Member.opted_out.is_(False))),
-                func.count().filter(Member.is_staff.is_(True)),
-            ).where(present),
+            select(*counts).where(Member.guild_id == guild_id, Member.is_bot.is_(False)),
         )
     ).one()
-    return Headcount(members=int(row[0]), staff=int(row[1]))
-
-
-def _rollup_days(guild_id: int, first: date, end: date) -> ColumnElement[bool]:
-    return and_(
-        DMA.guild_id == guild_id,
-        DMA.day >= first,
-        DMA.day < end,
-        DMA.user_id.not_in(excluded(guild_id)),
-    )
+    return [Headcount(members=int(row[i]), staff=int(row[i + 1])) for i in range(0, len(row), 2)]
 
 
 _CHUNK = 5000  # ids per IN list (SQLite allows 32,766 parameters)
-
-
-def _per_member_rows(guild_id: int, period: Period, folded: set[date]) -> Subquery:
-    """The period's per-member rows: folded weeks inside it, daily rollups for the rest."""
-    weeks = [m for m in mondays(period.first_day, period.end_day) if m in folded]
-    gaps: list[tuple[date, date]] = []
-    cursor = period.first_day
-    for monday in weeks:
-        if cursor < monday:
-            gaps.append((cursor, monday))
-        cursor = monday + timedelta(days=7)
-    if cursor < period.end_day:
-        gaps.append((cursor, period.end_day))
-    hmw = HealthMemberWeek
-    parts: list[Select[Any]] = []
-    if weeks:
-        parts.append(
-            select(hmw.user_id, *(getattr(hmw, c) for c in SUMS)).where(
-                hmw.guild_id == guild_id,
-                hmw.week.in_(weeks),
-                hmw.user_id.not_in(excluded(guild_id)),
-            )
-        )
-    if gaps or not parts:
-        parts.append(
-            select(DMA.user_id, *(getattr(DMA, c) for c in SUMS)).where(
-                DMA.guild_id == guild_id,
-                or_(*(and_(DMA.day >= a, DMA.day < b) for a, b in gaps)) if gaps else false(),
-                DMA.user_id.not_in(excluded(guild_id)),
-            )
-        )
-    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-
-
-async def member_activity(
-    session: AsyncSession, guild_id: int, period: Period, folded: set[date]
-) -> dict[int, MemberActivity]:
-    """Each counted member's sums over the period."""
-    rows = _per_member_rows(guild_id, period, folded)
-    result = await _run(
-        session,
-        select(rows.c.user_id, *(cast(func.sum(rows.c[c]), BigInteger) for c in SUMS)).group_by(
-            rows.c.user_id
-        ),
-    )
-    return {row[0]: MemberActivity(*row[1:]) for row in result.all()}
-
-
-async def active_ids(
-    session: AsyncSession, guild_id: int, period: Period, folded: set[date]
-) -> set[int]:
-    """Counted members with a message in the period."""
-    rows = _per_member_rows(guild_id, period, folded)
-    query = select(rows.c.user_id).where(rows.c.messages > 0).distinct()
-    return set((await _run(session, query)).scalars().all())
 
 
 async def bot_messages(session: AsyncSession, guild_id: int, period: Period) -> int:

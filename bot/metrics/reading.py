@@ -1,7 +1,7 @@
 """Reading one report's inputs.
 
-First the frame, in one transaction: the guild's settings, how far back the data goes, and
-the completed weeks folded (committed, so other connections see them). Then the
+First the frame, in one transaction: the guild's settings, how far back the data goes, the
+completed weeks and the settled spans folded (committed, so other connections see them). Then the
 independent reads, in parallel sessions: each has its own connection, which SQLite runs on
 its own thread and PostgreSQL on its own backend, so a large guild's report waits for the
 slowest read rather than for their sum. Reads are seconds apart at most; figures do not
@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
-from bot.metrics import queries, retention, weekly
+from bot.metrics import queries, retention, spans, weekly
 from bot.metrics.data import ChannelShare, Headcount, MemberActivity, Person, WeekActivity
 from bot.metrics.periods import Period, Week, local_date, utc_midnight, week_of, weeks_for
 from bot.metrics.retention import COHORT_WEEKS
@@ -49,10 +49,16 @@ class Frame:
     data_since: datetime
     weeks: list[Week]
     folded: set[date]
+    today: date
 
     @property
     def previous(self) -> Period:
         return self.current.previous()
+
+    @property
+    def before_previous(self) -> Period:
+        """Read only for the previous period's active retention."""
+        return self.previous.previous()
 
     def covers(self, period: Period) -> bool:
         """Whether the data reaches back to the period's start (a day of slack)."""
@@ -95,8 +101,12 @@ async def read_frame(db: Database, guild_id: int, current: Period, now: datetime
         if first_day is not None and utc_midnight(first_day) < data_since:
             data_since = utc_midnight(first_day)
         weeks = weeks_for(current, now, tz)
-        first = min(current.previous().previous().first_day, weeks[0].first_day)
+        periods = (current, current.previous(), current.previous().previous())
+        first = min(periods[-1].first_day, weeks[0].first_day)
         folded = await weekly.fold_weeks(session, guild_id, first, now)
+        today = now.astimezone(UTC).date()
+        settled = [spans.settled_part(period, today) for period in periods]
+        await spans.fold_spans(session, guild_id, settled, folded, now)
     return Frame(
         guild_id,
         settings.language,
@@ -106,6 +116,7 @@ async def read_frame(db: Database, guild_id: int, current: Period, now: datetime
         data_since,
         weeks,
         folded,
+        today,
     )
 
 
@@ -120,7 +131,7 @@ async def _in_session(
 
 
 async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
-    gid, current, previous, folded = frame.guild_id, frame.current, frame.previous, frame.folded
+    gid, current, previous, today = frame.guild_id, frame.current, frame.previous, frame.today
     cohort_start = utc_midnight(week_of(local_date(now, frame.tz)).next(-COHORT_WEEKS).first_day)
     window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
     # the earliest day any figure looks at a newcomer's messages: week 4 and activation of
@@ -138,9 +149,9 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
         funnels,
         rest,
     ) = await asyncio.gather(
-        _in_session(db, queries.member_activity, gid, current, folded),
-        _in_session(db, queries.member_activity, gid, previous, folded),
-        _in_session(db, queries.active_ids, gid, previous.previous(), folded),
+        _in_session(db, spans.member_activity, gid, current, today),
+        _in_session(db, spans.member_activity, gid, previous, today),
+        _in_session(db, spans.active_ids, gid, frame.before_previous, today),
         _in_session(db, queries.message_days, gid, newcomer_ids, days_from.date()),
         _funnels(db, frame),
         _in_session(db, _the_rest, db, frame, now),
@@ -184,11 +195,9 @@ async def _the_rest(
 ]:
     """The small reads, one after the other while the large ones run."""
     gid, cur, prev = frame.guild_id, frame.current, frame.previous
+    now_heads, before_heads = await queries.headcounts(session, gid, (cur.end, prev.end))
     return (
-        (
-            await queries.headcount(session, gid, cur.end),
-            await queries.headcount(session, gid, prev.end),
-        ),
+        (now_heads, before_heads),
         (await nps_for_period(session, gid, cur), await nps_for_period(session, gid, prev)),
         (
             await spotlight_effects(session, gid, cur, now=now),

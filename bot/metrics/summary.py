@@ -124,8 +124,7 @@ def _measures(data: Inputs, i: int, period: Period) -> dict[str, Measure]:
 def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
     current, previous = frame.current, frame.previous
     covered, previous_covered = frame.covers(current), frame.covers(previous)
-    # The period before the previous one is only read for the previous active retention.
-    retention_covered = frame.covers(previous.previous())
+    retention_covered = frame.covers(frame.before_previous)
     cur, prev = _measures(data, 0, current), _measures(data, 1, previous)
 
     all_figures = _figures(cur, prev, covered, previous_covered)

@@ -206,9 +206,21 @@ async def weekly_activity(
 async def _guild_totals(
     session: AsyncSession, guild_id: int, first: date, end: date
 ) -> dict[date, tuple[int, int]]:
-    """Per Monday-based week in `[first, end)`, from the guild rollup (a row per day):
-    (the sum of the member counters, bot messages). Rollup counters only grow, so the
-    first number changes whenever anything a folded week holds changes."""
+    """`rollup_days`, summed per Monday-based week."""
+    totals: dict[date, tuple[int, int]] = {}
+    for day, (members, bots) in (await rollup_days(session, guild_id, first, end)).items():
+        monday = day - timedelta(days=day.weekday())
+        before = totals.get(monday, (0, 0))
+        totals[monday] = (before[0] + members, before[1] + bots)
+    return totals
+
+
+async def rollup_days(
+    session: AsyncSession, guild_id: int, first: date, end: date
+) -> dict[date, tuple[int, int]]:
+    """Per UTC day in `[first, end)` with a guild rollup row: (the sum of its member
+    counters, bot messages). Rollup counters only grow, so the first number changes
+    whenever anything folded from those days changes."""
     activity = (
         DGA.member_messages
         + DGA.peer_interactions
@@ -222,9 +234,4 @@ async def _guild_totals(
             DGA.guild_id == guild_id, DGA.day >= first, DGA.day < end
         )
     )
-    totals: dict[date, tuple[int, int]] = {}
-    for day, members, bots in rows.all():
-        monday = day - timedelta(days=day.weekday())
-        before = totals.get(monday, (0, 0))
-        totals[monday] = (before[0] + members, before[1] + bots)
-    return totals
+    return {day: (int(members), int(bots)) for day, members, bots in rows.all()}

@@ -142,7 +142,16 @@ async def newcomer_funnel(
 ) -> NewcomerFunnel:
     """The funnel of the newcomers welcomed in `[start, end)` in one guild."""
     query = (
-        select(Welcome, Member.left_at, Member.opted_out)
+        select(
+            Welcome.user_id,
+            Welcome.joined_at,
+            Welcome.introduced_at,
+            Welcome.first_peer_reply_at,
+            Welcome.staff_answered_at,
+            Welcome.newcomer_left_at,
+            Member.left_at,
+            Member.opted_out,
+        )
         .outerjoin(
             Member, and_(Member.guild_id == Welcome.guild_id, Member.user_id == Welcome.user_id)
         )
@@ -150,40 +159,46 @@ async def newcomer_funnel(
         .order_by(Welcome.joined_at)
     )
     async with db.session() as session:
+        # columns, not `Welcome` objects: a large guild has hundreds of newcomers a period
         rows = (await session.execute(query)).all()
-        eligible = [w for w, _, _ in rows if w.joined_at + timedelta(days=WEEK_4_END_DAY) <= end]
+        eligible = [
+            (row.user_id, row.joined_at)
+            for row in rows
+            if row.joined_at + timedelta(days=WEEK_4_END_DAY) <= end
+        ]
         active_days = await _active_days(session, guild_id, eligible)
     facts = []
-    for welcome, member_left_at, opted_out in rows:
-        left = welcome.newcomer_left_at
-        if member_left_at is not None and member_left_at >= welcome.joined_at:
-            left = member_left_at if left is None else min(left, member_left_at)
-        first, last = week4_days(welcome.joined_at)
-        days = active_days.get(welcome.user_id, ())
+    for row in rows:
+        left = row.newcomer_left_at
+        if row.left_at is not None and row.left_at >= row.joined_at:
+            left = row.left_at if left is None else min(left, row.left_at)
+        first, last = week4_days(row.joined_at)
+        days = active_days.get(row.user_id, ())
         facts.append(
             NewcomerFacts(
-                joined_at=welcome.joined_at,
-                introduced_at=welcome.introduced_at,
-                first_peer_reply_at=welcome.first_peer_reply_at,
-                staff_answered_at=welcome.staff_answered_at,
+                joined_at=row.joined_at,
+                introduced_at=row.introduced_at,
+                first_peer_reply_at=row.first_peer_reply_at,
+                staff_answered_at=row.staff_answered_at,
                 left_at=left,
                 active_week4=any(first <= d < last for d in days),
-                opted_out=bool(opted_out),
+                opted_out=bool(row.opted_out),
             )
         )
     return compute_funnel(facts, end)
 
 
 async def _active_days(
-    session: AsyncSession, guild_id: int, welcomes: Sequence[Welcome]
+    session: AsyncSession, guild_id: int, newcomers: Sequence[tuple[int, datetime]]
 ) -> dict[int, list[date]]:
-    """Days with at least one message, per newcomer, over their week-4 windows."""
+    """Days with at least one message, per newcomer `(user id, joined at)`, over their
+    week-4 windows."""
     found: dict[int, list[date]] = {}
-    if not welcomes:
+    if not newcomers:
         return found
-    first = min(week4_days(w.joined_at)[0] for w in welcomes)
-    last = max(week4_days(w.joined_at)[1] for w in welcomes)
-    user_ids = sorted({w.user_id for w in welcomes})
+    first = min(week4_days(joined_at)[0] for _, joined_at in newcomers)
+    last = max(week4_days(joined_at)[1] for _, joined_at in newcomers)
+    user_ids = sorted({user_id for user_id, _ in newcomers})
     for i in range(0, len(user_ids), _CHUNK):
         chunk = user_ids[i : i + _CHUNK]
         result = await session.execute(

@@ -15,6 +15,8 @@ from bot.db.models import (
     DailyGuildActivity,
     DailyMemberActivity,
     GuildSettings,
+    HealthMemberSpan,
+    HealthSpan,
     HealthWeek,
     Member,
     Ritual,
@@ -415,3 +417,58 @@ async def test_ritual_opt_outs_rising_is_over_solicitation(database: Database) -
     assert signal.key == "over_solicitation_opt_outs"
     assert signal.params == {"before": 1, "now": 4}
     assert "4" in signal.sentence("fr") and "1" in signal.sentence("fr")
+
+
+async def test_settled_spans_are_kept_recounted_and_replaced_the_next_day(
+    database: Database,
+) -> None:
+    """The current period up to yesterday, the previous one and the one before are each
+    grouped once a day; a late row in a kept span's days is counted; the next day's report
+    keeps its own spans and deletes the earlier day's."""
+    await seed_month(database)
+    await build_report(database, GUILD_A, 28, NOW)
+    async with database.session() as s:
+        kept = {(sp.first_day, sp.end_day) for sp in await s.scalars(select(HealthSpan))}
+    assert kept == {
+        (date(2026, 10, 30), date(2026, 11, 26)),  # current, up to yesterday
+        (date(2026, 10, 2), date(2026, 10, 30)),  # previous
+        (date(2026, 9, 4), date(2026, 10, 2)),  # before that
+    }
+    # a late message for member 3 on 24 November (a kept day, in no folded week)
+    async with database.session() as s:
+        s.add(dma(GUILD_A, 3, date(2026, 11, 24), messages=1))
+        s.add(DailyGuildActivity(guild_id=GUILD_A, day=date(2026, 11, 24), member_messages=1))
+    report = await build_report(database, GUILD_A, 28, NOW)
+    assert report.figure("participation.active_members").value == 5  # 1, 2, 3, 7, 99
+
+    # today's rows are read as they are, never kept
+    async with database.session() as s:
+        s.add(dma(GUILD_A, 4, date(2026, 11, 26), messages=2))
+    report = await build_report(database, GUILD_A, 28, NOW)
+    assert report.figure("participation.active_members").value == 6
+
+    await build_report(database, GUILD_A, 28, NOW + timedelta(days=1))
+    async with database.session() as s:
+        kept = {(sp.first_day, sp.end_day) for sp in await s.scalars(select(HealthSpan))}
+        member_rows = set(
+            await s.execute(select(HealthMemberSpan.first_day, HealthMemberSpan.end_day))
+        )
+    assert kept == {
+        (date(2026, 10, 31), date(2026, 11, 27)),
+        (date(2026, 10, 3), date(2026, 10, 31)),
+        (date(2026, 9, 5), date(2026, 10, 3)),
+    }
+    assert member_rows <= kept
+
+
+async def test_a_role_change_needs_no_recount(database: Database) -> None:
+    """Kept spans hold everyone; who counts is decided when they are read."""
+    await seed_month(database)
+    before = await build_report(database, GUILD_A, 28, NOW)
+    assert before.figure("participation.active_members").previous == 3  # 1, 2, 3
+    async with database.session() as s:
+        row = await s.get(Member, (GUILD_A, 3))
+        assert row is not None
+        row.is_staff = True
+    after = await build_report(database, GUILD_A, 28, NOW)
+    assert after.figure("participation.active_members").previous == 2

@@ -11,7 +11,7 @@ from bot.db.models.activity import (
     TrackedThread,
 )
 from bot.db.models.guild import GuildSettings, GuildStaffRole
-from bot.db.models.health import HealthMemberWeek, HealthWeek
+from bot.db.models.health import HealthMemberSpan, HealthMemberWeek, HealthSpan, HealthWeek
 from bot.db.models.recognition import (
     Spotlight,
     SpotlightConfig,
@@ -34,7 +34,9 @@ __all__ = [
     "DailyMemberActivity",
     "GuildSettings",
     "GuildStaffRole",
+    "HealthMemberSpan",
     "HealthMemberWeek",
+    "HealthSpan",
     "HealthWeek",
     "Member",
     "Ritual",

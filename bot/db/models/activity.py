@@ -127,10 +127,17 @@ class TrackedThread(Base):
 
 
 class DailyMemberActivity(Base):
-    """Per member and UTC day. Interactions count replies and thread answers."""
+    """Per member and UTC day. Interactions count replies and thread answers.
+
+    The primary key serves the reads by day; the index serves the reads of given members
+    (newcomer cohorts, a member's export or erasure). It starts with the member, not the
+    guild: led by the guild, it tempts SQLite (no statistics) to scan a whole guild in
+    member order rather than sort a few days' rows per member."""
 
     __tablename__ = "daily_member_activity"
-    __table_args__ = (Index("ix_daily_member_activity_guild_day", "guild_id", "day"),)
+    __table_args__ = (
+        Index("ix_daily_member_activity_user_guild_day", "user_id", "guild_id", "day"),
+    )
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     day: Mapped[date] = mapped_column(Date, primary_key=True, info={"retention": True})

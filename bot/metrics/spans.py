@@ -1,0 +1,227 @@
+"""Closed spans: the per-member sums a day's reports would otherwise group again each time.
+
+A report needs every counted member's sums over three stretches: the current period, the
+previous one, and the one before (who was active, for retention). Grouping a large guild's
+rows per member is most of a report's work, and all of it but today's rows is settled. So
+the days before today of each stretch (a *span*) are grouped once, the first time a report
+asks for them, into `health_member_spans`, from the folded weeks inside and the daily rows
+around them; every later report that day reads the sums back and adds today's rows. A span
+is grouped again when the guild rollup's member counters over its days changed (late
+events), as weeks are. The spans of earlier days are deleted by the next report's folding.
+
+Sums are kept for every user; staff, bots and opted-out members are left out when read, so
+a role change or an opt-out needs no recount (an opt-out or an erasure also deletes the
+member's rows, through the privacy registry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Select,
+    Subquery,
+    and_,
+    cast,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import DailyMemberActivity, HealthMemberSpan, HealthMemberWeek, HealthSpan
+from bot.metrics.data import MemberActivity
+from bot.metrics.periods import Period, utc_midnight
+from bot.metrics.weekly import SUMS, excluded, mondays, rollup_days
+
+DMA = DailyMemberActivity
+HMS = HealthMemberSpan
+
+
+@dataclass(frozen=True)
+class Span:
+    """UTC days `[first, end)`."""
+
+    first: date
+    end: date
+
+    @property
+    def empty(self) -> bool:
+        return self.end <= self.first
+
+
+def settled_part(period: Period, today: date) -> Span:
+    """The period's days before `today` (UTC): the part a span keeps."""
+    return Span(period.first_day, max(period.first_day, min(period.end_day, today)))
+
+
+async def fold_spans(
+    session: AsyncSession,
+    guild_id: int,
+    spans: Iterable[Span],
+    folded_weeks: set[date],
+    now: datetime,
+) -> None:
+    """Make each span's kept sums current (grouping again the missing or stale ones) and
+    delete the guild's spans kept on an earlier day that this report does not read."""
+    wanted = {span for span in spans if not span.empty}
+    kept = {
+        Span(first, end): (total, computed_at)
+        for first, end, total, computed_at in await session.execute(
+            select(
+                HealthSpan.first_day,
+                HealthSpan.end_day,
+                HealthSpan.rollup_total,
+                HealthSpan.computed_at,
+            ).where(HealthSpan.guild_id == guild_id)
+        )
+    }
+    today = utc_midnight(now.astimezone(UTC).date())
+    stale = [span for span, (_, at) in kept.items() if span not in wanted and at < today]
+    if stale:
+        pairs = [(span.first, span.end) for span in stale]
+        for table in (HealthMemberSpan, HealthSpan):
+            await session.execute(
+                delete(table).where(
+                    table.guild_id == guild_id,
+                    tuple_(table.first_day, table.end_day).in_(pairs),
+                )
+            )
+    if not wanted:
+        return
+    days = await rollup_days(
+        session, guild_id, min(s.first for s in wanted), max(s.end for s in wanted)
+    )
+    for span in sorted(wanted, key=lambda s: s.first):
+        total = sum(members for day, (members, _) in days.items() if span.first <= day < span.end)
+        before = kept.get(span)
+        if before is None or before[0] != total:
+            await _fold(session, guild_id, span, folded_weeks, total, now)
+
+
+async def _fold(
+    session: AsyncSession,
+    guild_id: int,
+    span: Span,
+    folded_weeks: set[date],
+    rollup_total: int,
+    now: datetime,
+) -> None:
+    """(Re)write one span's per-member sums, in the database (no rows through Python)."""
+    await session.execute(
+        delete(HMS).where(
+            HMS.guild_id == guild_id, HMS.first_day == span.first, HMS.end_day == span.end
+        )
+    )
+    rows = _member_day_rows(guild_id, span, folded_weeks)
+    grouped = select(
+        literal(guild_id, BigInteger),
+        literal(span.first, Date),
+        literal(span.end, Date),
+        rows.c.user_id,
+        *(func.sum(rows.c[c]) for c in SUMS),
+    ).group_by(rows.c.user_id)
+    columns = ["guild_id", "first_day", "end_day", "user_id", *SUMS]
+    await session.execute(insert(HMS).from_select(columns, grouped))
+    await session.merge(
+        HealthSpan(
+            guild_id=guild_id,
+            first_day=span.first,
+            end_day=span.end,
+            rollup_total=rollup_total,
+            computed_at=now,
+        )
+    )
+
+
+def _member_day_rows(guild_id: int, span: Span, folded_weeks: set[date]) -> Subquery:
+    """The span's per-member rows: its folded weeks, and the daily rollups of the days
+    around them."""
+    weeks = [m for m in mondays(span.first, span.end) if m in folded_weeks]
+    gaps: list[tuple[date, date]] = []
+    cursor = span.first
+    for monday in weeks:
+        if cursor < monday:
+            gaps.append((cursor, monday))
+        cursor = monday + timedelta(days=7)
+    if cursor < span.end:
+        gaps.append((cursor, span.end))
+    hmw = HealthMemberWeek
+    parts: list[Select[Any]] = []
+    if weeks:
+        parts.append(
+            select(hmw.user_id, *(getattr(hmw, c) for c in SUMS)).where(
+                hmw.guild_id == guild_id, hmw.week.in_(weeks)
+            )
+        )
+    if gaps or not parts:
+        parts.append(
+            select(DMA.user_id, *(getattr(DMA, c) for c in SUMS)).where(
+                DMA.guild_id == guild_id,
+                or_(*(and_(DMA.day >= a, DMA.day < b) for a, b in gaps)) if gaps else false(),
+            )
+        )
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+
+
+async def member_activity(
+    session: AsyncSession, guild_id: int, period: Period, today: date
+) -> dict[int, MemberActivity]:
+    """Each counted member's sums over the period: its kept span (folded by
+    `fold_spans`), plus the days from `today` on, grouped here."""
+    span = settled_part(period, today)
+    connection = await session.connection()
+    sums: dict[int, MemberActivity] = {}
+    if not span.empty:
+        kept = await connection.execute(
+            select(HMS.user_id, *(getattr(HMS, c) for c in SUMS)).where(
+                HMS.guild_id == guild_id,
+                HMS.first_day == span.first,
+                HMS.end_day == span.end,
+                HMS.user_id.not_in(excluded(guild_id)),
+            )
+        )
+        sums = {row[0]: MemberActivity._make(row[1:]) for row in kept}
+    if span.end < period.end_day:
+        recent = await connection.execute(
+            select(DMA.user_id, *(cast(func.sum(getattr(DMA, c)), BigInteger) for c in SUMS))
+            .where(
+                DMA.guild_id == guild_id,
+                DMA.day >= span.end,
+                DMA.day < period.end_day,
+                DMA.user_id.not_in(excluded(guild_id)),
+            )
+            .group_by(DMA.user_id)
+        )
+        for user_id, *counts in recent:
+            before = sums.get(user_id)
+            if before is not None:
+                counts = [a + b for a, b in zip(before, counts, strict=True)]
+            sums[user_id] = MemberActivity._make(counts)
+    return sums
+
+
+async def active_ids(session: AsyncSession, guild_id: int, period: Period, today: date) -> set[int]:
+    """Counted members with a message in a period that ended by `today` (its span, folded
+    by `fold_spans`)."""
+    if settled_part(period, today).end != period.end_day:
+        raise ValueError(f"{period} is not over on {today}: read member_activity instead")
+    query = select(HMS.user_id).where(
+        HMS.guild_id == guild_id,
+        HMS.first_day == period.first_day,
+        HMS.end_day == period.end_day,
+        HMS.messages > 0,
+        HMS.user_id.not_in(excluded(guild_id)),
+    )
+    return set((await (await session.connection()).execute(query)).scalars())
