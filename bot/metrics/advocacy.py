@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.metrics.data import Measure, MemberActivity
+from bot.metrics.data import Measure, MemberActivity, column
 from bot.metrics.figures import ratio
 from bot.spotlight.queries import SpotlightEffects
 from bot.survey.nps import NpsResult
@@ -16,11 +16,10 @@ from bot.survey.nps import NpsResult
 
 def recognition(activity: Mapping[int, MemberActivity]) -> dict[str, Measure]:
     """Reactions given by members to other members' messages, and how many gave one."""
+    given = column(activity, "reactions_given")
     return {
-        "advocacy.recognition": Measure(sum(a.reactions_given for a in activity.values())),
-        "advocacy.recognition_givers": Measure(
-            sum(1 for a in activity.values() if a.reactions_given)
-        ),
+        "advocacy.recognition": Measure(sum(given)),
+        "advocacy.recognition_givers": Measure(len(given) - given.count(0)),
     }
 
 

@@ -6,30 +6,30 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from bot.metrics.data import Measure, MemberActivity
+from bot.metrics.data import Measure, MemberActivity, column
 from bot.metrics.figures import ratio
 
 
 def interactions(activity: Mapping[int, MemberActivity]) -> dict[str, Measure]:
-    peer = sum(a.peer_given for a in activity.values())
-    staff = sum(a.staff_received for a in activity.values())
+    given = column(activity, "peer_given")
+    ritual = column(activity, "ritual_messages")
+    peer = sum(given)
+    staff = sum(column(activity, "staff_received"))
     return {
         "contribution.peer_interactions": Measure(peer),
-        "contribution.peer_helpers": Measure(sum(1 for a in activity.values() if a.peer_given)),
+        "contribution.peer_helpers": Measure(len(given) - given.count(0)),
         "contribution.staff_interactions": Measure(staff),
         "contribution.horizontal_share": Measure(ratio(peer, peer + staff), peer + staff),
-        "contribution.member_threads": Measure(sum(a.threads_created for a in activity.values())),
-        "contribution.ritual_responses": Measure(sum(a.ritual_messages for a in activity.values())),
-        "contribution.ritual_participants": Measure(
-            sum(1 for a in activity.values() if a.ritual_messages)
-        ),
+        "contribution.member_threads": Measure(sum(column(activity, "threads_created"))),
+        "contribution.ritual_responses": Measure(sum(ritual)),
+        "contribution.ritual_participants": Measure(len(ritual) - ritual.count(0)),
     }
 
 
 def concentration(activity: Mapping[int, MemberActivity]) -> dict[str, Measure]:
     """Smallest number of members writing half of the member messages (CHAOSS Contributor
     Absence Factor), and the share written by the most active 10 % of active members."""
-    counts = sorted((a.messages for a in activity.values() if a.messages > 0), reverse=True)
+    counts = sorted(filter(None, column(activity, "messages")), reverse=True)
     total = sum(counts)
     if not total:
         return {

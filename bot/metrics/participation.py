@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.metrics.data import Headcount, Measure, MemberActivity
+from bot.metrics.data import Headcount, Measure, MemberActivity, column
 from bot.metrics.figures import ratio
 
 COMMUNICATOR_MESSAGES = 3  # Discord Server Insights' threshold
@@ -21,18 +21,19 @@ def active_ids(activity: Mapping[int, MemberActivity]) -> set[int]:
 def participation(
     activity: Mapping[int, MemberActivity], headcount: Headcount
 ) -> dict[str, Measure]:
-    active = len(active_ids(activity))
-    messages = sum(act.messages for act in activity.values())
+    counts = column(activity, "messages")
+    active = len(counts) - counts.count(0)
+    messages = sum(counts)
     return {
         "participation.members": Measure(headcount.members),
         "participation.staff": Measure(headcount.staff),
         "participation.active_members": Measure(active),
         "participation.active_rate": Measure(ratio(active, headcount.members), headcount.members),
         "participation.communicators": Measure(
-            sum(1 for act in activity.values() if act.messages >= COMMUNICATOR_MESSAGES)
+            sum(1 for count in counts if count >= COMMUNICATOR_MESSAGES)
         ),
         "participation.messages_per_active": Measure(ratio(messages, active), active),
         "participation.member_conversations": Measure(
-            sum(act.conversations_started for act in activity.values())
+            sum(column(activity, "conversations_started"))
         ),
     }

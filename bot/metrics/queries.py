@@ -9,7 +9,7 @@ Nothing here reads a guild's raw events.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from bot.db.models import (
     DailyMemberActivity,
     GuildSettings,
     Member,
+    wrote_that_day,
 )
 from bot.metrics.data import (
     ChannelShare,
@@ -87,9 +88,6 @@ async def headcounts(
     return [Headcount(members=int(row[i]), staff=int(row[i + 1])) for i in range(0, len(row), 2)]
 
 
-_CHUNK = 5000  # ids per IN list (SQLite allows 32,766 parameters)
-
-
 async def bot_messages(session: AsyncSession, guild_id: int, period: Period) -> int:
     total = await session.scalar(
         select(func.coalesce(func.sum(DGA.bot_messages), 0)).where(
@@ -115,24 +113,30 @@ async def people_since(session: AsyncSession, guild_id: int, since: datetime) ->
 
 
 async def message_days(
-    session: AsyncSession, guild_id: int, user_ids: Collection[int], since_day: date
+    session: AsyncSession, guild_id: int, joined_since: datetime, since_day: date
 ) -> dict[int, set[date]]:
-    """Days with a message, since `since_day`, of the given members (the newcomer
-    cohorts), in chunks so the statement stays small."""
+    """Days with a message, since `since_day`, of the counted members who joined since
+    `joined_since` (the newcomer cohorts). The newcomers are a subquery, not a list of
+    ids: binding a long list cost more than the read."""
+    newcomers = select(Member.user_id).where(
+        Member.guild_id == guild_id,
+        Member.joined_at >= joined_since,
+        Member.is_bot.is_(False),
+        Member.is_staff.is_(False),
+        Member.opted_out.is_(False),
+    )
+    rows = await _run(
+        session,
+        select(DMA.user_id, DMA.day).where(
+            DMA.user_id.in_(newcomers),
+            DMA.guild_id == guild_id,
+            DMA.day >= since_day,
+            wrote_that_day(),
+        ),
+    )
     days: dict[int, set[date]] = defaultdict(set)
-    ids = sorted(user_ids)
-    for i in range(0, len(ids), _CHUNK):
-        rows = await _run(
-            session,
-            select(DMA.user_id, DMA.day).where(
-                DMA.guild_id == guild_id,
-                DMA.day >= since_day,
-                DMA.messages > 0,
-                DMA.user_id.in_(ids[i : i + _CHUNK]),
-            ),
-        )
-        for user_id, day in rows.all():
-            days[user_id].add(day)
+    for user_id, day in rows.all():
+        days[user_id].add(day)
     return days
 
 

@@ -1,11 +1,12 @@
 """Reading one report's inputs.
 
 First the frame, in one transaction: the guild's settings, how far back the data goes, the
-completed weeks and the settled spans folded (committed, so other connections see them). Then the
-independent reads, in parallel sessions: each has its own connection, which SQLite runs on
-its own thread and PostgreSQL on its own backend, so a large guild's report waits for the
-slowest read rather than for their sum. Reads are seconds apart at most; figures do not
-need one snapshot to the event.
+completed weeks and the settled spans folded (committed, so other connections see them).
+Then the reads, in two lanes of their own sessions: one connection each, which SQLite runs
+on its own thread and PostgreSQL on its own backend. Two, because most of a report's time
+is Python holding the interpreter lock: more lanes only added connections opened and
+closed past the pool's size, and waits for the lock. Reads are seconds apart at most;
+figures do not need one snapshot to the event.
 """
 
 from __future__ import annotations
@@ -131,32 +132,11 @@ async def _in_session(
 
 
 async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
-    gid, current, previous, today = frame.guild_id, frame.current, frame.previous, frame.today
-    cohort_start = utc_midnight(week_of(local_date(now, frame.tz)).next(-COHORT_WEEKS).first_day)
-    window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
-    # the earliest day any figure looks at a newcomer's messages: week 4 and activation of
-    # the previous period's cohorts, and the cohort table
-    days_from = min(previous.start - retention.WEEK, cohort_start)
-    people = await _in_session(db, queries.people_since, gid, window_start)
-    newcomer_ids = [
-        p.user_id for p in people if p.counted and p.joined_at and p.joined_at >= window_start
-    ]
-    (
-        now_activity,
-        before_activity,
-        before_previous,
-        days_posted,
-        funnels,
-        rest,
-    ) = await asyncio.gather(
-        _in_session(db, spans.member_activity, gid, current, today),
-        _in_session(db, spans.member_activity, gid, previous, today),
-        _in_session(db, spans.active_ids, gid, frame.before_previous, today),
-        _in_session(db, queries.message_days, gid, newcomer_ids, days_from.date()),
-        _funnels(db, frame),
-        _in_session(db, _the_rest, db, frame, now),
+    members, others = await asyncio.gather(
+        _in_session(db, _member_reads, frame, now), _other_reads(db, frame, now)
     )
-    heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs = rest
+    people, now_activity, before_activity, before_previous, days_posted = members
+    funnels, (heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs) = others
     return Inputs(
         activity=(now_activity, before_activity),
         active_before_previous=before_previous,
@@ -173,18 +153,32 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
     )
 
 
-async def _funnels(db: Database, frame: Frame) -> tuple[NewcomerFunnel, NewcomerFunnel]:
-    """The welcome module's funnel for both periods (it opens its own sessions)."""
-    cur, prev = frame.current, frame.previous
-    return await asyncio.gather(
-        newcomer_funnel(db, frame.guild_id, cur.start, cur.end),
-        newcomer_funnel(db, frame.guild_id, prev.start, prev.end),
+async def _member_reads(
+    session: AsyncSession, frame: Frame, now: datetime
+) -> tuple[
+    list[Person],
+    dict[int, MemberActivity],
+    dict[int, MemberActivity],
+    set[int],
+    dict[int, set[date]],
+]:
+    """The people who came and went, the members' sums, and the newcomers' message days."""
+    gid, previous, today = frame.guild_id, frame.previous, frame.today
+    cohort_start = utc_midnight(week_of(local_date(now, frame.tz)).next(-COHORT_WEEKS).first_day)
+    window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
+    # the earliest day any figure looks at a newcomer's messages: week 4 and activation of
+    # the previous period's cohorts, and the cohort table
+    days_from = min(previous.start - retention.WEEK, cohort_start)
+    return (
+        await queries.people_since(session, gid, window_start),
+        await spans.member_activity(session, gid, frame.current, today),
+        await spans.member_activity(session, gid, previous, today),
+        await spans.active_ids(session, gid, frame.before_previous, today),
+        await queries.message_days(session, gid, window_start, days_from.date()),
     )
 
 
-async def _the_rest(
-    session: AsyncSession, db: Database, frame: Frame, now: datetime
-) -> tuple[
+_Rest = tuple[
     tuple[Headcount, Headcount],
     tuple[NpsResult, NpsResult],
     tuple[SpotlightEffects, SpotlightEffects],
@@ -192,8 +186,23 @@ async def _the_rest(
     list[ChannelShare],
     tuple[int, int],
     tuple[int, int],
-]:
-    """The small reads, one after the other while the large ones run."""
+]
+
+
+async def _other_reads(
+    db: Database, frame: Frame, now: datetime
+) -> tuple[tuple[NewcomerFunnel, NewcomerFunnel], _Rest]:
+    """The welcome module's funnels (it opens its own sessions), then the small reads."""
+    cur, prev = frame.current, frame.previous
+    funnels = (
+        await newcomer_funnel(db, frame.guild_id, cur.start, cur.end),
+        await newcomer_funnel(db, frame.guild_id, prev.start, prev.end),
+    )
+    return funnels, await _in_session(db, _the_rest, db, frame, now)
+
+
+async def _the_rest(session: AsyncSession, db: Database, frame: Frame, now: datetime) -> _Rest:
+    """The small reads, one after the other."""
     gid, cur, prev = frame.guild_id, frame.current, frame.previous
     now_heads, before_heads = await queries.headcounts(session, gid, (cur.end, prev.end))
     return (

@@ -95,11 +95,13 @@ async def build_report(db: Database, guild_id: int, days: int, now: datetime) ->
     return report
 
 
-def _measures(data: Inputs, i: int, period: Period) -> dict[str, Measure]:
-    """Every figure of one period (0: current, 1: previous)."""
+def _measures(
+    data: Inputs, i: int, period: Period, active: tuple[set[int], set[int]]
+) -> dict[str, Measure]:
+    """Every figure of one period (0: current, 1: previous); `active`: who wrote in each."""
     acts = data.activity[i]
-    earlier = participation.active_ids(data.activity[1]) if i == 0 else data.active_before_previous
-    kept = retention.active_retention(earlier, participation.active_ids(acts))
+    earlier = active[1] if i == 0 else data.active_before_previous
+    kept = retention.active_retention(earlier, active[i])
     values = participation.participation(acts, data.heads[i])
     values |= {
         "retention.newcomers": retention.newcomers(data.people, period),
@@ -125,7 +127,11 @@ def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
     current, previous = frame.current, frame.previous
     covered, previous_covered = frame.covers(current), frame.covers(previous)
     retention_covered = frame.covers(frame.before_previous)
-    cur, prev = _measures(data, 0, current), _measures(data, 1, previous)
+    active = (
+        participation.active_ids(data.activity[0]),
+        participation.active_ids(data.activity[1]),
+    )
+    cur, prev = _measures(data, 0, current, active), _measures(data, 1, previous, active)
 
     all_figures = _figures(cur, prev, covered, previous_covered)
     all_figures = [

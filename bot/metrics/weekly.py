@@ -29,7 +29,8 @@ DGA = DailyGuildActivity
 
 def excluded(guild_id: int) -> Select[int]:
     """Users whose rollup rows no figure counts: staff, bots, opted-out members. The
-    rollups hold members only, so a user with no `members` row counts."""
+    rollups hold members only, so a user with no `members` row counts. The condition is
+    the one of the partial index `ix_members_guild_not_counted`, which answers it."""
     return select(Member.user_id).where(
         Member.guild_id == guild_id,
         or_(Member.is_staff.is_(True), Member.is_bot.is_(True), Member.opted_out.is_(True)),

@@ -31,13 +31,12 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
-from bot.db.models import DailyMemberActivity, Member, Welcome
+from bot.db.models import DailyMemberActivity, Member, Welcome, wrote_that_day
 
 WEEK_1 = timedelta(days=7)
 WEEK_4_START_DAY = 21
 WEEK_4_END_DAY = 28  # exclusive
 ANSWER_WINDOW = timedelta(hours=48)
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,9 @@ def stayed_a_week(facts: NewcomerFacts, end: datetime) -> bool | None:
     return facts.left_at is None or facts.left_at >= week_over
 
 
-def week4_eligible(facts: NewcomerFacts, end: datetime) -> bool:
-    return facts.joined_at + timedelta(days=WEEK_4_END_DAY) <= end
+def week4_eligible(joined_at: datetime, end: datetime) -> bool:
+    """Whether a newcomer who joined at `joined_at` has finished week 4 by `end`."""
+    return joined_at + timedelta(days=WEEK_4_END_DAY) <= end
 
 
 def week4_days(joined_at: datetime) -> tuple[date, date]:
@@ -121,7 +121,7 @@ def compute_funnel(facts: Iterable[NewcomerFacts], end: datetime) -> NewcomerFun
         f for f in introduced if f.first_peer_reply_at is None and f.staff_answered_at is not None
     ]
     stayed = [s for f in counted if (s := stayed_a_week(f, end)) is not None]
-    w4 = [f for f in counted if week4_eligible(f, end)]
+    w4 = [f for f in counted if week4_eligible(f.joined_at, end)]
     return NewcomerFunnel(
         joined=len(everyone),
         introduced=Share(len(introduced), len(counted)),
@@ -161,12 +161,8 @@ async def newcomer_funnel(
     async with db.session() as session:
         # columns, not `Welcome` objects: a large guild has hundreds of newcomers a period
         rows = (await session.execute(query)).all()
-        eligible = [
-            (row.user_id, row.joined_at)
-            for row in rows
-            if row.joined_at + timedelta(days=WEEK_4_END_DAY) <= end
-        ]
-        active_days = await _active_days(session, guild_id, eligible)
+        eligible = [row.joined_at for row in rows if week4_eligible(row.joined_at, end)]
+        active_days = await _active_days(session, guild_id, start, end, eligible)
     facts = []
     for row in rows:
         left = row.newcomer_left_at
@@ -189,27 +185,33 @@ async def newcomer_funnel(
 
 
 async def _active_days(
-    session: AsyncSession, guild_id: int, newcomers: Sequence[tuple[int, datetime]]
+    session: AsyncSession,
+    guild_id: int,
+    start: datetime,
+    end: datetime,
+    eligible_joins: Sequence[datetime],
 ) -> dict[int, list[date]]:
-    """Days with at least one message, per newcomer `(user id, joined at)`, over their
-    week-4 windows."""
+    """Days with at least one message over the week-4 windows, per newcomer welcomed in
+    `[start, end)` whose week 4 is over at `end` (joined at `eligible_joins`). The
+    newcomers are a subquery, not a list of ids: binding a long list cost more than the
+    read."""
     found: dict[int, list[date]] = {}
-    if not newcomers:
+    if not eligible_joins:
         return found
-    first = min(week4_days(joined_at)[0] for _, joined_at in newcomers)
-    last = max(week4_days(joined_at)[1] for _, joined_at in newcomers)
-    user_ids = sorted({user_id for user_id, _ in newcomers})
-    for i in range(0, len(user_ids), _CHUNK):
-        chunk = user_ids[i : i + _CHUNK]
-        result = await session.execute(
-            select(DailyMemberActivity.user_id, DailyMemberActivity.day).where(
-                DailyMemberActivity.guild_id == guild_id,
-                DailyMemberActivity.user_id.in_(chunk),
-                DailyMemberActivity.day >= first,
-                DailyMemberActivity.day < last,
-                DailyMemberActivity.messages > 0,
-            )
+    newcomers = select(Welcome.user_id).where(
+        Welcome.guild_id == guild_id,
+        Welcome.joined_at >= start,
+        Welcome.joined_at <= end - timedelta(days=WEEK_4_END_DAY),
+    )
+    result = await session.execute(
+        select(DailyMemberActivity.user_id, DailyMemberActivity.day).where(
+            DailyMemberActivity.user_id.in_(newcomers),
+            DailyMemberActivity.guild_id == guild_id,
+            DailyMemberActivity.day >= min(week4_days(j)[0] for j in eligible_joins),
+            DailyMemberActivity.day < max(week4_days(j)[1] for j in eligible_joins),
+            wrote_that_day(),
         )
-        for user_id, day in result.all():
-            found.setdefault(user_id, []).append(day)
+    )
+    for user_id, day in result.all():
+        found.setdefault(user_id, []).append(day)
     return found

@@ -9,6 +9,7 @@ from bot.db.models.activity import (
     DailyMemberActivity,
     Member,
     TrackedThread,
+    wrote_that_day,
 )
 from bot.db.models.guild import GuildSettings, GuildStaffRole
 from bot.db.models.health import HealthMemberSpan, HealthMemberWeek, HealthSpan, HealthWeek
@@ -52,4 +53,5 @@ __all__ = [
     "TrackedThread",
     "Welcome",
     "WelcomeConfig",
+    "wrote_that_day",
 ]
