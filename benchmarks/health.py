@@ -122,6 +122,7 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
         while budget > 0:
             budget -= 1
             moment = day_start + timedelta(seconds=rng.randrange(86400))
+            utc_day = moment.date()  # the rollups' day, as the recorder keys them
             i = _pick(rng, cum, present, bounds)
             actor = users[i]
             role = STAFF_ROLE if i in staff else MEMBER
@@ -146,8 +147,8 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
                         "",
                     )
                 )
-                dga[day][2] += 1
-                dca[(day, channel)][2] += 1
+                dga[utc_day][2] += 1
+                dca[(utc_day, channel)][2] += 1
             elif roll < 0.22:  # a reaction to another member's message
                 target = _pick(rng, cum, present, bounds)
                 if target == i or role != MEMBER or target in staff:
@@ -171,9 +172,9 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
                         "👍",
                     )
                 )
-                dga[day][5] += 1
-                dma[(day, actor)][4] += 1
-                dma[(day, users[target])][5] += 1
+                dga[utc_day][5] += 1
+                dma[(utc_day, actor)][4] += 1
+                dma[(utc_day, users[target])][5] += 1
             elif roll < 0.23 and role == MEMBER:  # a thread
                 rows.append(
                     (
@@ -193,10 +194,10 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
                         "",
                     )
                 )
-                dga[day][9] += 1
-                dga[day][10] += 1
-                dma[(day, actor)][7] += 1
-                dma[(day, actor)][8] += 1
+                dga[utc_day][9] += 1
+                dga[utc_day][10] += 1
+                dma[(utc_day, actor)][7] += 1
+                dma[(utc_day, actor)][8] += 1
             else:  # a message, maybe a reply, maybe in the week's ritual thread
                 thread = None
                 context = ORDINARY
@@ -229,22 +230,22 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
                     )
                 )
                 if role == MEMBER:
-                    dga[day][0] += 1
-                    dca[(day, channel)][0] += 1
-                    mine = dma[(day, actor)]
+                    dga[utc_day][0] += 1
+                    dca[(utc_day, channel)][0] += 1
+                    mine = dma[(utc_day, actor)]
                     mine[0] += 1
                     if context == RITUAL:
                         mine[6] += 1
                 else:
-                    dga[day][1] += 1
-                    dca[(day, channel)][1] += 1
+                    dga[utc_day][1] += 1
+                    dca[(utc_day, channel)][1] += 1
                 if interaction and target_id is not None and interaction == PEER:
-                    dga[day][3] += 1
-                    dma[(day, actor)][1] += 1
-                    dma[(day, target_id)][2] += 1
+                    dga[utc_day][3] += 1
+                    dma[(utc_day, actor)][1] += 1
+                    dma[(utc_day, target_id)][2] += 1
                 elif target_id is not None and interaction == STAFF_INTERACTION:
-                    dga[day][4] += 1
-                    dma[(day, target_id)][3] += 1
+                    dga[utc_day][4] += 1
+                    dma[(utc_day, target_id)][3] += 1
             ref += 1
     # welcome thread messages: half the newcomers introduce themselves, most get a reply;
     # the welcome module's row for each newcomer records the same times

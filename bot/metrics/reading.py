@@ -16,8 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
+from weakref import WeakValueDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
@@ -91,8 +93,25 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+# One guild's folding at a time in this process; other processes wait on a PostgreSQL
+# advisory lock (SQLite serialises writers itself). Two reports folding the same week or
+# span at once would otherwise both write it: a duplicate key on PostgreSQL.
+_FOLDING: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+_FOLDING_LOCK_CLASS = 0x466F7965  # "Foye": its own key space beside the migrations' lock
+
+
+async def _wait_for_other_processes(session: AsyncSession, guild_id: int) -> None:
+    if (await session.connection()).dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :guild)"),
+            {"space": _FOLDING_LOCK_CLASS, "guild": guild_id % 2**31},
+        )
+
+
 async def read_frame(db: Database, guild_id: int, current: Period, now: datetime) -> Frame:
-    async with db.session() as session:
+    lock = _FOLDING.setdefault(guild_id, asyncio.Lock())
+    async with lock, db.session() as session:
+        await _wait_for_other_processes(session, guild_id)
         settings = await queries.guild_settings(session, guild_id)
         if settings is None:
             raise UnknownGuild(guild_id)

@@ -3,6 +3,7 @@ hand, figures equal to counts made by hand, and one guild never sees another's r
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -472,3 +473,15 @@ async def test_a_role_change_needs_no_recount(database: Database) -> None:
         row.is_staff = True
     after = await build_report(database, GUILD_A, 28, NOW)
     assert after.figure("participation.active_members").previous == 2
+
+
+async def test_concurrent_first_reports_of_the_day_agree(database: Database) -> None:
+    """Two admins opening /health at once, before anything is folded: both get the same
+    figures, and the kept spans are written once."""
+    await seed_month(database)
+    first, second = await asyncio.gather(
+        build_report(database, GUILD_A, 28, NOW), build_report(database, GUILD_A, 28, NOW)
+    )
+    assert values(first) == values(second)
+    async with database.session() as s:
+        assert await s.scalar(select(func.count()).select_from(HealthSpan)) == 3
