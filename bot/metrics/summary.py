@@ -95,6 +95,13 @@ async def build_report(db: Database, guild_id: int, days: int, now: datetime) ->
     return report
 
 
+async def fold_ahead(db: Database, guild_id: int, now: datetime, days: int) -> None:
+    """Fold what the day's first `days`-day report would otherwise fold (the completed
+    weeks, the day's spans), so that report only reads. Run a few minutes after midnight
+    (UTC), when the day's spans change."""
+    await read_frame(db, guild_id, period_ending(now, days), now)
+
+
 def _measures(
     data: Inputs, i: int, period: Period, active: tuple[set[int], set[int]]
 ) -> dict[str, Measure]:

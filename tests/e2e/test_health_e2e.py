@@ -13,10 +13,11 @@ from typing import Any
 
 import matplotlib.image as mpimg
 import pytest
+from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.models import DailyGuildActivity, DailyMemberActivity, Member
+from bot.db.models import DailyGuildActivity, DailyMemberActivity, HealthSpan, Member
 from bot.i18n import t
 from bot.sandbox import Sandbox
 from bot.sandbox.harness import running_foyer
@@ -218,3 +219,13 @@ async def test_a_scripted_month_through_the_real_recorder(
     assert "Part horizontale : **50 %** *" in contribution
     assert "Reconnaissance : **1** *" in family(embeds, "Recommandation")  # m1 on m0's post
     check_png(res.files["health.png"])
+
+
+async def test_the_nightly_folding_leaves_each_guild_s_spans(two: Two) -> None:
+    cog = two.bot.get_cog("HealthCog")
+    await cog.nightly_folding()
+    async with two.bot.db.session() as session:
+        guilds = set(await session.scalars(select(HealthSpan.guild_id)))
+    assert guilds == {two.fr.guild.id, two.en.guild.id}
+    res = await two.sb.invoke(two.fr.guild, two.fr.admin, "health")
+    assert "Membres actifs : **3**" in family(res.embeds, "Participation")

@@ -32,7 +32,7 @@ from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.db.models.scheduling import RunStatus
 from bot.metrics.reading import UnknownGuild
 from bot.metrics.render import figure_line
-from bot.metrics.summary import HealthReport, build_report
+from bot.metrics.summary import HealthReport, build_report, fold_ahead
 
 GUILD_A, GUILD_B = 1001, 2002
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)  # 28 d period: [30 Oct, 27 Nov)
@@ -485,3 +485,21 @@ async def test_concurrent_first_reports_of_the_day_agree(database: Database) -> 
     assert values(first) == values(second)
     async with database.session() as s:
         assert await s.scalar(select(func.count()).select_from(HealthSpan)) == 3
+
+
+async def test_folded_ahead_at_night_the_day_s_reports_only_read(database: Database) -> None:
+    night = datetime(2026, 11, 26, 0, 5, tzinfo=UTC)
+    await seed_month(database)
+    await fold_ahead(database, GUILD_A, night, 28)
+    async with database.session() as s:
+        folded = {
+            (sp.first_day, sp.end_day, sp.computed_at) for sp in await s.scalars(select(HealthSpan))
+        }
+    assert len(folded) == 3 and {at for _, _, at in folded} == {night}
+    report = await build_report(database, GUILD_A, 28, NOW)  # noon, the same day
+    async with database.session() as s:
+        after = {
+            (sp.first_day, sp.end_day, sp.computed_at) for sp in await s.scalars(select(HealthSpan))
+        }
+    assert after == folded
+    assert report.figure("participation.active_members").value == 4
