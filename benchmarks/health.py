@@ -2,8 +2,10 @@
 
 Builds, directly in SQLite (executemany, no ORM), a guild with 20,000 members and 2,000,000
 recorded events over a year, with the daily rollups computed from exactly those events (as
-the recorder would have), then times `build_report` (median and p95 over 20 runs) and the
-report's JSON export, and prints the figures and the database size.
+the recorder would have), then times `build_report` (median and p95 over 20 runs, once the
+day's folding is done, as after the bot's nightly folding, with the bot's garbage-collector
+settings), the first report on a fresh install, a first report of the day before the
+nightly folding, and the report's JSON export, and prints the figures and the database size.
 
     .venv/bin/python benchmarks/health.py [--members 20000] [--events 2000000] [--runs 20]
 """
@@ -380,17 +382,17 @@ async def measure(url: str, runs: int) -> tuple[list[float], list[float], object
     t0 = time.perf_counter()
     await build_report(db, GUILD, 28, NOW)  # cold: also keeps the completed weeks
     cold = (time.perf_counter() - t0) * 1000
-    print(f"first /health of the week (folds the weeks and the day's spans): {cold:.0f} ms")
+    print(f"first /health on a fresh install (folds the weeks and the day's spans): {cold:.0f} ms")
     first_of_day = []
     for _ in range(5):
-        async with db.session() as session:  # as on a new day: the weeks kept, no span
+        async with db.session() as session:  # a new day before the nightly folding
             await session.execute(delete(HealthMemberSpan))
             await session.execute(delete(HealthSpan))
         t0 = time.perf_counter()
         await build_report(db, GUILD, 28, NOW)
         first_of_day.append((time.perf_counter() - t0) * 1000)
     print(
-        "first /health of the day (folds the day's spans), 5 runs: "
+        "a /health before the night's folding (folds the day's spans), 5 runs: "
         f"median {statistics.median(first_of_day):.0f} ms, max {max(first_of_day):.0f} ms"
     )
     health = []

@@ -6,20 +6,18 @@ spotlights and their effect come from the spotlight module's `spotlight_effects`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from bot.metrics.data import Measure, MemberActivity, column
+from bot.metrics.activity import ActivitySummary
+from bot.metrics.data import Measure
 from bot.metrics.figures import ratio
 from bot.spotlight.queries import SpotlightEffects
 from bot.survey.nps import NpsResult
 
 
-def recognition(activity: Mapping[int, MemberActivity]) -> dict[str, Measure]:
+def recognition(activity: ActivitySummary) -> dict[str, Measure]:
     """Reactions given by members to other members' messages, and how many gave one."""
-    given = column(activity, "reactions_given")
     return {
-        "advocacy.recognition": Measure(sum(given)),
-        "advocacy.recognition_givers": Measure(len(given) - given.count(0)),
+        "advocacy.recognition": Measure(activity.reactions),
+        "advocacy.recognition_givers": Measure(activity.reaction_givers),
     }
 
 

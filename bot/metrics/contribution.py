@@ -3,47 +3,35 @@ things, take part in rituals, and is the talking spread over many people?"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-
-from bot.metrics.data import Measure, MemberActivity, column
+from bot.metrics.activity import ActivitySummary
+from bot.metrics.data import Measure
 from bot.metrics.figures import ratio
 
 
-def interactions(activity: Mapping[int, MemberActivity]) -> dict[str, Measure]:
-    given = column(activity, "peer_given")
-    ritual = column(activity, "ritual_messages")
-    peer = sum(given)
-    staff = sum(column(activity, "staff_received"))
+def interactions(activity: ActivitySummary) -> dict[str, Measure]:
+    peer, staff = activity.peer_interactions, activity.staff_interactions
     return {
         "contribution.peer_interactions": Measure(peer),
-        "contribution.peer_helpers": Measure(len(given) - given.count(0)),
+        "contribution.peer_helpers": Measure(activity.peer_helpers),
         "contribution.staff_interactions": Measure(staff),
         "contribution.horizontal_share": Measure(ratio(peer, peer + staff), peer + staff),
-        "contribution.member_threads": Measure(sum(column(activity, "threads_created"))),
-        "contribution.ritual_responses": Measure(sum(ritual)),
-        "contribution.ritual_participants": Measure(len(ritual) - ritual.count(0)),
+        "contribution.member_threads": Measure(activity.threads),
+        "contribution.ritual_responses": Measure(activity.ritual_responses),
+        "contribution.ritual_participants": Measure(activity.ritual_participants),
     }
 
 
-def concentration(activity: Mapping[int, MemberActivity]) -> dict[str, Measure]:
+def concentration(activity: ActivitySummary) -> dict[str, Measure]:
     """Smallest number of members writing half of the member messages (CHAOSS Contributor
     Absence Factor), and the share written by the most active 10 % of active members."""
-    counts = sorted(filter(None, column(activity, "messages")), reverse=True)
-    total = sum(counts)
-    if not total:
+    if not activity.messages:
         return {
             "contribution.concentration": Measure(None, 0),
             "contribution.top10_share": Measure(None, 0),
         }
-    running = needed = 0
-    for count in counts:
-        running += count
-        needed += 1
-        if 2 * running >= total:
-            break
-    top = math.ceil(len(counts) / 10)
     return {
-        "contribution.concentration": Measure(needed, len(counts)),
-        "contribution.top10_share": Measure(sum(counts[:top]) / total, len(counts)),
+        "contribution.concentration": Measure(activity.half_writers, activity.active),
+        "contribution.top10_share": Measure(
+            activity.top10_messages / activity.messages, activity.active
+        ),
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
@@ -28,13 +27,6 @@ class MemberActivity(NamedTuple):
     ritual_messages: int = 0
     threads_created: int = 0
     conversations_started: int = 0
-
-
-def column(activity: Mapping[int, MemberActivity], name: str) -> list[int]:
-    """One counter of every member, in a list: summed and counted in C, not member by
-    member in Python (a large guild's period has thousands of members)."""
-    index = MemberActivity._fields.index(name)
-    return [sums[index] for sums in activity.values()]
 
 
 class Person(NamedTuple):

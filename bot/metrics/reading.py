@@ -53,6 +53,7 @@ class Frame:
     weeks: list[Week]
     folded: set[date]
     today: date
+    previous_facts: spans.SettledFacts
 
     @property
     def previous(self) -> Period:
@@ -72,8 +73,8 @@ class Frame:
 class Inputs:
     """Everything read for one report, before any computation."""
 
-    activity: tuple[dict[int, MemberActivity], dict[int, MemberActivity]]
-    active_before_previous: set[int]
+    activity: dict[int, MemberActivity]  # the current period's, per member
+    active_before: set[int]  # who wrote in the previous period
     heads: tuple[Headcount, Headcount]
     people: list[Person]
     days_posted: dict[int, set[date]]
@@ -127,6 +128,7 @@ async def read_frame(db: Database, guild_id: int, current: Period, now: datetime
         today = now.astimezone(UTC).date()
         settled = [spans.settled_part(period, today) for period in periods]
         await spans.fold_spans(session, guild_id, settled, folded, now)
+        previous_facts = await spans.settled_facts(session, guild_id, periods[1], today)
     return Frame(
         guild_id,
         settings.language,
@@ -137,6 +139,7 @@ async def read_frame(db: Database, guild_id: int, current: Period, now: datetime
         weeks,
         folded,
         today,
+        previous_facts,
     )
 
 
@@ -154,11 +157,11 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
     members, others = await asyncio.gather(
         _in_session(db, _member_reads, frame, now), _other_reads(db, frame, now)
     )
-    people, now_activity, before_activity, before_previous, days_posted = members
+    people, activity, active_before, days_posted = members
     funnels, (heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs) = others
     return Inputs(
-        activity=(now_activity, before_activity),
-        active_before_previous=before_previous,
+        activity=activity,
+        active_before=active_before,
         heads=heads,
         people=people,
         days_posted=days_posted,
@@ -177,11 +180,11 @@ async def _member_reads(
 ) -> tuple[
     list[Person],
     dict[int, MemberActivity],
-    dict[int, MemberActivity],
     set[int],
     dict[int, set[date]],
 ]:
-    """The people who came and went, the members' sums, and the newcomers' message days."""
+    """The people who came and went, the members' sums, who wrote in the previous period
+    (the rest of it is in the frame's facts), and the newcomers' message days."""
     gid, previous, today = frame.guild_id, frame.previous, frame.today
     cohort_start = utc_midnight(week_of(local_date(now, frame.tz)).next(-COHORT_WEEKS).first_day)
     window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
@@ -191,8 +194,7 @@ async def _member_reads(
     return (
         await queries.people_since(session, gid, window_start),
         await spans.member_activity(session, gid, frame.current, today),
-        await spans.member_activity(session, gid, previous, today),
-        await spans.active_ids(session, gid, frame.before_previous, today),
+        await spans.active_ids(session, gid, previous, today),
         await queries.message_days(session, gid, window_start, days_from.date()),
     )
 

@@ -83,10 +83,10 @@ def week4_conversion(
     return Measure(ratio(converted, len(cohort)), len(cohort))
 
 
-def active_retention(previous_active: set[int], current_active: set[int]) -> Measure:
-    """Members active in the previous period who are active again in this one."""
-    kept = len(previous_active & current_active)
-    return Measure(ratio(kept, len(previous_active)), len(previous_active))
+def active_retention(kept: int, before: int) -> Measure:
+    """Of the `before` members active in the previous period, the `kept` ones active again
+    in this one."""
+    return Measure(ratio(kept, before), before)
 
 
 def churn(retained: Measure) -> Measure:

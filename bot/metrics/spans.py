@@ -17,7 +17,7 @@ member's rows, through the privacy registry).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DailyMemberActivity, HealthMemberSpan, HealthMemberWeek, HealthSpan
+from bot.metrics.activity import ActivitySummary, summarise
 from bot.metrics.data import MemberActivity
 from bot.metrics.periods import Period, utc_midnight
 from bot.metrics.weekly import SUMS, excluded, mondays, rollup_days
@@ -141,6 +142,8 @@ async def _fold(
             end_day=span.end,
             rollup_total=rollup_total,
             computed_at=now,
+            facts=None,
+            facts_key=None,
         )
     )
 
@@ -225,3 +228,65 @@ async def active_ids(session: AsyncSession, guild_id: int, period: Period, today
         HMS.user_id.not_in(excluded(guild_id)),
     )
     return set((await (await session.connection()).execute(query)).scalars())
+
+
+@dataclass(frozen=True)
+class SettledFacts:
+    """All the figures of a period that is over need of its members: their activity
+    summary, and how many of the period before's active members were active again (its
+    active retention)."""
+
+    summary: ActivitySummary
+    kept: int
+    before: int
+
+
+async def settled_facts(
+    session: AsyncSession, guild_id: int, period: Period, today: date
+) -> SettledFacts:
+    """The facts of a period over by `today`, whose span and the one before it
+    `fold_spans` folded: kept with the span, and counted again from its members when what
+    they rest on changed (either span's rows, or who is counted)."""
+    span, before = settled_part(period, today), settled_part(period.previous(), today)
+    if span.end != period.end_day:
+        raise ValueError(f"{period} is not over on {today}")
+    kept = await session.get(HealthSpan, (guild_id, span.first, span.end))
+    if kept is None:
+        raise LookupError(f"span {span} of guild {guild_id} was not folded")
+    key = await _facts_key(session, guild_id, kept.rollup_total, before)
+    if kept.facts is not None and kept.facts_key == key:
+        facts = dict(kept.facts)
+        return SettledFacts(ActivitySummary(**facts["summary"]), facts["kept"], facts["before"])
+    activity = await member_activity(session, guild_id, period, today)
+    active = {user for user, sums in activity.items() if sums.messages > 0}
+    active_before = await active_ids(session, guild_id, period.previous(), today)
+    result = SettledFacts(summarise(activity), len(active & active_before), len(active_before))
+    kept.facts = {
+        "summary": asdict(result.summary),
+        "kept": result.kept,
+        "before": result.before,
+    }
+    kept.facts_key = key
+    return result
+
+
+async def _facts_key(session: AsyncSession, guild_id: int, total: int, before: Span) -> str:
+    """What a period's facts rest on: its rollup total, the period before's (when folded),
+    and who is left out (how many, and a checksum of their ids)."""
+    before_total = await session.scalar(
+        select(HealthSpan.rollup_total).where(
+            HealthSpan.guild_id == guild_id,
+            HealthSpan.first_day == before.first,
+            HealthSpan.end_day == before.end,
+        )
+    )
+    out = excluded(guild_id).subquery()
+    count, checksum = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(out.c.user_id % _CHECKSUM), 0))
+        )
+    ).one()
+    return f"{total}:{before_total}:{count}:{checksum}"
+
+
+_CHECKSUM = 1_000_000_007  # keeps the sum of snowflakes within 64 bits

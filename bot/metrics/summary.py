@@ -18,6 +18,7 @@ from bot.metrics import (
     retention,
     signals,
 )
+from bot.metrics.activity import ActivitySummary, summarise
 from bot.metrics.data import Measure, Person, WeekActivity
 from bot.metrics.figures import FAMILIES, SPECS, Figure
 from bot.metrics.newcomers import FunnelStage
@@ -103,13 +104,11 @@ async def fold_ahead(db: Database, guild_id: int, now: datetime, days: int) -> N
 
 
 def _measures(
-    data: Inputs, i: int, period: Period, active: tuple[set[int], set[int]]
+    data: Inputs, i: int, period: Period, activity: ActivitySummary, kept: Measure
 ) -> dict[str, Measure]:
-    """Every figure of one period (0: current, 1: previous); `active`: who wrote in each."""
-    acts = data.activity[i]
-    earlier = active[1] if i == 0 else data.active_before_previous
-    kept = retention.active_retention(earlier, active[i])
-    values = participation.participation(acts, data.heads[i])
+    """Every figure of one period (0: current, 1: previous), from its activity summary
+    and active retention."""
+    values = participation.participation(activity, data.heads[i])
     values |= {
         "retention.newcomers": retention.newcomers(data.people, period),
         "retention.week1_retention": retention.week1_retention(data.people, period),
@@ -121,12 +120,12 @@ def _measures(
         "retention.churn": retention.churn(kept),
     }
     values |= retention.leavers(data.people, period)
-    values |= contribution.interactions(acts)
+    values |= contribution.interactions(activity)
     values |= newcomers.welcome_figures(data.funnels[i])
-    values |= contribution.concentration(acts)
+    values |= contribution.concentration(activity)
     values |= {"advocacy.nps": advocacy.nps(data.nps[i])}
     values |= advocacy.spotlight_effect(data.spotlights[i])
-    values |= advocacy.recognition(acts)
+    values |= advocacy.recognition(activity)
     return values
 
 
@@ -134,11 +133,18 @@ def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
     current, previous = frame.current, frame.previous
     covered, previous_covered = frame.covers(current), frame.covers(previous)
     retention_covered = frame.covers(frame.before_previous)
-    active = (
-        participation.active_ids(data.activity[0]),
-        participation.active_ids(data.activity[1]),
+    now_active = participation.active_ids(data.activity)
+    now_summary, before = summarise(data.activity), frame.previous_facts
+    cur = _measures(
+        data,
+        0,
+        current,
+        now_summary,
+        retention.active_retention(len(data.active_before & now_active), len(data.active_before)),
     )
-    cur, prev = _measures(data, 0, current, active), _measures(data, 1, previous, active)
+    prev = _measures(
+        data, 1, previous, before.summary, retention.active_retention(before.kept, before.before)
+    )
 
     all_figures = _figures(cur, prev, covered, previous_covered)
     all_figures = [
@@ -162,7 +168,9 @@ def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
         families=families,
         cohorts=retention.cohort_table(data.people, data.days_posted, now, frame.tz),
         weekly=_with_newcomers(data.weekly, data.people, frame.tz),
-        signals=_signals(data, cur, prev, previous_covered, retention_covered),
+        signals=_signals(
+            data, cur, prev, now_summary.messages, previous_covered, retention_covered
+        ),
         funnel=newcomers.funnel_stages(data.funnels[0]),
     )
 
@@ -171,6 +179,7 @@ def _signals(
     data: Inputs,
     cur: dict[str, Measure],
     prev: dict[str, Measure],
+    member_messages: int,
     previous_covered: bool,
     retention_covered: bool,
 ) -> list[signals.Signal]:
@@ -185,7 +194,7 @@ def _signals(
             cur["contribution.concentration"],
             cur["contribution.top10_share"],
             active[0],
-            sum(a.messages for a in data.activity[0].values()),
+            member_messages,
         ),
     ]
     if previous_covered:

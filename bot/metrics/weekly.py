@@ -19,8 +19,8 @@ from bot.db.models import (
     HealthWeek,
     Member,
 )
+from bot.metrics.activity import COMMUNICATOR_MESSAGES
 from bot.metrics.data import WeekActivity
-from bot.metrics.participation import COMMUNICATOR_MESSAGES
 from bot.metrics.periods import Week
 
 DMA = DailyMemberActivity

@@ -1,7 +1,8 @@
 """Health: closed spans folded once a day, and member rollups indexed by member.
 
 The per-member sums of the spans a report reads (the previous periods, the current one up
-to yesterday) are kept, so a day's /health reports group the daily rows once. The daily
+to yesterday) are kept, so a day's /health reports group the daily rows once; the previous
+period's span also keeps what its figures need of its members (totals and counts only). The daily
 member rollup's (guild, day) index duplicated its primary key's prefix; it becomes a
 partial (member, guild, day) index of the days with a message, which alone answers the
 newcomer cohorts' and the welcome funnel's reads. The member comes first so that SQLite,
@@ -45,6 +46,8 @@ def upgrade() -> None:
         sa.Column("end_day", sa.Date(), nullable=False),
         sa.Column("rollup_total", sa.BigInteger(), nullable=False),
         sa.Column("computed_at", UTCDateTime(), nullable=False),
+        sa.Column("facts", sa.JSON(), nullable=True),
+        sa.Column("facts_key", sa.String(length=80), nullable=True),
         sa.PrimaryKeyConstraint(
             "guild_id", "first_day", "end_day", name=op.f("pk_health_spans")
         ),

@@ -503,3 +503,24 @@ async def test_folded_ahead_at_night_the_day_s_reports_only_read(database: Datab
         }
     assert after == folded
     assert report.figure("participation.active_members").value == 4
+
+
+async def test_the_previous_period_s_facts_are_kept_and_follow_late_rows(
+    database: Database,
+) -> None:
+    """The previous period's figures are kept with its span (counts only) and counted
+    again when a row arrives late in the period before it (its active retention)."""
+    await seed_month(database)
+    report = await build_report(database, GUILD_A, 28, NOW)
+    assert report.figure("retention.active_retention").previous == pytest.approx(0.5)
+    async with database.session() as s:
+        kept = await s.get(HealthSpan, (GUILD_A, date(2026, 10, 2), date(2026, 10, 30)))
+        assert kept is not None and kept.facts is not None
+        assert kept.facts["summary"]["active"] == 3 and kept.facts["before"] == 2
+        assert "user" not in str(kept.facts)  # counts only, no member
+    # member 2 also wrote on 15 September: 1 and 2 of {1, 2, 4} are active again
+    async with database.session() as s:
+        s.add(dma(GUILD_A, 2, date(2026, 9, 15), messages=1))
+        s.add(DailyGuildActivity(guild_id=GUILD_A, day=date(2026, 9, 15), member_messages=1))
+    report = await build_report(database, GUILD_A, 28, NOW)
+    assert report.figure("retention.active_retention").previous == pytest.approx(2 / 3)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.metrics import advocacy, contribution, newcomers, participation, retention
+from bot.metrics.activity import summarise
 from bot.metrics.data import Headcount, MemberActivity, Person
 from bot.metrics.figures import Figure, Kind, Trend, trend
 from bot.metrics.periods import Period
@@ -40,7 +41,7 @@ def test_participation_by_hand() -> None:
         3: A(messages=1, conversations_started=2),
         4: A(reactions_given=2),  # reacted only: not active
     }
-    got = participation.participation(activity, Headcount(members=10, staff=2))
+    got = participation.participation(summarise(activity), Headcount(members=10, staff=2))
     assert got["participation.members"].value == 10
     assert got["participation.staff"].value == 2
     assert got["participation.active_members"].value == 3
@@ -52,14 +53,14 @@ def test_participation_by_hand() -> None:
 
 
 def test_participation_of_an_empty_guild() -> None:
-    got = participation.participation({}, Headcount(0, 0))
+    got = participation.participation(summarise({}), Headcount(0, 0))
     assert got["participation.active_members"].value == 0
     assert got["participation.active_rate"].value is None
     assert got["participation.messages_per_active"].value is None
 
 
 def test_participation_of_one_member() -> None:
-    got = participation.participation({7: A(messages=2)}, Headcount(1, 0))
+    got = participation.participation(summarise({7: A(messages=2)}), Headcount(1, 0))
     assert got["participation.active_rate"].value == 1.0
     assert got["participation.communicators"].value == 0
 
@@ -113,10 +114,10 @@ def test_activation_and_week4_conversion() -> None:
 
 
 def test_active_retention_and_churn() -> None:
-    kept = retention.active_retention({1, 2, 3, 4}, {2, 4, 9})
+    kept = retention.active_retention(2, 4)  # 2 of the 4 active before are active again
     assert (kept.value, kept.base) == (0.5, 4)
     assert retention.churn(kept).value == 0.5
-    empty = retention.active_retention(set(), {1})
+    empty = retention.active_retention(0, 0)
     assert empty.value is None and retention.churn(empty).value is None
 
 
@@ -168,7 +169,7 @@ def test_interactions_and_horizontal_share() -> None:
         2: A(messages=2, peer_given=1, staff_received=2, ritual_messages=1),
         3: A(messages=1, staff_received=1),
     }
-    got = contribution.interactions(activity)
+    got = contribution.interactions(summarise(activity))
     assert got["contribution.peer_interactions"].value == 4
     assert got["contribution.peer_helpers"].value == 2
     assert got["contribution.staff_interactions"].value == 4
@@ -180,30 +181,30 @@ def test_interactions_and_horizontal_share() -> None:
 
 
 def test_staff_only_activity_gives_a_zero_horizontal_share() -> None:
-    got = contribution.interactions({1: A(staff_received=5)})
+    got = contribution.interactions(summarise({1: A(staff_received=5)}))
     assert got["contribution.horizontal_share"].value == 0.0
-    assert contribution.interactions({})["contribution.horizontal_share"].value is None
+    assert contribution.interactions(summarise({}))["contribution.horizontal_share"].value is None
 
 
 def test_concentration_by_hand() -> None:
     # messages 50, 20, 10, 10, 5, 5 (total 100): 50 alone reaches half -> 1
     activity = {i: A(messages=m) for i, m in enumerate([50, 20, 10, 10, 5, 5])}
-    got = contribution.concentration(activity)
+    got = contribution.concentration(summarise(activity))
     assert got["contribution.concentration"].value == 1
     # top 10 % of 6 active members = ceil(0.6) = 1 member: 50 / 100
     assert got["contribution.top10_share"].value == pytest.approx(0.5)
     # 10 x 10 messages: 5 needed; top 10 % = 1 of 10 -> 10 %
-    even = contribution.concentration({i: A(messages=10) for i in range(10)})
+    even = contribution.concentration(summarise({i: A(messages=10) for i in range(10)}))
     assert even["contribution.concentration"].value == 5
     assert even["contribution.top10_share"].value == pytest.approx(0.1)
     # 11 members: top 10 % = ceil(1.1) = 2
-    eleven = contribution.concentration({i: A(messages=1) for i in range(11)})
+    eleven = contribution.concentration(summarise({i: A(messages=1) for i in range(11)}))
     assert eleven["contribution.top10_share"].value == pytest.approx(2 / 11)
     assert eleven["contribution.concentration"].value == 6  # 6/11 >= half
 
 
 def test_concentration_without_messages() -> None:
-    got = contribution.concentration({1: A(reactions_given=3)})
+    got = contribution.concentration(summarise({1: A(reactions_given=3)}))
     assert got["contribution.concentration"].value is None
 
 
@@ -245,7 +246,9 @@ def test_welcome_figures_from_the_welcome_funnel() -> None:
 
 
 def test_recognition_by_hand() -> None:
-    got = advocacy.recognition({1: A(reactions_given=3), 2: A(reactions_given=1), 3: A()})
+    got = advocacy.recognition(
+        summarise({1: A(reactions_given=3), 2: A(reactions_given=1), 3: A()})
+    )
     assert got["advocacy.recognition"].value == 4
     assert got["advocacy.recognition_givers"].value == 2
 

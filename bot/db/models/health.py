@@ -12,8 +12,9 @@ grow): if late events change it, the week or span is folded again.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date
+from sqlalchemy import JSON, Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake
@@ -61,7 +62,10 @@ class HealthSpan(Base):
     """A closed span of UTC days `[first_day, end_day)` whose per-member sums are kept in
     `health_member_spans`: the previous periods and the current one up to yesterday, so
     the /health reports of one day group those rows once. `rollup_total` works as for
-    weeks: when late events change it, the span is summed again."""
+    weeks: when late events change it, the span is summed again. A previous period's span
+    also keeps `facts`, what its figures need of its members (totals and counts, no
+    member), valid while `facts_key` (the rollups and the counted members they rest on)
+    is unchanged."""
 
     __tablename__ = "health_spans"
 
@@ -70,6 +74,8 @@ class HealthSpan(Base):
     end_day: Mapped[date] = mapped_column(Date, primary_key=True)
     rollup_total: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime]
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    facts_key: Mapped[str | None] = mapped_column(String(80))
 
 
 class HealthMemberSpan(Base):
