@@ -1,13 +1,15 @@
-"""Closed spans: the per-member sums a day's reports would otherwise group again each time.
+"""Settled spans: the per-member sums a day's reports would otherwise group again each time.
 
 A report needs every counted member's sums over three stretches: the current period, the
-previous one, and the one before (who was active, for retention). Grouping a large guild's
+previous one and the one before (who was active, for retention). Grouping a large guild's
 rows per member is most of a report's work, and all of it but today's rows is settled. So
 the days before today of each stretch (a *span*) are grouped once, the first time a report
-asks for them, into `health_member_spans`, from the folded weeks inside and the daily rows
-around them; every later report that day reads the sums back and adds today's rows. A span
-is grouped again when the guild rollup's member counters over its days changed (late
-events), as weeks are. The spans of earlier days are deleted by the next report's folding.
+asks for them (or by the nightly folding), into
+`health_member_spans`, from the folded weeks inside and the daily rows around them; every
+later report that day reads the sums back and adds today's rows. A span is grouped again
+when the guild rollup's member counters over its days changed (late events), as weeks are.
+The spans of earlier days are deleted by the next report's folding. The previous period's
+span also keeps its `SettledFacts`, so the day's reports read none of its members.
 
 Sums are kept for every user; staff, bots and opted-out members are left out when read, so
 a role change or an opt-out needs no recount (an opt-out or an erasure also deletes the
