@@ -100,6 +100,10 @@ class RitualService:
             if await self._find(session, guild_id, ritual.name) is not None:
                 raise FoyerError("rituals.duplicate_name", name=ritual.name)
             session.add(ritual)
+            try:
+                await session.flush()
+            except IntegrityError:  # the same name added at the same moment
+                raise FoyerError("rituals.duplicate_name", name=ritual.name) from None
         return ritual
 
     async def edit(self, guild_id: int, name: str, changes: RitualChanges) -> Ritual:
@@ -215,14 +219,21 @@ class RitualService:
 
     @staticmethod
     async def _find(session: AsyncSession, guild_id: int, name: str) -> Ritual | None:
-        return await session.scalar(
-            select(Ritual).where(
-                Ritual.guild_id == guild_id, func.lower(Ritual.name) == name.strip().lower()
-            )
-        )
+        """The guild's ritual of that name, whatever its case and spacing. Compared in
+        Python: SQLite's lower() leaves non-ASCII letters alone, so "Éveil" would never
+        find "éveil" (a guild has at most MAX_RITUALS_PER_GUILD rituals)."""
+        key = _name_key(name)
+        rituals = await session.scalars(select(Ritual).where(Ritual.guild_id == guild_id))
+        return next((r for r in rituals if _name_key(r.name) == key), None)
 
     async def _get(self, session: AsyncSession, guild_id: int, name: str) -> Ritual:
         ritual = await self._find(session, guild_id, name)
         if ritual is None:
             raise FoyerError("rituals.not_found", name=name[:80])
         return ritual
+
+
+def _name_key(name: str) -> str:
+    """A ritual name as compared: spacing collapsed (as `validate_name` stores it), case
+    folded."""
+    return " ".join(name.split()).casefold()

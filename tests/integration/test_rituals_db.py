@@ -376,3 +376,20 @@ async def test_questions_only_for_a_ritual_that_asks_them(world: World) -> None:
         await world.questions.add(GUILD, ritual.name, "Une question ?")
     assert err.value.key == "rituals.questions_need_list"
     assert await world.questions.all(GUILD, ritual.name) == []
+
+
+async def test_names_with_accents_are_found_whatever_their_case(world: World) -> None:
+    """SQLite's lower() leaves "É" alone: a French name must still be found, and its
+    case variant refused as a duplicate with a translated error."""
+    added = await world.service.add(
+        GUILD, "monday_motivation", RitualChanges(channel_id=CHANNEL, name="Éveil du  lundi")
+    )
+    assert added.name == "Éveil du lundi"
+    assert (await world.service.get(GUILD, "éveil du LUNDI")).id == added.id
+    with pytest.raises(FoyerError) as refused:
+        await world.service.add(
+            GUILD, "monday_motivation", RitualChanges(channel_id=CHANNEL, name="ÉVEIL DU LUNDI")
+        )
+    assert refused.value.key == "rituals.duplicate_name"
+    await world.service.remove(GUILD, "éveil du lundi")
+    assert await world.service.all(GUILD) == []
