@@ -46,7 +46,7 @@ from bot.db.models import DailyMemberActivity, HealthMemberSpan, HealthMemberWee
 from bot.metrics.activity import ActivitySummary, summarise
 from bot.metrics.data import MemberActivity
 from bot.metrics.periods import Period, utc_midnight
-from bot.metrics.weekly import SUMS, excluded, mondays, rollup_days
+from bot.metrics.weekly import SUMS, counted_days, excluded, mondays, rollup_days
 
 DMA = DailyMemberActivity
 HMS = HealthMemberSpan
@@ -201,12 +201,7 @@ async def member_activity(
     if span.end < period.end_day:
         recent = await connection.execute(
             select(DMA.user_id, *(cast(func.sum(getattr(DMA, c)), BigInteger) for c in SUMS))
-            .where(
-                DMA.guild_id == guild_id,
-                DMA.day >= span.end,
-                DMA.day < period.end_day,
-                DMA.user_id.not_in(excluded(guild_id)),
-            )
+            .where(counted_days(guild_id, span.end, period.end_day))
             .group_by(DMA.user_id)
         )
         for user_id, *counts in recent:

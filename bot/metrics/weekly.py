@@ -9,7 +9,19 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import BigInteger, Date, Select, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -34,6 +46,16 @@ def excluded(guild_id: int) -> Select[int]:
     return select(Member.user_id).where(
         Member.guild_id == guild_id,
         or_(Member.is_staff.is_(True), Member.is_bot.is_(True), Member.opted_out.is_(True)),
+    )
+
+
+def counted_days(guild_id: int, first: date, end: date) -> ColumnElement[bool]:
+    """The daily member rollup rows of `[first, end)` that the figures count."""
+    return and_(
+        DMA.guild_id == guild_id,
+        DMA.day >= first,
+        DMA.day < end,
+        DMA.user_id.not_in(excluded(guild_id)),
     )
 
 
@@ -142,12 +164,7 @@ async def week_activity(session: AsyncSession, guild_id: int, week: Week) -> Wee
             func.sum(DMA.staff_received).label("staff"),
             func.sum(DMA.ritual_messages).label("ritual"),
         )
-        .where(
-            DMA.guild_id == guild_id,
-            DMA.day >= week.first_day,
-            DMA.day < week.end_day,
-            DMA.user_id.not_in(excluded(guild_id)),
-        )
+        .where(counted_days(guild_id, week.first_day, week.end_day))
         .group_by(DMA.user_id)
         .subquery()
     )

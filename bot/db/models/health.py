@@ -37,7 +37,20 @@ class HealthWeek(Base):
     computed_at: Mapped[datetime]
 
 
-class HealthMemberWeek(Base):
+class MemberSums:
+    """The daily member rollup's counters the figures add up, summed over a stretch of days
+    (`bot.metrics.weekly.SUMS` names them)."""
+
+    messages: Mapped[int] = mapped_column(default=0)
+    peer_given: Mapped[int] = mapped_column(default=0)
+    staff_received: Mapped[int] = mapped_column(default=0)
+    reactions_given: Mapped[int] = mapped_column(default=0)
+    ritual_messages: Mapped[int] = mapped_column(default=0)
+    threads_created: Mapped[int] = mapped_column(default=0)
+    conversations_started: Mapped[int] = mapped_column(default=0)
+
+
+class HealthMemberWeek(MemberSums, Base):
     """A member's sums over one completed week (Monday `week` to Sunday, UTC days): the
     daily rollups folded by week, so a period's per-member figures read about a fifth of
     the rows. Written with the week's `HealthWeek` row and recounted with it."""
@@ -49,13 +62,6 @@ class HealthMemberWeek(Base):
     user_id: Mapped[int] = mapped_column(
         Snowflake, primary_key=True, autoincrement=False, info={"user": True}
     )
-    messages: Mapped[int] = mapped_column(default=0)
-    peer_given: Mapped[int] = mapped_column(default=0)
-    staff_received: Mapped[int] = mapped_column(default=0)
-    reactions_given: Mapped[int] = mapped_column(default=0)
-    ritual_messages: Mapped[int] = mapped_column(default=0)
-    threads_created: Mapped[int] = mapped_column(default=0)
-    conversations_started: Mapped[int] = mapped_column(default=0)
 
 
 class HealthSpan(Base):
@@ -78,7 +84,7 @@ class HealthSpan(Base):
     facts_key: Mapped[str | None] = mapped_column(String(80))
 
 
-class HealthMemberSpan(Base):
+class HealthMemberSpan(MemberSums, Base):
     """A member's sums over one kept span (staff, bots and opted-out members included:
     who counts is decided when the span is read, so a role change needs no recount)."""
 
@@ -90,10 +96,3 @@ class HealthMemberSpan(Base):
     user_id: Mapped[int] = mapped_column(
         Snowflake, primary_key=True, autoincrement=False, info={"user": True}
     )
-    messages: Mapped[int] = mapped_column(default=0)
-    peer_given: Mapped[int] = mapped_column(default=0)
-    staff_received: Mapped[int] = mapped_column(default=0)
-    reactions_given: Mapped[int] = mapped_column(default=0)
-    ritual_messages: Mapped[int] = mapped_column(default=0)
-    threads_created: Mapped[int] = mapped_column(default=0)
-    conversations_started: Mapped[int] = mapped_column(default=0)
