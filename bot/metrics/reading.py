@@ -194,7 +194,7 @@ async def _member_reads(
     return (
         await queries.people_since(session, gid, window_start),
         await spans.member_activity(session, gid, frame.current, today),
-        await spans.active_ids(session, gid, previous, today),
+        await spans.writers(session, gid, previous, today),
         await queries.message_days(session, gid, window_start, days_from.date()),
     )
 

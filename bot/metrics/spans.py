@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import DailyMemberActivity, HealthMemberSpan, HealthMemberWeek, HealthSpan
 from bot.metrics.activity import ActivitySummary, summarise
 from bot.metrics.data import MemberActivity
+from bot.metrics.participation import active_ids
 from bot.metrics.periods import Period, utc_midnight
 from bot.metrics.weekly import SUMS, counted_days, excluded, mondays, rollup_days
 
@@ -212,7 +213,7 @@ async def member_activity(
     return sums
 
 
-async def active_ids(session: AsyncSession, guild_id: int, period: Period, today: date) -> set[int]:
+async def writers(session: AsyncSession, guild_id: int, period: Period, today: date) -> set[int]:
     """Counted members with a message in a period that ended by `today` (its span, folded
     by `fold_spans`)."""
     if settled_part(period, today).end != period.end_day:
@@ -255,8 +256,8 @@ async def settled_facts(
         facts = dict(kept.facts)
         return SettledFacts(ActivitySummary(**facts["summary"]), facts["kept"], facts["before"])
     activity = await member_activity(session, guild_id, period, today)
-    active = {user for user, sums in activity.items() if sums.messages > 0}
-    active_before = await active_ids(session, guild_id, period.previous(), today)
+    active = active_ids(activity)
+    active_before = await writers(session, guild_id, period.previous(), today)
     result = SettledFacts(summarise(activity), len(active & active_before), len(active_before))
     kept.facts = {
         "summary": asdict(result.summary),
