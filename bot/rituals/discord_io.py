@@ -76,7 +76,7 @@ class DiscordRitualPoster:
                 auto_archive_duration=post.auto_archive_minutes,  # type: ignore[arg-type]
             )
         except discord.HTTPException:
-            # The post stands; answers can still come as replies. Not worth failing it.
+            # The post stands (failing it would post it again); the runner tells the admins.
             log.warning("could not open the ritual thread", extra={"guild_id": post.guild_id})
             return Posted(message.id, None)
         await self._mark_thread(post, thread)

@@ -155,6 +155,17 @@ class RitualRunner:
             return Outcome.failed(refused.reason)
         if question is not None:
             await self._questions.mark_asked(ctx.guild_id, ritual.id, question.id)
+        if posted.thread_id is None:
+            # The post stands, but its answers cannot be told apart: say so, this time.
+            await self._poster.notify_admins(
+                ctx.guild_id,
+                t(
+                    "rituals.notice.no_thread",
+                    lang,
+                    name=ritual.name,
+                    channel=f"<#{ritual.channel_id}>",
+                ),
+            )
         return Outcome.posted(ritual.channel_id, posted.message_id, posted.thread_id)
 
     async def render(self, ritual: Ritual, when: datetime, lang: str, question: str) -> str:

@@ -136,6 +136,25 @@ async def test_forbidden_marks_failed_tells_admins_once_and_never_retries(
     assert ritual is not None and ritual.paused
 
 
+async def test_a_thread_refused_keeps_the_post_and_tells_admins(
+    env: tuple[FoyerEnv, ManualClock],
+) -> None:
+    """Creating threads forbidden once: the occurrence is posted (and not posted again),
+    the admins are told why its answers will not count; the next week has its thread."""
+    foyer, clock = env
+    await add_monday_motivation(foyer)
+    general = foyer.town.general.id
+    foyer.sb.faults.next("POST", f"/channels/{general}/messages/*/threads", status=403)
+    await advance(foyer, clock, START + timedelta(weeks=2), timedelta(hours=1))
+
+    rows = await runs(foyer)
+    assert [r.status for r in rows[:2]] == [RunStatus.POSTED, RunStatus.POSTED]
+    assert rows[0].thread_id is None and rows[1].thread_id is not None
+    notice = t("rituals.notice.no_thread", "fr", name="Lundi Motivation", channel=f"<#{general}>")
+    admin_posts = [m.content for m in foyer.sb.messages_in(foyer.town.admin_channel)]
+    assert admin_posts.count(notice) == 1
+
+
 async def test_bad_time_is_refused_in_french_and_stores_nothing(
     env: tuple[FoyerEnv, ManualClock],
 ) -> None:
