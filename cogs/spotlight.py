@@ -82,7 +82,8 @@ class PickButton(discord.ui.DynamicItem[_Button], template=r"foyer:spotlight:pic
 class RefuseButton(
     discord.ui.DynamicItem[_Button], template=r"foyer:spotlight:refuse:(?P<user>\d+)"
 ):
-    """On a spotlight post: "don't spotlight me again", for the spotlighted member only."""
+    """On a spotlight post: "don't spotlight me again", for the spotlighted member only;
+    the post is deleted too."""
 
     def __init__(self, user_id: int, label: str = "…") -> None:
         super().__init__(
@@ -108,7 +109,12 @@ class RefuseButton(
             await cog.bot.reply_ephemeral(interaction, t("spotlight.refuse.not_you", lang))
             return
         await cog.service.refuse(guild_id, self.user_id)
-        await cog.bot.reply_ephemeral(interaction, t("spotlight.refuse.done", lang))
+        await cog.bot.reply_ephemeral(interaction, t("spotlight.refuse.removed", lang))
+        if interaction.message is not None:  # they asked not to be featured: take it down
+            try:
+                await interaction.message.delete()
+            except discord.HTTPException:
+                log.warning("could not delete a refused spotlight", extra={"guild_id": guild_id})
 
 
 class NoteModal(FoyerModal):

@@ -169,7 +169,8 @@ async def test_refuse_button_only_works_for_the_spotlighted_member(community: Co
     other = await sb.click(post, town.members[0], custom_id)
     assert other.ephemeral and other.content == t("spotlight.refuse.not_you", "fr")
     mine = await sb.click(post, town.members[1], custom_id)
-    assert mine.content == t("spotlight.refuse.done", "fr")
+    assert mine.content == t("spotlight.refuse.removed", "fr")
+    assert post.id not in [m.id for m in sb.messages_in(channel)]  # taken down
     refused = await sb.invoke(
         town.guild, town.admin, "spotlight", subcommand="post",
         options={"member": town.members[1]},
