@@ -446,9 +446,10 @@ class RitualsCog(
     del _c
 
 
-class RitualRoleButton(commands.Cog):
-    """Members join or leave a ritual's ping role with the button on its posts. Not an
-    admin command: any member may click."""
+class RitualPingRoles(commands.Cog):
+    """Members join or leave a ritual's ping role with the button on its posts (not an
+    admin command: any member may click), and every join or leave of such a role is
+    counted, whoever made it."""
 
     def __init__(self, bot: FoyerBot, service: RitualService) -> None:
         self.bot, self.service = bot, service
@@ -464,11 +465,24 @@ class RitualRoleButton(commands.Cog):
         lang = await self.bot.guild_settings.language(interaction.guild.id)
         ritual = await self.service.by_id(interaction.guild.id, ritual_id)
         role = interaction.guild.get_role(ritual.ping_role_id or 0) if ritual else None
-        text, joined = await toggle_ping_role(interaction.user, role, lang)
+        text, _ = await toggle_ping_role(interaction.user, role, lang)
         await self.bot.reply_ephemeral(interaction, text)
-        if joined is not None:
+
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Count the change when a ping role is given or taken: with the button, by an
+        admin, by another bot. Leaving is the over-solicitation sign /health reads."""
+        changed = {r.id for r in before.roles} ^ {r.id for r in after.roles}
+        if not changed:
+            return
+        rituals = await self.service.ping_roles(after.guild.id)
+        for role_id in sorted(changed & rituals.keys()):
             await count_role_change(
-                self.bot.db, interaction.guild.id, ritual_id, joined=joined, at=self.bot.clock.now()
+                self.bot.db,
+                after.guild.id,
+                rituals[role_id],
+                joined=after.get_role(role_id) is not None,
+                at=self.bot.clock.now(),
             )
 
 
@@ -484,4 +498,4 @@ async def setup(bot: FoyerBot) -> None:
     )
     bot.scheduler.register("ritual", runner)
     await bot.add_cog(RitualsCog(bot, service, questions, runner))
-    await bot.add_cog(RitualRoleButton(bot, service))
+    await bot.add_cog(RitualPingRoles(bot, service))

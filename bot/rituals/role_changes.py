@@ -1,6 +1,7 @@
-"""Counts of members joining or leaving rituals' ping roles with the post button, per UTC
-day (no user ids). `/health` reads the leaves for the over-solicitation signal: members
-leaving the ping role is the article's warning sign that the bot asks too much."""
+"""Counts of members joining or leaving rituals' ping roles (with the post button or any
+other way), per UTC day (no user ids). `/health` reads the leaves for the
+over-solicitation signal: members leaving the ping role is the article's warning sign that
+the bot asks too much."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ async def count_role_change(
 
 
 async def ping_role_opt_outs(db: Database, guild_id: int, start: date, end: date) -> int:
-    """Members who left a ritual ping role with the button on UTC days in `[start, end)`."""
+    """Members who left a ritual ping role on UTC days in `[start, end)`."""
     async with db.session() as session:
         total = await session.scalar(
             select(func.coalesce(func.sum(RitualRoleChanges.leaves), 0)).where(

@@ -178,6 +178,17 @@ class RitualService:
                 select(Ritual).where(Ritual.guild_id == guild_id, Ritual.id == ritual_id)
             )
 
+    async def ping_roles(self, guild_id: int) -> dict[int, int]:
+        """Each ping role of the guild's rituals, and the ritual it belongs to (the oldest,
+        when rituals share one: a member leaving it is one opt-out, counted once)."""
+        async with self._db.session() as session:
+            rows = await session.execute(
+                select(Ritual.ping_role_id, func.min(Ritual.id))
+                .where(Ritual.guild_id == guild_id, Ritual.ping_role_id.is_not(None))
+                .group_by(Ritual.ping_role_id)
+            )
+            return {role: ritual for role, ritual in rows if role is not None}
+
     async def all(self, guild_id: int) -> list[Ritual]:
         async with self._db.session() as session:
             rows = await session.scalars(

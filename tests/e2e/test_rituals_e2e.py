@@ -297,9 +297,16 @@ async def test_ping_role_is_opt_in_with_the_button(sandbox: Sandbox, database_ur
     role.mentionable = True
     async with running_foyer(sb, database_url=database_url, clock=ManualClock(START)) as bot:
         await ping_role_flow(sb, town, role)
+        await sb.wait_for_bot_idle()
         # The leave is counted (no user id) for the over-solicitation signal.
         day = START.date()
         assert await ping_role_opt_outs(bot.db, town.guild.id, day, day + timedelta(days=1)) == 1
+        # so is a ping role taken away another way (by an admin, by another bot)
+        await sb.add_role(town.guild, town.members[1], role)
+        await sb.remove_role(town.guild, town.members[1], role)
+        await sb.remove_role(town.guild, town.members[1], role)  # no change: not counted
+        await sb.wait_for_bot_idle()
+        assert await ping_role_opt_outs(bot.db, town.guild.id, day, day + timedelta(days=1)) == 2
 
 
 async def ping_role_flow(sb: Sandbox, town: Any, role: Any) -> None:
