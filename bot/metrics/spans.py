@@ -18,8 +18,9 @@ member's rows, through the privacy registry).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -269,8 +270,8 @@ async def settled_facts(
 
 
 async def _facts_key(session: AsyncSession, guild_id: int, total: int, before: Span) -> str:
-    """What a period's facts rest on: its rollup total, the period before's (when folded),
-    and who is left out (how many, and a checksum of their ids)."""
+    """What a period's facts rest on: the summary's fields, its rollup total, the period
+    before's (when folded), and who is left out (how many, and a checksum of their ids)."""
     before_total = await session.scalar(
         select(HealthSpan.rollup_total).where(
             HealthSpan.guild_id == guild_id,
@@ -284,7 +285,10 @@ async def _facts_key(session: AsyncSession, guild_id: int, total: int, before: S
             select(func.count(), func.coalesce(func.sum(out.c.user_id % _CHECKSUM), 0))
         )
     ).one()
-    return f"{total}:{before_total}:{count}:{checksum}"
+    return f"{_FACTS_SHAPE}:{total}:{before_total}:{count}:{checksum}"
 
 
 _CHECKSUM = 1_000_000_007  # keeps the sum of snowflakes within 64 bits
+# Facts kept by an older version of `ActivitySummary` (a field added or removed) are
+# counted again, not read into the new one.
+_FACTS_SHAPE = zlib.crc32(" ".join(f.name for f in fields(ActivitySummary)).encode())

@@ -524,3 +524,15 @@ async def test_the_previous_period_s_facts_are_kept_and_follow_late_rows(
         s.add(DailyGuildActivity(guild_id=GUILD_A, day=date(2026, 9, 15), member_messages=1))
     report = await build_report(database, GUILD_A, 28, NOW)
     assert report.figure("retention.active_retention").previous == pytest.approx(2 / 3)
+
+
+async def test_facts_kept_by_an_older_version_are_counted_again(database: Database) -> None:
+    await seed_month(database)
+    await build_report(database, GUILD_A, 28, NOW)
+    async with database.session() as s:
+        kept = await s.get(HealthSpan, (GUILD_A, date(2026, 10, 2), date(2026, 10, 30)))
+        assert kept is not None
+        kept.facts = {"summary": {"a_field_since_removed": 1}, "kept": 0, "before": 0}
+        kept.facts_key = "1:older"
+    report = await build_report(database, GUILD_A, 28, NOW)
+    assert report.figure("participation.active_members").previous == 3
