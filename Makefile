@@ -31,8 +31,8 @@ test-suite: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot cogs tests benchmarks migrations
-	$(BIN)/ruff format --check bot cogs tests benchmarks migrations
+	$(BIN)/ruff check bot cogs discord_sandbox demo tests benchmarks migrations
+	$(BIN)/ruff format --check bot cogs discord_sandbox demo tests benchmarks migrations
 	$(BIN)/mypy
 
 run: $(STAMP)

@@ -32,8 +32,8 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot.sandbox import Sandbox
-from bot.sandbox.state import Channel, Message
+from discord_sandbox import Sandbox
+from discord_sandbox.state import Channel, Message
 
 MEMBERS = 200
 

@@ -1,7 +1,8 @@
 """The `foyer` command line (also `python -m bot`).
 
-Subcommands import their module only when chosen, so `foyer --help` stays fast and `foyer
-report` does not pull in the Discord client.
+The product's subcommands are listed here; `foyer demo` and `foyer sandbox` live above the
+bot (the `demo` package) and plug in through the `foyer.commands` entry points, so this
+module never imports them. A plugged-in module gives its help text as `HELP`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import importlib.metadata
 import logging
 import signal
 import sys
@@ -28,9 +30,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("bot.cli", "upgrade the database schema to the latest version"),
     "status": ("bot.cli", "exit 0 if the running bot refreshed its heartbeat recently"),
     "report": ("bot.metrics.report", "print or export a guild's health figures"),
-    "demo": ("bot.sandbox.demo", "replay weeks of a simulated community against a local Discord"),
-    "sandbox": ("bot.sandbox.serve", "serve a local Discord to point `foyer run` at"),
 }
+#: The entry-point group where packages above the bot declare their `foyer` subcommands.
+PLUGGED_COMMANDS = "foyer.commands"
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,7 +109,35 @@ def build_parser() -> argparse.ArgumentParser:
         child = sub.add_parser(name, help=help_text, description=help_text)
         if name not in LOCAL:  # the other modules declare their own options
             importlib.import_module(module).add_arguments(child)
+    for name, plugged in sorted(_plugged_commands().items()):
+        help_text = plugged.HELP
+        plugged.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
     return parser
+
+
+def _plugged_commands() -> dict[str, Any]:
+    """Return the modules of the subcommands other packages declare (`foyer.commands`).
+
+    A declared module that is not there (the Docker image ships the bot without the demo)
+    is left out instead of breaking every command.
+    """
+    found: dict[str, Any] = {}
+    for ep in importlib.metadata.entry_points(group=PLUGGED_COMMANDS):
+        if ep.name in SUBCOMMANDS:
+            continue
+        try:
+            found[ep.name] = ep.load()
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not ep.value.startswith(exc.name):
+                raise  # the module is there but one of its own imports is missing
+    return found
+
+
+def _command_module(name: str) -> Any:
+    """Return the module that runs subcommand ``name``."""
+    if name in SUBCOMMANDS:
+        return importlib.import_module(SUBCOMMANDS[name][0])
+    return _plugged_commands()[name]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,8 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in LOCAL:
             result = LOCAL[args.command](args, settings)
             return asyncio.run(result) if asyncio.iscoroutine(result) else int(result)
-        module = importlib.import_module(SUBCOMMANDS[args.command][0])
-        return int(asyncio.run(module.run(args)))
+        return int(asyncio.run(_command_module(args.command).run(args)))
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -2,7 +2,7 @@
 
 Every REST answer the sandbox gives is checked against Discord's OpenAPI schema; a test
 fails at teardown if any answer violated it (accepted deviations are listed in
-``bot/sandbox/openapi_deviations.py``).
+``discord_sandbox/openapi_deviations.py``).
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import Sandbox
-from bot.sandbox.harness import FoyerEnv, running_foyer
-from bot.sandbox.scenario import build_town
+from demo.harness import FoyerEnv, running_foyer
+from demo.scenario import build_town
+from discord_sandbox import Sandbox
 
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
     """A started sandbox that validates every response; at teardown, zero OpenAPI
     violations and no call to a route the sandbox does not emulate."""
-    sb = Sandbox(validate_responses=True)
+    sb = Sandbox(validate_responses=True, bot_name="Foyer")
     await sb.start()
     try:
         yield sb

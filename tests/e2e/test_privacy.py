@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.db.models import ActivityEvent, GuildSettings, Member
 from bot.db.models.activity import EventKind
 from bot.i18n import t
-from bot.sandbox.harness import FoyerEnv
+from demo.harness import FoyerEnv
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Rituals in `foyer demo`: the steps in bot/rituals/demo.py, in a short replay."""
+"""Rituals in `foyer demo`: the steps in demo/steps/rituals.py, in a short replay."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import demo
+from demo import run as demo
 
 pytestmark = pytest.mark.e2e
 

@@ -18,10 +18,10 @@ from bot.db.models import ActivityEvent, Ritual, RunStatus, ScheduledRun
 from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.i18n import t
 from bot.rituals.role_changes import ping_role_opt_outs
-from bot.sandbox import Sandbox
-from bot.sandbox.harness import FoyerEnv, running_foyer
-from bot.sandbox.scenario import build_town
 from bot.scheduling import shard_of
+from demo.harness import FoyerEnv, running_foyer
+from demo.scenario import build_town
+from discord_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

@@ -8,11 +8,11 @@ import discord
 import pytest
 from discord.ext import commands
 
-from bot.sandbox import Sandbox
-from bot.sandbox.community import CommunityScript, SimDay
-from bot.sandbox.community_hooks import nps_answers
-from bot.sandbox.harness import RunningClient
-from bot.sandbox.scenario import build_town
+from demo.community import CommunityScript, SimDay
+from demo.community_hooks import nps_answers
+from demo.harness import RunningClient
+from demo.scenario import build_town
+from discord_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 END = datetime(2026, 3, 2, tzinfo=UTC)

@@ -9,7 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.sandbox import demo, serve
+from demo import run as demo
+from demo import serve
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import Sandbox
-from bot.sandbox.gateway import shard_of
-from bot.sandbox.harness import FoyerEnv, running_foyer
+from demo.harness import FoyerEnv, running_foyer
+from discord_sandbox import Sandbox
+from discord_sandbox.gateway import shard_of
 
 pytestmark = pytest.mark.e2e
 

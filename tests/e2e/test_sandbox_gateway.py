@@ -11,9 +11,9 @@ import discord
 import pytest
 from discord.ext import commands
 
-from bot.sandbox import Sandbox
-from bot.sandbox.gateway import shard_of
-from bot.sandbox.harness import RunningClient, point_discord_at
+from demo.harness import RunningClient, point_discord_at
+from discord_sandbox import Sandbox
+from discord_sandbox.gateway import shard_of
 
 pytestmark = pytest.mark.e2e
 

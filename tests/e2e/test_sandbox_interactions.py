@@ -11,9 +11,9 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.sandbox import Sandbox
-from bot.sandbox.harness import RunningClient
-from bot.sandbox.scenario import Town, build_town
+from demo.harness import RunningClient
+from demo.scenario import Town, build_town
+from discord_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 SYNC = "/applications/{application_id}/commands"

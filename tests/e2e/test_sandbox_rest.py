@@ -10,9 +10,9 @@ import discord
 import pytest
 from discord.ext import commands
 
-from bot.sandbox import Sandbox
-from bot.sandbox.harness import RunningClient
-from bot.sandbox.scenario import build_town
+from demo.harness import RunningClient
+from demo.scenario import build_town
+from discord_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 MESSAGES = "/channels/{channel_id}/messages"

@@ -23,9 +23,9 @@ from bot.app import FoyerBot
 from bot.config import Settings
 from bot.db.models import GuildSettings
 from bot.i18n import t
-from bot.sandbox import Sandbox
-from bot.sandbox.harness import FoyerEnv, running_foyer
-from bot.sandbox.scenario import Town, build_town
+from demo.harness import FoyerEnv, running_foyer
+from demo.scenario import Town, build_town
+from discord_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

@@ -19,9 +19,9 @@ from bot.db.models import ActivityEvent, DailyMemberActivity, Member, Spotlight
 from bot.db.models.activity import ActorRole, EventKind, Interaction
 from bot.db.models.scheduling import RunStatus
 from bot.i18n import t
-from bot.sandbox import Sandbox
-from bot.sandbox.harness import running_foyer
-from bot.sandbox.scenario import Town, build_town
+from demo.harness import running_foyer
+from demo.scenario import Town, build_town
+from discord_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 NOW = datetime.now(UTC).replace(microsecond=0)

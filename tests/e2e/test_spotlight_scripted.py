@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import ManualClock
-from bot.sandbox import Sandbox
-from bot.sandbox.harness import running_foyer
-from bot.sandbox.scenario import build_town
+from demo.harness import running_foyer
+from demo.scenario import build_town
+from discord_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -17,9 +17,9 @@ from bot.clock import ManualClock
 from bot.db.models import SurveyAnswer
 from bot.db.models.recognition import WhyLength
 from bot.i18n import t
-from bot.sandbox import Message, Sandbox
-from bot.sandbox.harness import running_foyer
-from bot.sandbox.scenario import Town, build_town
+from demo.harness import running_foyer
+from demo.scenario import Town, build_town
+from discord_sandbox import Message, Sandbox
 
 pytestmark = pytest.mark.e2e
 

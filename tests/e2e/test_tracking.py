@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.db.models.activity import ActivityEvent, DailyGuildActivity, EventKind, Member
-from bot.sandbox import Sandbox
-from bot.sandbox.harness import FoyerEnv, running_foyer
-from bot.sandbox.scenario import build_town
+from demo.harness import FoyerEnv, running_foyer
+from demo.scenario import build_town
+from discord_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

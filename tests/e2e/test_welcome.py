@@ -19,12 +19,12 @@ from bot.db.models import BotPost, TrackedThread, Welcome
 from bot.db.models.activity import ThreadContext
 from bot.i18n import t
 from bot.recording.recorder import Recorder
-from bot.sandbox import Channel, Sandbox
-from bot.sandbox.core import Call
-from bot.sandbox.harness import running_foyer
-from bot.sandbox.scenario import Town, build_town
-from bot.sandbox.state import Member, Role
 from bot.welcome.service import WelcomeService
+from demo.harness import running_foyer
+from demo.scenario import Town, build_town
+from discord_sandbox import Channel, Sandbox
+from discord_sandbox.core import Call
+from discord_sandbox.state import Member, Role
 
 pytestmark = pytest.mark.e2e
 

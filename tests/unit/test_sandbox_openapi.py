@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from bot.sandbox import payloads
-from bot.sandbox.faults import Faults
-from bot.sandbox.openapi import ResponseValidator
-from bot.sandbox.state import Channel, Message, World
+from discord_sandbox import payloads
+from discord_sandbox.faults import Faults
+from discord_sandbox.openapi import ResponseValidator
+from discord_sandbox.state import Channel, Message, World
 
 
 def test_a_valid_message_passes_and_a_broken_one_is_reported() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.permissions import (
+from discord_sandbox.permissions import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
     MANAGE_ROLES,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.gateway import (
+from discord_sandbox.gateway import (
     GUILD_MEMBERS,
     GUILD_MESSAGES,
     MESSAGE_CONTENT,
@@ -10,8 +10,8 @@ from bot.sandbox.gateway import (
     blank_content,
     shard_of,
 )
-from bot.sandbox.interactions import command_data, modal_submission
-from bot.sandbox.state import Channel, Command, Role, World
+from discord_sandbox.interactions import command_data, modal_submission
+from discord_sandbox.state import Channel, Command, Role, World
 
 
 def test_blanking_keeps_metadata_and_blanks_the_referenced_message() -> None:

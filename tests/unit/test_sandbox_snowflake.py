@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import discord
 import pytest
 
-from bot.sandbox.snowflake import DISCORD_EPOCH_MS, SnowflakeFactory, time_of
+from discord_sandbox.snowflake import DISCORD_EPOCH_MS, SnowflakeFactory, time_of
 
 
 def test_time_round_trips_and_matches_discord_py() -> None:

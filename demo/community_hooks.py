@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from discord_sandbox.interactions import find_component
+from discord_sandbox.state import Message
+
 from .community import CommunityScript, Hook, Persona, Run, SimDay
-from .interactions import find_component
-from .state import Message
 
 NPS_PREFIX = "foyer:nps:"
 #: (low, high) score range per profile; unanswered newcomers use the last entry.

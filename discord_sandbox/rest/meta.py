@@ -27,9 +27,9 @@ async def get_application(request: web.Request) -> web.Response:
     return json_response(
         {
             "id": str(core.application_id),
-            "name": "Foyer",
+            "name": core.world.bot_user.username,
             "icon": None,
-            "description": "Foyer in the sandbox",
+            "description": f"{core.world.bot_user.username} in the sandbox",
             "type": None,
             "verify_key": "0" * 64,
             "flags": 0,

@@ -22,7 +22,7 @@ from .snowflake import SnowflakeFactory, time_of, utcnow
 
 TEXT, CATEGORY, PUBLIC_THREAD, PRIVATE_THREAD = 0, 4, 11, 12
 BOT_ROLE_POSITION = 100
-#: What the bot's own role grants by default: enough for every Foyer feature, not admin.
+#: What the bot's own role grants by default: what a community bot asks for, not admin.
 BOT_DEFAULT_PERMISSIONS = DEFAULT_EVERYONE | MANAGE_ROLES | MANAGE_THREADS | (1 << 14) | (1 << 15)
 THREAD_TYPES = (PUBLIC_THREAD, PRIVATE_THREAD)
 
@@ -163,14 +163,14 @@ class Command:
 class World:
     """Every object of the sandbox, indexed by id."""
 
-    def __init__(self) -> None:
+    def __init__(self, bot_name: str = "Sandbox Bot") -> None:
         self.ids = SnowflakeFactory()
         self.users: dict[int, User] = {}
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
         self.messages: dict[int, Message] = {}
         self.commands: dict[int, Command] = {}
-        self.bot_user: User = self.new_user("Foyer", bot=True)
+        self.bot_user: User = self.new_user(bot_name, bot=True)
 
     def new_user(self, username: str, *, bot: bool = False, at: datetime | None = None) -> User:
         """Create and register a user."""

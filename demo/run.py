@@ -5,7 +5,7 @@ Starts the sandbox, runs the real ``FoyerBot`` against it on a temporary SQLite 
 acts as an admin (``/setup``, then every report command that exists), and prints what a
 community manager would see. Charts are written to the output folder.
 
-Each feature keeps its demo steps beside its code (``bot/<feature>/demo.py``); the lists
+Each feature's demo steps live in ``demo/steps/<feature>.py``; the lists
 ``BEFORE_REPLAY``, ``DURING_REPLAY`` and ``AFTER_REPLAY`` below put them in order.
 """
 
@@ -18,150 +18,21 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.rituals.demo import ritual_during_replay, ritual_report_step, ritual_setup_step
-from bot.spotlight.demo import spotlight_step
-from bot.welcome.demo import welcome_during_replay, welcome_report_step, welcome_setup_step
-
-from .api import Sandbox
-from .community import CommunityScript, SimDay
-from .community_hooks import nps_answers
-from .harness import running_foyer
-from .interactions import InteractionResult
-from .scenario import Town, build_town
-
-
-@dataclass
-class DemoContext:
-    """Everything a demo step needs."""
-
-    sb: Sandbox
-    town: Town
-    bot: Any
-    script: CommunityScript
-    out: Path
-    language: str
-    started: float
-    saved: list[Path] = field(default_factory=list)
-
-    def say(self, text: str = "") -> None:
-        """Print a line of the demo, flushed so progress shows at once."""
-        print(text, flush=True)
-
-    def command_names(self) -> set[str]:
-        """Return the names of the slash commands the bot registered."""
-        return {c.data["name"] for c in self.sb.commands()} | {
-            c.data["name"] for c in self.sb.commands(self.town.guild)
-        }
-
-    async def admin(
-        self, name: str, subcommand: str | list[str] | None = None, **options: Any
-    ) -> InteractionResult:
-        """Invoke a command as the server's admin and print what they see."""
-        label = "/" + " ".join(
-            [name, *([subcommand] if isinstance(subcommand, str) else subcommand or [])]
-        )
-        result = await self.sb.invoke(
-            self.town.guild,
-            self.town.admin,
-            name,
-            subcommand=subcommand,
-            options=options,
-            channel=self.town.admin_channel,
-            timeout=30,
-        )
-        self.say(f"\n$ {label}" + (" (ephemeral)" if result.ephemeral else ""))
-        self.show(result)
-        return result
-
-    def show(self, result: InteractionResult) -> None:
-        """Print an interaction answer as text and save its files."""
-        if result.content:
-            self.say(_indent(result.content))
-        for embed in result.embeds:
-            if embed.get("title"):
-                self.say(_indent(f"## {embed['title']}"))
-            if embed.get("description"):
-                self.say(_indent(str(embed["description"])))
-            for fld in embed.get("fields", []):
-                self.say(_indent(f"- {fld.get('name')}: {fld.get('value')}"))
-        for name, data in result.files.items():
-            path = self.out / name
-            path.write_bytes(data)
-            self.saved.append(path)
-            self.say(_indent(f"[chart saved: {path}]"))
-
-
-Step = Callable[[DemoContext], Awaitable[None]]
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + line for line in text.splitlines())
-
-
-def _option_names(ctx: DemoContext, command: str, sub: str) -> set[str]:
-    for cmd in ctx.sb.commands() + ctx.sb.commands(ctx.town.guild):
-        if cmd.data["name"] == command:
-            for opt in cmd.data.get("options") or []:
-                if opt["name"] == sub:
-                    return {o["name"] for o in opt.get("options") or []}
-    return set()
-
-
-async def setup_step(ctx: DemoContext) -> None:
-    """Configure the guild as an admin would: language, time zone, admin channel."""
-    if "setup" not in ctx.command_names():
-        ctx.say("(no /setup command yet)")
-        return
-    wanted: dict[str, Any] = {
-        "language": ctx.language,
-        "timezone": "Europe/Paris",
-        "admin_channel": ctx.town.admin_channel,
-    }
-    names = _option_names(ctx, "setup", "set")
-    await ctx.admin("setup", "set", **{k: v for k, v in wanted.items() if k in names})
-
-
-async def health_step(ctx: DemoContext) -> None:
-    """Show the health report if the feature exists, else say so."""
-    if "health" not in ctx.command_names():
-        ctx.say("\n/health does not exist yet: showing what the bot recorded instead.")
-        return
-    subs: list[str | None] = list(_subcommands(ctx, "health")) or [None]
-    for sub in subs:
-        await ctx.admin("health", sub)
-
-
-def _subcommands(ctx: DemoContext, command: str) -> list[str]:
-    for cmd in ctx.sb.commands() + ctx.sb.commands(ctx.town.guild):
-        if cmd.data["name"] == command:
-            return [o["name"] for o in cmd.data.get("options") or [] if o.get("type") == 1]
-    return []
-
-
-async def survey_results_step(ctx: DemoContext) -> None:
-    """Show the survey results if a survey ran during the replay."""
-    if "survey" in ctx.command_names() and "results" in _subcommands(ctx, "survey"):
-        await ctx.admin("survey", "results")
-
-
-def survey_during_replay(ctx: DemoContext) -> None:
-    """Two weeks before the end, the admin starts the NPS survey."""
-    start_day = max(0, 7 * ctx.script.weeks - 14)
-
-    async def hook(day: SimDay) -> None:
-        if day.index == start_day and "nps" in _subcommands(ctx, "survey"):
-            names = _option_names(ctx, "survey", "nps")
-            options = {"channel": ctx.town.general} if "channel" in names else {}
-            await ctx.admin("survey", "nps", **options)
-
-    ctx.script.on("day", hook)
-
+from demo.community import CommunityScript
+from demo.community_hooks import nps_answers
+from demo.context import DemoContext, Step
+from demo.harness import running_foyer
+from demo.scenario import Town, build_town
+from demo.steps.core import health_step, setup_step, survey_during_replay, survey_results_step
+from demo.steps.rituals import ritual_during_replay, ritual_report_step, ritual_setup_step
+from demo.steps.spotlight import spotlight_step
+from demo.steps.welcome import welcome_during_replay, welcome_report_step, welcome_setup_step
+from discord_sandbox.api import Sandbox
 
 BEFORE_REPLAY: list[Step] = [setup_step, welcome_setup_step, ritual_setup_step]
 #: Each registers its hooks on the community script before the replay starts.
@@ -177,6 +48,10 @@ AFTER_REPLAY: list[Step] = [
     ritual_report_step,
     spotlight_step,
 ]
+
+
+#: The help line of this `foyer` subcommand (plugged in by pyproject.toml's entry points).
+HELP = "replay weeks of a simulated community against a local Discord"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -244,7 +119,7 @@ async def _run(args: argparse.Namespace, started: float) -> int:
     out, db_path = _prepare(args)
     # lenient acknowledgement deadline: a loaded laptop must not break a newcomer's demo
     # (the tests keep Discord's 3 s)
-    sb = Sandbox(interaction_deadline=10.0)
+    sb = Sandbox(interaction_deadline=10.0, bot_name="Foyer")
     await sb.start()
     try:
         # the server is older than the replay; Foyer arrives when the replayed weeks begin
@@ -350,7 +225,7 @@ def _describe(counts: Counter[str]) -> str:
 
 async def _recorded_summary(db_path: Path, town: Town, out: Path, ctx: DemoContext) -> None:
     """Print what the bot stored (metadata only) and chart it when no chart exists yet."""
-    from .demo_report import recorded_rows, weekly_chart
+    from demo.demo_report import recorded_rows, weekly_chart
 
     rows = await recorded_rows(db_path, town.guild.id)
     print("What the bot recorded in its database (rows for this server):", flush=True)

@@ -11,8 +11,8 @@ from datetime import datetime
 
 import discord
 
-from .api import Sandbox
-from .state import Channel, Guild, Member, Role
+from discord_sandbox.api import Sandbox
+from discord_sandbox.state import Channel, Guild, Member, Role
 
 
 @dataclass

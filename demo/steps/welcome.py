@@ -15,9 +15,9 @@ from sqlalchemy import select
 from bot.db.models.welcome import Welcome
 
 if TYPE_CHECKING:
-    from bot.sandbox.community import Persona, Run, SimDay
-    from bot.sandbox.demo import DemoContext
-    from bot.sandbox.state import Channel
+    from demo.community import Persona, Run, SimDay
+    from demo.context import DemoContext
+    from discord_sandbox.state import Channel
 
 INTRODUCTIONS = {
     "fr": ["Salut ! Je m'appelle {name}, je lance ma boutique et je viens apprendre des autres."],

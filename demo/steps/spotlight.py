@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.sandbox.demo import DemoContext
+    from demo.context import DemoContext
 
 NOTES = {"fr": "Merci pour ton aide si précieuse !", "en": "Thank you for being so helpful!"}
 

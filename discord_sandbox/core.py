@@ -40,8 +40,10 @@ class Call:
 class Core:
     """Shared state, gateway hub, call log and fault plan of one sandbox."""
 
-    def __init__(self, *, token: str, allowed_intents: int = -1) -> None:
-        self.world = World()
+    def __init__(
+        self, *, token: str, allowed_intents: int = -1, bot_name: str = "Sandbox Bot"
+    ) -> None:
+        self.world = World(bot_name)
         self.token = token
         self.application_id = self.world.bot_user.id
         self.gateway_url = ""

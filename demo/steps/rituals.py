@@ -3,7 +3,7 @@ scheduler posts it every simulated Monday, members answer in its thread (fewer e
 week, as the script's built-in ritual does), and the admin looks at `/ritual list` and
 `/ritual stats` afterwards.
 
-`bot/sandbox/demo.py` lists these steps in `BEFORE_REPLAY`, `DURING_REPLAY` and
+`discord_sandbox/demo.py` lists these steps in `BEFORE_REPLAY`, `DURING_REPLAY` and
 `AFTER_REPLAY`. The Monday hook replaces the script's staff-written weekly post.
 """
 
@@ -18,9 +18,9 @@ from bot.db.models import RunStatus, ScheduledRun
 from bot.i18n import t
 
 if TYPE_CHECKING:
-    from bot.sandbox.community import Hook, Persona, Run, SimDay
-    from bot.sandbox.demo import DemoContext
-    from bot.sandbox.state import Channel
+    from demo.community import Hook, Persona, Run, SimDay
+    from demo.context import DemoContext
+    from discord_sandbox.state import Channel
 
 PRESET = "monday_motivation"
 ANSWERS = {

@@ -1,6 +1,7 @@
 """A wire-level Discord emulator that the unmodified discord.py client connects to.
 
-Used by the end-to-end tests, ``foyer demo`` and ``foyer sandbox``. See docs/sandbox.md.
+It knows Discord's interfaces and nothing of any bot built on them (see README.md beside
+this file); Foyer's end-to-end tests, ``foyer demo`` and ``foyer sandbox`` use it.
 """
 
 from .api import Sandbox

@@ -33,7 +33,8 @@ class Sandbox(InteractingMixin):
     """A local Discord: REST + gateway on 127.0.0.1, plus methods to act as its members.
 
     ``allowed_intents`` are the privileged intents switched on for the application in the
-    Developer Portal (default: Server Members only, as Foyer's setup asks; ``-1`` = all).
+    Developer Portal (default: Server Members only; ``-1`` = all). ``bot_name`` is the
+    application's and its bot user's name.
     Requesting another privileged intent closes the gateway with 4014, and without Message
     Content other people's text is blank over REST as well as in dispatches.
     """
@@ -48,9 +49,10 @@ class Sandbox(InteractingMixin):
         allowed_intents: int = GUILD_MEMBERS,
         token: str | None = None,
         interaction_deadline: float | None = 3.0,
+        bot_name: str = "Sandbox Bot",
     ) -> None:
         self.token = token or "sandbox." + secrets.token_urlsafe(24)
-        self.core = Core(token=self.token, allowed_intents=allowed_intents)
+        self.core = Core(token=self.token, allowed_intents=allowed_intents, bot_name=bot_name)
         self.core.shard_count = shard_count
         self.core.interaction_deadline = interaction_deadline
         self.host, self.port = host, port

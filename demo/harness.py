@@ -18,7 +18,8 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from .api import Sandbox
+from discord_sandbox.api import Sandbox
+
 from .scenario import Town
 
 C = TypeVar("C", bound=discord.Client)

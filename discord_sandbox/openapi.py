@@ -24,10 +24,10 @@ DEFAULT_SPEC = Path("/work/shared/reference/discord-api-spec/openapi.json")
 
 
 def spec_path() -> Path:
-    """Return the OpenAPI file: ``FOYER_DISCORD_OPENAPI`` or the shared reference copy."""
+    """Return the OpenAPI file: ``DISCORD_SANDBOX_OPENAPI`` or the shared reference copy."""
     import os
 
-    return Path(os.environ.get("FOYER_DISCORD_OPENAPI", str(DEFAULT_SPEC)))
+    return Path(os.environ.get("DISCORD_SANDBOX_OPENAPI", str(DEFAULT_SPEC)))
 
 
 @functools.cache

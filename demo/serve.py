@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from .api import Sandbox
+from discord_sandbox.api import Sandbox
+
 from .scenario import build_town
+
+#: The help line of this `foyer` subcommand (plugged in by pyproject.toml's entry points).
+HELP = "serve a local Discord to point `foyer run` at"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def run(args: argparse.Namespace, *, stop: asyncio.Event | None = None) -> int:
     """Serve until interrupted (or until ``stop`` is set, for tests)."""
-    sb = Sandbox(host=args.host, port=args.port, token=args.token)
+    sb = Sandbox(host=args.host, port=args.port, token=args.token, bot_name="Foyer")
     await sb.start()
     town = build_town(sb, "Atelier", locale=args.language, members=5)
     print(f"DISCORD_API_BASE={sb.api_base}", flush=True)

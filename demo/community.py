@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .api import Sandbox
+from discord_sandbox.api import Sandbox
+from discord_sandbox.state import Member, Message
+
 from .community_texts import TEXTS
 from .scenario import Town
-from .state import Member, Message
 
 PROFILES = ("lurker", "regular", "helper", "newcomer_silent", "newcomer_intro", "staff")
 #: Probability of posting on a given day, per profile.
