@@ -33,7 +33,7 @@ from sqlalchemy import delete
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import tune_garbage_collector
-from bot.charts import health_chart
+from bot.metrics.chart import health_chart
 from bot.db import Database, create_engine
 from bot.db.migrate import upgrade
 from bot.db.models import HealthMemberSpan, HealthSpan

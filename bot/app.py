@@ -27,6 +27,7 @@ from bot.db.models import BotState
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
 from bot.i18n import FoyerTranslator, t
+from bot.interaction_language import interaction_language
 from bot.recording import Recorder
 from bot.scheduling import Scheduler
 
@@ -71,14 +72,19 @@ def foyer_intents() -> discord.Intents:
 
 
 class FoyerTree(app_commands.CommandTree["FoyerBot"]):
-    """Answers every command error ephemerally, in the guild's language."""
+    """Resolves the guild's language once per command; answers every command error
+    ephemerally, in that language."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        await interaction_language(interaction)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         bot = interaction.client
         assert isinstance(bot, FoyerBot)
-        lang = await bot.guild_settings.language(interaction.guild_id)
+        lang = await interaction_language(interaction)
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         if isinstance(cause, FoyerError):
             text = cause.render(lang)

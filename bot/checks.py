@@ -19,6 +19,19 @@ def is_admin(permissions: discord.Permissions) -> bool:
     return permissions.manage_guild or permissions.administrator
 
 
+def bot_can_post(
+    channel: discord.abc.GuildChannel, *, embeds: bool = False, threads: bool = False
+) -> bool:
+    """May the bot post in ``channel``: see it and send, plus embed links (``embeds``) or
+    open public threads and write in them (``threads``). The one place that says so."""
+    perms = channel.permissions_for(channel.guild.me)
+    if not (perms.view_channel and perms.send_messages):
+        return False
+    if embeds and not perms.embed_links:
+        return False
+    return not threads or (perms.create_public_threads and perms.send_messages_in_threads)
+
+
 def admin_only() -> Callable[[T], T]:
     """Default permissions Manage Server, guild only, and a run-time check on the
     permissions Discord resolved for this interaction."""

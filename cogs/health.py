@@ -18,16 +18,17 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.app import FoyerBot
-from bot.charts import health_chart
 from bot.checks import admin_only
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
+from bot.interaction_language import interaction_language
+from bot.metrics.chart import health_chart
 from bot.metrics.digest import PREFIX, DigestJobs
 from bot.metrics.embeds import CHART_NAME, health_embeds
 from bot.metrics.figures import OTHER_KEYS, SPECS
-from bot.metrics.periods import DEFAULT_PERIOD, parse_period
 from bot.metrics.reading import UnknownGuild
 from bot.metrics.summary import HealthReport, build_report, fold_ahead
+from bot.periods import DEFAULT_PERIOD, parse_period
 from bot.solicitation import SolicitationBudget
 
 EXPLAINABLE = (*SPECS, *OTHER_KEYS)
@@ -91,7 +92,7 @@ class HealthCog(commands.Cog):
         explain: str | None = None,
     ) -> None:
         assert interaction.guild is not None
-        lang = await self.bot.guild_settings.language(interaction.guild.id)
+        lang = await interaction_language(interaction)
         if explain is not None:
             await interaction.response.send_message(
                 embed=explanation(explain, lang), ephemeral=True
@@ -108,7 +109,7 @@ class HealthCog(commands.Cog):
     async def _figures(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        lang = await self.bot.guild_settings.language(interaction.guild_id)
+        lang = await interaction_language(interaction)
         needle = current.lower()
         choices = []
         for key in EXPLAINABLE:

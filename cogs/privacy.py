@@ -18,6 +18,7 @@ from discord.ext import commands, tasks
 from bot.app import FoyerBot
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
+from bot.interaction_language import interaction_language
 from bot.privacy import GUILD_GRACE_PERIOD, PrivacyService
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ class PrivacyCog(
 
     async def _context(self, interaction: discord.Interaction) -> tuple[int, str]:
         assert interaction.guild_id is not None
-        return interaction.guild_id, await self.bot.guild_settings.language(interaction.guild_id)
+        return interaction.guild_id, await interaction_language(interaction)
 
 
 async def setup(bot: FoyerBot) -> None:

@@ -7,11 +7,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import FoyerBot
-from bot.checks import admin_only
+from bot.checks import admin_only, bot_can_post
 from bot.db.models import GuildSettings
 from bot.errors import FoyerError
 from bot.guilds import suggest_timezones
 from bot.i18n import cmd, t
+from bot.interaction_language import interaction_language
 
 
 @admin_only()
@@ -72,6 +73,7 @@ class SetupCog(
             retention_days=retention_days,
             posts_per_channel_per_day=bot_posts_per_day,
         )
+        # Read again, not from the interaction: this command may have changed the language.
         lang = await self.bot.guild_settings.language(interaction.guild.id)
         await interaction.response.send_message(
             t("setup.saved", lang) + "\n" + describe(row, lang), ephemeral=True
@@ -81,7 +83,7 @@ class SetupCog(
     async def _timezone_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        lang = await self.bot.guild_settings.language(interaction.guild_id)
+        lang = await interaction_language(interaction)
         return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current, lang)]
 
     @app_commands.command(
@@ -106,7 +108,7 @@ class SetupCog(
         ]
         wanted = [*current, role.id] if action == "add" else [r for r in current if r != role.id]
         row = await self.bot.guild_settings.update(interaction.guild.id, staff_role_ids=wanted)
-        lang = await self.bot.guild_settings.language(interaction.guild.id)
+        lang = await interaction_language(interaction)
         await interaction.response.send_message(
             t("setup.saved", lang) + "\n" + describe(row, lang), ephemeral=True
         )
@@ -117,14 +119,13 @@ class SetupCog(
     async def show(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
         row = await self.bot.guild_settings.get(interaction.guild.id)
-        lang = await self.bot.guild_settings.language(interaction.guild.id)
+        lang = await interaction_language(interaction)
         await interaction.response.send_message(describe(row, lang), ephemeral=True)
 
     @staticmethod
     def _check_can_post(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild is not None
-        perms = channel.permissions_for(interaction.guild.me)
-        if not (perms.view_channel and perms.send_messages):
+        if not bot_can_post(channel):
             raise FoyerError("setup.cannot_post", channel=channel.mention)
 
 

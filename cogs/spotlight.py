@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import FoyerBot
-from bot.checks import admin_only, is_admin
+from bot.checks import admin_only, bot_can_post, is_admin
 from bot.db.models.recognition import SUGGESTION_TIME, SpotlightSource
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
@@ -31,6 +31,7 @@ from bot.spotlight.service import (
     SpotlightService,
     Suggestion,
 )
+from bot.staff import member_is_staff
 from bot.ui import FoyerModal, report_error
 
 log = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ class SpotlightCog(
     ) -> None:
         guild = interaction.guild
         assert guild is not None
-        if channel is not None and not _can_post(channel):
+        if channel is not None and not bot_can_post(channel, embeds=True):
             raise FoyerError("spotlight.cannot_post", channel=channel.mention)
         config = await self.service.configure(
             guild.id,
@@ -269,7 +270,7 @@ class SpotlightCog(
         member = guild.get_member(member_id)
         if member is None:
             raise FoyerError("spotlight.member_gone")
-        if member.bot or _is_staff(member, await self._staff_roles(guild.id)):
+        if member.bot or member_is_staff(member, await self._staff_roles(guild.id)):
             raise FoyerError("spotlight.member_not_eligible", member=member.mention)
         prepared = await self.service.prepare(
             guild.id, member_id, mention=member.mention, note=note
@@ -277,7 +278,7 @@ class SpotlightCog(
         channel = guild.get_channel(prepared.channel_id)
         if not isinstance(channel, discord.TextChannel):
             raise FoyerError("spotlight.channel_gone")
-        if not _can_post(channel):
+        if not bot_can_post(channel, embeds=True):
             raise FoyerError("spotlight.cannot_post", channel=channel.mention)
         view = discord.ui.View(timeout=None)
         view.add_item(RefuseButton(member_id, t("spotlight.post.refuse_button", lang)))
@@ -375,21 +376,9 @@ def _present(
     found = []
     for candidate in suggestion.candidates:
         member = guild.get_member(candidate.stats.user_id)
-        if member is not None and not member.bot and not _is_staff(member, staff_roles):
+        if member is not None and not member.bot and not member_is_staff(member, staff_roles):
             found.append((member.id, member.display_name))
     return found
-
-
-def _is_staff(member: discord.Member, staff_roles: set[int]) -> bool:
-    """docs/metrics.md: a configured staff role, or, with none configured, Manage Server."""
-    if staff_roles:
-        return any(role.id in staff_roles for role in member.roles)
-    return is_admin(member.guild_permissions)
-
-
-def _can_post(channel: discord.TextChannel) -> bool:
-    perms = channel.permissions_for(channel.guild.me)
-    return perms.view_channel and perms.send_messages and perms.embed_links
 
 
 async def setup(bot: FoyerBot) -> None:

@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.app import FoyerBot
-from bot.checks import admin_only
+from bot.checks import admin_only, bot_can_post
 from bot.db.models import Survey
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
@@ -186,8 +186,7 @@ class SurveyCog(
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel):
             raise FoyerError("errors.guild_only")
-        perms = target.permissions_for(guild.me)
-        if not (perms.view_channel and perms.send_messages and perms.embed_links):
+        if not bot_can_post(target, embeds=True):
             raise FoyerError("survey.cannot_post", channel=target.mention)
         survey = await self.service.open(
             guild.id,

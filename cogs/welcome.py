@@ -21,6 +21,7 @@ from bot.db.models.welcome import (
 )
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
+from bot.interaction_language import interaction_language
 from bot.recording.classify import role_of
 from bot.welcome import messages
 from bot.welcome.config import normalize_template, validate_template
@@ -120,7 +121,7 @@ class WelcomeCog(
         assert guild is not None
         if greeter_role is not None and greeter_role.is_default():
             raise FoyerError("welcome.greeter_everyone")
-        lang = await self.bot.guild_settings.language(guild.id)
+        lang = await interaction_language(interaction)
         row, choice = await self.service.configure(
             guild.id,
             channel_id=channel.id,
@@ -145,7 +146,7 @@ class WelcomeCog(
     async def preview(self, interaction: discord.Interaction, template: str | None = None) -> None:
         guild = interaction.guild
         assert guild is not None and isinstance(interaction.user, discord.Member)
-        lang = await self.bot.guild_settings.language(guild.id)
+        lang = await interaction_language(interaction)
         row = await self.service.config(guild.id)
         if template is not None:
             template = normalize_template(template)
@@ -163,7 +164,7 @@ class WelcomeCog(
     )
     async def disable(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        lang = await self.bot.guild_settings.language(interaction.guild.id)
+        lang = await interaction_language(interaction)
         done = await self.service.disable(interaction.guild.id, interaction.user.id)
         key = "welcome.disabled" if done else "welcome.already_disabled"
         await self.bot.reply_ephemeral(interaction, t(key, lang))
@@ -174,7 +175,7 @@ class WelcomeCog(
     async def show(self, interaction: discord.Interaction) -> None:
         guild = interaction.guild
         assert guild is not None
-        lang = await self.bot.guild_settings.language(guild.id)
+        lang = await interaction_language(interaction)
         row = await self.service.config(guild.id)
         text = describe(row, guild, lang) if row else t("welcome.not_configured", lang)
         await self.bot.reply_ephemeral(interaction, text)

@@ -37,7 +37,7 @@ from bot.metrics.data import (
     Headcount,
     Person,
 )
-from bot.metrics.periods import Period
+from bot.periods import Period
 
 DMA = DailyMemberActivity
 DGA = DailyGuildActivity

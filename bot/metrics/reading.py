@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import Database
 from bot.metrics import queries, retention, spans, weekly
 from bot.metrics.data import ChannelShare, Headcount, MemberActivity, Person, WeekActivity
-from bot.metrics.periods import Period, Week, local_date, utc_midnight, week_of, weeks_for
 from bot.metrics.retention import COHORT_WEEKS
+from bot.periods import Period, Week, local_date, utc_midnight, week_of, weeks_for
 from bot.rituals.role_changes import ping_role_opt_outs
 from bot.spotlight.queries import SpotlightEffects, spotlight_effects
 from bot.survey.nps import NpsResult

@@ -21,10 +21,10 @@ from bot.clock import SystemClock
 from bot.db import Database
 from bot.i18n import t
 from bot.metrics.figures import SPECS, Figure
-from bot.metrics.periods import DEFAULT_PERIOD, PERIOD_CHOICES, parse_period
 from bot.metrics.reading import UnknownGuild
 from bot.metrics.render import plain_text
 from bot.metrics.summary import HealthReport, build_report
+from bot.periods import DEFAULT_PERIOD, PERIOD_CHOICES, parse_period
 
 WEEKLY_COLUMNS = (
     "week",

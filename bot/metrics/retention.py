@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.metrics.data import Measure, Person
 from bot.metrics.figures import ratio
-from bot.metrics.periods import Period, Week, local_date, week_of
+from bot.periods import Period, Week, local_date, week_of
 
 WEEK = timedelta(days=7)
 FOUR_WEEKS = timedelta(days=28)

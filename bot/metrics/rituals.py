@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Ritual
-from bot.metrics.periods import Period
 from bot.metrics.signals import Signal, ritual_fading
+from bot.periods import Period
 from bot.rituals.engagement import (
     FADING_BASELINE,
     FADING_MIN_OCCURRENCES,

@@ -47,8 +47,8 @@ from bot.db.models import DailyMemberActivity, HealthMemberSpan, HealthMemberWee
 from bot.metrics.activity import ActivitySummary, summarise
 from bot.metrics.data import MemberActivity
 from bot.metrics.participation import active_ids
-from bot.metrics.periods import Period, utc_midnight
 from bot.metrics.weekly import SUMS, counted_days, excluded, mondays, rollup_days
+from bot.periods import Period, utc_midnight
 
 DMA = DailyMemberActivity
 HMS = HealthMemberSpan

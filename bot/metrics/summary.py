@@ -22,10 +22,10 @@ from bot.metrics.activity import ActivitySummary, summarise
 from bot.metrics.data import Measure, Person, WeekActivity
 from bot.metrics.figures import FAMILIES, SPECS, Figure
 from bot.metrics.newcomers import FunnelStage
-from bot.metrics.periods import Period, local_date, period_ending, week_of
 from bot.metrics.reading import Frame, Inputs, read_frame, read_inputs
 from bot.metrics.retention import CohortRow
 from bot.metrics.rituals import RitualRow, rituals_table
+from bot.periods import Period, local_date, period_ending, week_of
 
 
 @dataclass

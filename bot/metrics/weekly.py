@@ -33,7 +33,7 @@ from bot.db.models import (
 )
 from bot.metrics.activity import COMMUNICATOR_MESSAGES
 from bot.metrics.data import WeekActivity
-from bot.metrics.periods import Week
+from bot.periods import Week
 
 DMA = DailyMemberActivity
 DGA = DailyGuildActivity

@@ -36,6 +36,7 @@ from bot.recording.events import (
     ThreadCreated,
     snowflake_at,
 )
+from bot.staff import is_staff
 
 Row = dict[str, Any]
 ANONYMOUS = 0  # actor_id of an opted-out member's join or leave
@@ -48,9 +49,8 @@ def role_of(
     Administrator) or member."""
     if is_bot:
         return ActorRole.BOT
-    if staff_role_ids:
-        return ActorRole.STAFF if role_ids & staff_role_ids else ActorRole.MEMBER
-    return ActorRole.STAFF if manages_guild else ActorRole.MEMBER
+    staff = is_staff(role_ids=role_ids, staff_role_ids=staff_role_ids, manages_guild=manages_guild)
+    return ActorRole.STAFF if staff else ActorRole.MEMBER
 
 
 def interaction_between(actor: ActorRole, target: ActorRole) -> Interaction:

@@ -1,7 +1,7 @@
 """The `/ritual stats` chart: participants per occurrence, first-timers highlighted.
 
-Drawn on a `Figure` with the Agg canvas (never pyplot), like `bot/charts.py`, whose
-colours it shares.
+Drawn on a `Figure` with the Agg canvas (never pyplot), in the palette of
+`bot/chart_style.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.charts import GRID, INK, MAIN, MUTED, SECOND
+from bot.chart_style import GRID, INK, MAIN, MUTED, SECOND
 from bot.i18n import t
 from bot.rituals.engagement import OccurrenceEngagement
 from bot.rituals.text import date_text

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.checks import bot_can_post
 from bot.db.models.activity import ThreadContext
 from bot.errors import FoyerError
 from bot.i18n import t
@@ -139,13 +140,7 @@ def check_channel(guild: discord.Guild | None, channel: Any) -> None:
     real = guild.get_channel(channel.id) if channel is not None else None
     if not isinstance(real, discord.TextChannel):
         raise FoyerError("rituals.channel_unusable", channel=f"<#{getattr(channel, 'id', 0)}>")
-    perms = real.permissions_for(guild.me)
-    if not (
-        perms.view_channel
-        and perms.send_messages
-        and perms.create_public_threads
-        and perms.send_messages_in_threads
-    ):
+    if not bot_can_post(real, threads=True):
         raise FoyerError("rituals.cannot_post", channel=real.mention)
 
 

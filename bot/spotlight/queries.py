@@ -21,7 +21,7 @@ from bot.db.models import (
     SpotlightRefusal,
 )
 from bot.db.models.activity import EventKind, Interaction
-from bot.metrics.periods import Period, period_ending, utc_midnight
+from bot.periods import Period, period_ending, utc_midnight
 from bot.spotlight.ranking import ContributionStats, MemberStatus
 
 # Answers are counted per candidate through an IN list; chunked to stay far below the

@@ -19,7 +19,7 @@ from bot.db import Database
 from bot.db.models import Member, Spotlight, SpotlightConfig, SpotlightRefusal
 from bot.db.models.recognition import DEFAULT_COOLDOWN_WEEKS, SpotlightSource
 from bot.errors import FoyerError
-from bot.metrics.periods import Period
+from bot.periods import Period
 from bot.spotlight import queries
 from bot.spotlight.ranking import MAX_CANDIDATES, Candidate, ContributionStats, rank
 

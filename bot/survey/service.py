@@ -21,7 +21,7 @@ from bot.db import Database
 from bot.db.models import Member, Survey, SurveyAnswer
 from bot.db.models.recognition import WhyLength
 from bot.errors import FoyerError
-from bot.metrics.periods import Period
+from bot.periods import Period
 from bot.survey.nps import NpsResult, TrendPoint, summarize, trend
 
 DEFAULT_MIN_INTERVAL = timedelta(days=30)

@@ -8,6 +8,7 @@ import logging
 
 import discord
 
+from bot.checks import bot_can_post
 from bot.guilds import GuildSettingsService
 
 log = logging.getLogger(__name__)
@@ -19,18 +20,16 @@ async def tell_admins(
     """Send `text` to the admins; return where it went: "channel", "owner" or "log"."""
     row = await settings.get(guild.id)
     channel = guild.get_channel(row.admin_channel_id) if row.admin_channel_id else None
-    if isinstance(channel, discord.TextChannel):
-        perms = channel.permissions_for(guild.me)
-        if perms.view_channel and perms.send_messages:
-            try:
-                await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
-                return "channel"
-            except discord.HTTPException as exc:
-                log.warning(
-                    "admin channel refused a welcome notice (%s)",
-                    exc.status,
-                    extra={"guild_id": guild.id},
-                )
+    if isinstance(channel, discord.TextChannel) and bot_can_post(channel):
+        try:
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+            return "channel"
+        except discord.HTTPException as exc:
+            log.warning(
+                "admin channel refused a welcome notice (%s)",
+                exc.status,
+                extra={"guild_id": guild.id},
+            )
     owner = guild.owner
     try:
         if owner is None and guild.owner_id:

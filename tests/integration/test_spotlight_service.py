@@ -15,7 +15,7 @@ from bot.db.models import ActivityEvent, DailyMemberActivity, Member
 from bot.db.models.activity import ActorRole, EventKind, Interaction
 from bot.db.models.recognition import SpotlightSource
 from bot.errors import FoyerError
-from bot.metrics.periods import Period
+from bot.periods import Period
 from bot.spotlight.service import NO_WEEKLY_SUGGESTION, SpotlightService
 
 GUILD = 10

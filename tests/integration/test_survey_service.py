@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.db.models import Member, SurveyAnswer
 from bot.db.models.recognition import WhyLength
 from bot.errors import FoyerError
-from bot.metrics.periods import Period
+from bot.periods import Period
 from bot.survey.service import SurveyService, nps_for_period
 
 GUILD = 111

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import matplotlib.image as mpimg
 
-from bot.charts import health_chart
+from bot.metrics.chart import health_chart
 from bot.metrics.data import WeekActivity
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -10,11 +10,11 @@ from bot.metrics.data import WeekActivity
 from bot.metrics.embeds import MAX_TOTAL, health_embeds
 from bot.metrics.figures import FAMILIES, SPECS, Figure
 from bot.metrics.newcomers import FunnelStage
-from bot.metrics.periods import period_ending
 from bot.metrics.retention import cohort_table
 from bot.metrics.rituals import RitualRow
 from bot.metrics.signals import SIGNAL_KEYS, Signal
 from bot.metrics.summary import HealthReport
+from bot.periods import period_ending
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 PARAMS = {

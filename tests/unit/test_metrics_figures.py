@@ -11,7 +11,7 @@ from bot.metrics import advocacy, contribution, newcomers, participation, retent
 from bot.metrics.activity import summarise
 from bot.metrics.data import Headcount, MemberActivity, Person
 from bot.metrics.figures import Figure, Kind, Trend, trend
-from bot.metrics.periods import Period
+from bot.periods import Period
 from bot.survey.nps import summarize
 from bot.welcome.funnel import NewcomerFunnel, Share
 

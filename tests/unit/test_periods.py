@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.metrics.periods import (
+from bot.periods import (
     Period,
     local_date,
     parse_period,

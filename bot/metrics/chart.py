@@ -1,8 +1,7 @@
 """The /health chart: one PNG with four small panels, in the guild's language.
 
 Weekly active members and communicators, horizontal share, ritual participants, and the
-newcomer funnel. It draws on a `Figure` with the Agg canvas, never through pyplot: no global
-figure registry to leak in a long-running bot, and safe to run in a worker thread.
+newcomer funnel, in the palette of `bot/chart_style.py`.
 """
 
 from __future__ import annotations
@@ -12,27 +11,10 @@ import io
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
+from bot.chart_style import ACCENT, GRID, INK, MAIN, MUTED, SECOND, style_panel
 from bot.i18n import t
 from bot.metrics.data import WeekActivity
-
-INK = "#2b2d42"
-MUTED = "#8d99ae"
-ACCENT = "#ef476f"
-MAIN = "#118ab2"
-SECOND = "#06d6a0"
-GRID = "#e5e7eb"
-
-
-def _style(ax: Axes, title: str) -> None:
-    ax.set_title(title, loc="left", fontsize=11, color=INK, fontweight="bold")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.spines[["left", "bottom"]].set_color(MUTED)
-    ax.tick_params(colors=INK, labelsize=8)
-    ax.grid(axis="y", color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _week_ticks(ax: Axes, weeks: list[WeekActivity]) -> None:
@@ -65,7 +47,7 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     x = list(range(len(weekly)))
     activity, share, rituals, funnel_ax = axes[0][0], axes[0][1], axes[1][0], axes[1][1]
 
-    _style(activity, t("health.chart.activity_title", lang))
+    style_panel(activity, t("health.chart.activity_title", lang))
     activity.plot(
         x,
         [w.active_members for w in weekly],
@@ -85,7 +67,7 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     activity.legend(frameon=False, fontsize=8, loc="best")
     _week_ticks(activity, weekly)
 
-    _style(share, t("health.chart.horizontal_title", lang))
+    style_panel(share, t("health.chart.horizontal_title", lang))
     points = [
         (i, 100 * w.peer_interactions / (w.peer_interactions + w.staff_interactions))
         for i, w in enumerate(weekly)
@@ -100,7 +82,7 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     share.set_ylabel(t("health.chart.share", lang), color=INK, fontsize=9)
     _week_ticks(share, weekly)
 
-    _style(rituals, t("health.chart.rituals_title", lang))
+    style_panel(rituals, t("health.chart.rituals_title", lang))
     rituals.bar(x, [w.ritual_participants for w in weekly], color=SECOND, width=0.6)
     rituals.set_ylabel(t("health.chart.participants", lang), color=INK, fontsize=9)
     if not any(w.ritual_participants for w in weekly):
@@ -109,7 +91,7 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     for ax in (activity, share, rituals):
         ax.set_xlabel(t("health.chart.week", lang), color=INK, fontsize=9)
 
-    _style(funnel_ax, t("health.chart.funnel_title", lang))
+    style_panel(funnel_ax, t("health.chart.funnel_title", lang))
     names = [t(f"health.funnel.{stage}", lang) for stage, _ in funnel]
     counts = [count for _, count in funnel]
     funnel_ax.barh(range(len(funnel)), counts, color=MAIN, height=0.6)
