@@ -26,6 +26,14 @@ Snowflake = BigInteger
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def require_aware(value: datetime) -> datetime:
+    """Return ``value``, or refuse it when it is naive: a naive value is a bug waiting to
+    shift an occurrence by an hour, so it fails loudly on the way in rather than later."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
+    return value
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A datetime stored in UTC and returned timezone-aware.
 
@@ -39,9 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
-        value = value.astimezone(UTC)
+        value = require_aware(value).astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:

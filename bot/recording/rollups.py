@@ -104,9 +104,6 @@ class Rollups:
         elif kind in (EventKind.MEMBER_JOIN, EventKind.MEMBER_LEAVE) and role != BOT:
             guild["joins" if kind == EventKind.MEMBER_JOIN else "leaves"] += 1
 
-    def is_empty(self) -> bool:
-        return not (self.guild or self.channel or self.member)
-
     async def upsert(self, conn: AsyncConnection) -> None:
         """Add the deltas to the stored rollups (creating rows as needed), in bulk."""
         await _upsert(conn, DailyGuildActivity.__table__, ("guild_id", "day"), self.guild)

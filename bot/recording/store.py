@@ -15,7 +15,7 @@ from sqlalchemy import Date, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db.base import UTCDateTime
+from bot.db.base import UTCDateTime, require_aware
 from bot.db.models.activity import (
     ActivityEvent,
     ActorRole,
@@ -152,7 +152,9 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     comparisons in queries stay right."""
     if value is None:
         return None
-    v = (value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None)
+    v = (value if value.tzinfo is UTC else require_aware(value).astimezone(UTC)).replace(
+        tzinfo=None
+    )
     text = v.isoformat(" ")
     return text if v.microsecond else text + ".000000"
 
@@ -161,13 +163,19 @@ def _sqlite_date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _sqlite_converters(table: Table, order: tuple[str, ...]) -> list[Any]:
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else require_aware(value)
+
+
+def _converters(dialect: str, table: Table, order: tuple[str, ...]) -> list[Any]:
+    """What the ORM's column types would do to each value, written out for the fast path:
+    SQLite's text formats, and on every database the refusal of naive datetimes."""
     found = []
     for i, name in enumerate(order):
         column_type = table.c[name].type
         if isinstance(column_type, UTCDateTime):
-            found.append((i, _sqlite_datetime))
-        elif isinstance(column_type, Date):
+            found.append((i, _sqlite_datetime if dialect == "sqlite" else _aware))
+        elif isinstance(column_type, Date) and dialect == "sqlite":
             found.append((i, _sqlite_date))
     return found
 
@@ -189,7 +197,7 @@ async def executemany(
     if compiled is None:
         statement = build().compile(dialect=dialect, column_keys=list(columns))
         order = tuple(statement.positiontup or ())
-        convert = _sqlite_converters(table, order) if dialect.name == "sqlite" else []
+        convert = _converters(dialect.name, table, order)
         compiled = _COMPILED[key] = (str(statement), itemgetter(*order), convert)
     sql, getter, convert = compiled
     params: list[Any] = [getter(r) for r in rows]

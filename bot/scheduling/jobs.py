@@ -12,9 +12,6 @@ from bot.db.models.scheduling import RunStatus
 from bot.scheduling.ledger import Ledger
 from bot.scheduling.recurrence import Recurrence
 
-# A run later than this after its time is "late" for the kind (it may say so in the post).
-LATE_AFTER = timedelta(minutes=5)
-
 
 @dataclass(frozen=True)
 class JobSpec:
@@ -72,10 +69,6 @@ class RunContext:
     attempt: int  # 1, or 2 when retrying after a postponement or a crash
     postponed: bool  # this is the retry of a postponed occurrence
     ledger: Ledger
-
-    @property
-    def late(self) -> bool:
-        return self.now - self.scheduled_for > LATE_AFTER and not self.postponed
 
     async def record_post(self, channel_id: int, post_id: int) -> None:
         """Call right after Discord accepted the post: from then on a crash cannot lead to

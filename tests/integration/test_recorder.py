@@ -299,3 +299,42 @@ async def test_opted_out_member_is_not_recorded(database: Database, recorder: Re
     await recorder.record(message(4, ALICE))
     await recorder.flush()
     assert await count(database, ActivityEvent) == 4
+
+
+@pytest.mark.parametrize("table", ["events", "members"])
+async def test_fast_insert_path_refuses_naive_datetimes_like_the_orm(
+    database: Database, table: str
+) -> None:
+    """The recorder's driver-level insert converts values itself; a naive datetime must fail
+    there as it does through the ORM's column type, on both databases, and store nothing."""
+    from bot.recording import store
+
+    target = store.EVENTS if table == "events" else store.MEMBERS
+    model = ActivityEvent if table == "events" else Member
+    naive = T0.replace(tzinfo=None)
+    row: dict[str, Any]
+    if table == "events":
+        row = {
+            "guild_id": G,
+            "kind": EventKind.MESSAGE,
+            "ref_id": 1,
+            "occurred_at": naive,
+            "channel_id": CH,
+            "thread_id": None,
+            "actor_id": ALICE,
+            "actor_role": M,
+            "target_id": None,
+            "target_role": None,
+            "interaction": 0,
+            "context": ThreadContext.ORDINARY,
+            "starts_conversation": False,
+            "emoji": "",
+            "reply_to_id": None,
+        }
+    else:
+        row = {"guild_id": G, "user_id": ALICE, "joined_at": naive, "left_at": None}
+        row |= {"is_bot": False, "is_staff": False, "opted_out": False}
+    with pytest.raises(ValueError, match="naive datetime"):
+        async with database.engine.begin() as conn:
+            await store.executemany(conn, target, lambda: store.insert_for(conn, target), [row])
+    assert await count(database, model) == 0
