@@ -26,11 +26,11 @@ from bot.rituals.discord_io import (
 )
 from bot.rituals.engagement import is_fading, participation
 from bot.rituals.questions import QuestionList
+from bot.rituals.render import describe_schedule, stamp, state_line
 from bot.rituals.role_changes import count_role_change
 from bot.rituals.runner import RitualRunner
 from bot.rituals.schedule import job_key
 from bot.rituals.service import RitualChanges, RitualService
-from bot.rituals.text import describe_schedule, stamp, state_line
 from bot.solicitation import SolicitationBudget
 
 _ZONES = sorted(available_timezones())

@@ -6,7 +6,7 @@
 - `runner`: the scheduler's job kind (budget, rotation, refused posts);
 - `discord_io`: posting, admin notices, permission checks, the ping-role button;
 - `engagement`: answers, participants, first-timers per occurrence, and "ritual fading";
-- `role_changes`: ping-role opt-in/opt-out counts; `text` and `chart`: what admins read;
+- `role_changes`: ping-role opt-in/opt-out counts; `render` and `chart`: what admins read;
 - `demo`: the `foyer demo` steps.
 
 See docs/rituals.md.

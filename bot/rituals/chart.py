@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator
 from bot.chart_style import GRID, INK, MAIN, MUTED, SECOND
 from bot.i18n import t
 from bot.rituals.engagement import OccurrenceEngagement
-from bot.rituals.text import date_text
+from bot.rituals.render import date_text
 
 
 def stats_chart(

@@ -17,9 +17,9 @@ from bot.db.models import Ritual
 from bot.guilds import GuildSettingsService
 from bot.i18n import t
 from bot.rituals.questions import QuestionList
+from bot.rituals.render import date_text
 from bot.rituals.schedule import job_key
 from bot.rituals.service import RitualService
-from bot.rituals.text import date_text
 from bot.scheduling import JobSpec, Outcome, RunContext
 from bot.solicitation import SolicitationBudget, postpone_to
 from bot.templates import render

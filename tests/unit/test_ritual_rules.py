@@ -12,8 +12,8 @@ from bot.errors import FoyerError
 from bot.rituals import options
 from bot.rituals.engagement import is_fading
 from bot.rituals.presets import PRESETS
+from bot.rituals.render import describe_schedule, state_line
 from bot.rituals.schedule import rule_of, store_rule
-from bot.rituals.text import describe_schedule, state_line
 from bot.scheduling import MonthlyNth, Weekly
 from bot.solicitation import postpone_to
 
