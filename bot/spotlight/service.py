@@ -1,8 +1,10 @@
-"""`SpotlightService`: settings, suggestions, recorded spotlights and refusals.
+"""`SpotlightService`: the rules of settings, suggestions, recorded spotlights and refusals.
 
 Posting is split in two so that nothing is half-saved: `prepare()` validates and returns
-what the post shows (raising a translated `FoyerError` otherwise), the cog sends the post,
-then `record()` stores it with the message id. A post Discord refused is never recorded.
+what the post shows (raising a translated `FoyerError` otherwise), `discord_io` sends the
+post, then `record()` stores it with the message id. A post Discord refused is never
+recorded. The SQL is in `store.py`; nothing here knows Discord, so the rules are tested
+against a database alone.
 """
 
 from __future__ import annotations
@@ -10,18 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.models import Member, Spotlight, SpotlightConfig, SpotlightRefusal
+from bot.db.models import Spotlight, SpotlightConfig
 from bot.db.models.recognition import DEFAULT_COOLDOWN_WEEKS, SpotlightSource
 from bot.errors import FoyerError
-from bot.periods import Period
-from bot.spotlight import queries
+from bot.periods import Period, period_ending
 from bot.spotlight.ranking import MAX_CANDIDATES, Candidate, ContributionStats, rank
+from bot.spotlight.store import SpotlightEffects, SpotlightStore
 
 SUGGESTION_DAYS = 28
 MAX_NOTE_LENGTH = 1000
@@ -48,15 +46,14 @@ class PreparedSpotlight:
 
 class SpotlightService:
     def __init__(self, db: Database, clock: Clock, *, days: int = SUGGESTION_DAYS) -> None:
-        self._db = db
+        self._store = SpotlightStore(db)
         self._clock = clock
         self.days = days
 
     # -- settings --------------------------------------------------------------------------
     async def config(self, guild_id: int) -> SpotlightConfig:
         """The guild's settings; defaults (not saved) before the first `/spotlight setup`."""
-        async with self._db.session() as session:
-            row = await session.get(SpotlightConfig, guild_id)
+        row = await self._store.config(guild_id)
         return row or SpotlightConfig(
             guild_id=guild_id, cooldown_weeks=DEFAULT_COOLDOWN_WEEKS, suggestion_weekday=None
         )
@@ -78,55 +75,38 @@ class SpotlightService:
             *range(7),
         ):
             raise ValueError(f"weekday {suggestion_weekday} is not 0-6 or -1")
-        async with self._db.session() as session:
-            row = await session.get(SpotlightConfig, guild_id)
-            if row is None:
-                row = SpotlightConfig(guild_id=guild_id, cooldown_weeks=DEFAULT_COOLDOWN_WEEKS)
-                session.add(row)
-            if channel_id is not None:
-                row.channel_id = channel_id
-            if cooldown_weeks is not None:
-                row.cooldown_weeks = cooldown_weeks
-            if suggestion_weekday == NO_WEEKLY_SUGGESTION:
-                row.suggestion_weekday = None
-                row.suggestion_since = None
-            elif suggestion_weekday is not None and suggestion_weekday != row.suggestion_weekday:
-                row.suggestion_weekday = suggestion_weekday
-                row.suggestion_since = self._clock.now()
-        return row
+        stop = suggestion_weekday == NO_WEEKLY_SUGGESTION
+        return await self._store.update_config(
+            guild_id,
+            now=self._clock.now(),
+            channel_id=channel_id,
+            cooldown_weeks=cooldown_weeks,
+            weekday=None if stop else suggestion_weekday,
+            stop_weekly=stop,
+        )
 
     async def weekly_configs(self) -> list[SpotlightConfig]:
         """Guilds that asked for a weekly suggestion (the scheduler's job list)."""
-        async with self._db.session() as session:
-            rows = await session.scalars(
-                select(SpotlightConfig).where(SpotlightConfig.suggestion_weekday.is_not(None))
-            )
-            return list(rows.all())
+        return await self._store.weekly_configs()
 
     # -- suggestions -----------------------------------------------------------------------
     def period(self) -> Period:
-        return queries.suggestion_period(self._clock.now(), self.days)
+        """The period a suggestion covers: the `days` UTC days ending with today."""
+        return period_ending(self._clock.now(), self.days)
 
     async def suggest(self, guild_id: int, *, limit: int = MAX_CANDIDATES) -> Suggestion:
         config = await self.config(guild_id)
-        now = self._clock.now()
-        async with self._db.session() as session:
-            stats = await queries.contribution_stats(session, guild_id, self.period())
-            statuses = await queries.member_statuses(
-                session,
-                guild_id,
-                [s.user_id for s in stats],
-                now=now,
-                cooldown=timedelta(weeks=config.cooldown_weeks),
-            )
+        stats, statuses = await self._store.candidates(
+            guild_id,
+            self.period(),
+            now=self._clock.now(),
+            cooldown=timedelta(weeks=config.cooldown_weeks),
+        )
         return Suggestion(rank(stats, statuses, limit=limit), self.days, config.cooldown_weeks)
 
     async def stats_for(self, guild_id: int, user_id: int) -> ContributionStats:
         """One member's figures over the suggestion period (zeros if none)."""
-        period = self.period()
-        async with self._db.session() as session:
-            found = await queries.contribution_stats(session, guild_id, period, only=user_id)
-        return found[0] if found else ContributionStats(user_id)
+        return await self._store.stats_of(guild_id, user_id, self.period())
 
     # -- posting ---------------------------------------------------------------------------
     async def prepare(
@@ -139,10 +119,8 @@ class SpotlightService:
         config = await self.config(guild_id)
         if config.channel_id is None:
             raise FoyerError("spotlight.no_channel")
-        async with self._db.session() as session:
-            member = await session.get(Member, (guild_id, member_id))
-            refused = await session.get(SpotlightRefusal, (guild_id, member_id))
-        if refused is not None:
+        member, refused = await self._store.member_and_refusal(guild_id, member_id)
+        if refused:
             raise FoyerError("spotlight.member_refused", member=mention)
         if member is not None and member.opted_out:
             raise FoyerError("spotlight.member_opted_out", member=mention)
@@ -177,43 +155,22 @@ class SpotlightService:
             conversations_started=s.conversations_started,
             reactions_received=s.reactions_received,
         )
-        async with self._db.session() as session:
-            session.add(row)
-        return row
+        return await self._store.add_spotlight(row)
 
     async def history(self, guild_id: int, *, limit: int = 15) -> list[Spotlight]:
-        async with self._db.session() as session:
-            rows = await session.scalars(
-                select(Spotlight)
-                .where(Spotlight.guild_id == guild_id)
-                .order_by(Spotlight.posted_at.desc(), Spotlight.id.desc())
-                .limit(limit)
-            )
-            return list(rows.all())
+        return await self._store.history(guild_id, limit=limit)
 
     # -- refusals --------------------------------------------------------------------------
     async def refuse(self, guild_id: int, user_id: int) -> None:
         """The member is never suggested nor posted again (idempotent)."""
-        values = {"guild_id": guild_id, "user_id": user_id, "refused_at": self._clock.now()}
-        insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
-        async with self._db.session() as session:
-            await session.execute(
-                insert(SpotlightRefusal).values(**values).on_conflict_do_nothing()
-            )
+        await self._store.add_refusal(guild_id, user_id, now=self._clock.now())
 
     async def allow(self, guild_id: int, user_id: int) -> None:
-        async with self._db.session() as session:
-            await session.execute(
-                delete(SpotlightRefusal).where(
-                    SpotlightRefusal.guild_id == guild_id, SpotlightRefusal.user_id == user_id
-                )
-            )
+        await self._store.remove_refusal(guild_id, user_id)
 
     async def has_refused(self, guild_id: int, user_id: int) -> bool:
-        async with self._db.session() as session:
-            return await session.get(SpotlightRefusal, (guild_id, user_id)) is not None
+        return await self._store.has_refused(guild_id, user_id)
 
     # -- /health ---------------------------------------------------------------------------
-    async def effects(self, guild_id: int, period: Period) -> queries.SpotlightEffects:
-        async with self._db.session() as session:
-            return await queries.spotlight_effects(session, guild_id, period, now=self._clock.now())
+    async def effects(self, guild_id: int, period: Period) -> SpotlightEffects:
+        return await self._store.effects(guild_id, period, now=self._clock.now())

@@ -1,7 +1,11 @@
-"""What the spotlight ranking reads: per-member sums from the daily rollups, the number of
-distinct members each candidate answered (from the events, through the
-(guild_id, actor_id, occurred_at) index, for the candidates only), and why someone may be
-ruled out. Every query filters on the guild.
+"""Reading and writing the spotlight tables. Every query filters on the guild.
+
+`SpotlightStore` owns its sessions (settings, posted spotlights, refusals). The functions
+that take a session are what the ranking and /health read: per-member sums from the daily
+rollups, the number of distinct members each candidate answered (from the events, through
+the (guild_id, actor_id, occurred_at) index, for the candidates only), why someone may be
+ruled out, and the spotlights' effect. They take the caller's session so that /health
+reads them in its own read lane.
 """
 
 from __future__ import annotations
@@ -10,18 +14,23 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, delete, distinct, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import Database
 from bot.db.models import (
     ActivityEvent,
     DailyMemberActivity,
     Member,
     Spotlight,
+    SpotlightConfig,
     SpotlightRefusal,
 )
 from bot.db.models.activity import EventKind, Interaction
-from bot.periods import Period, period_ending, utc_midnight
+from bot.db.models.recognition import DEFAULT_COOLDOWN_WEEKS
+from bot.periods import Period, utc_midnight
 from bot.spotlight.ranking import ContributionStats, MemberStatus
 
 # Answers are counted per candidate through an IN list; chunked to stay far below the
@@ -212,6 +221,119 @@ async def _peer_given(
     return int(total or 0)
 
 
-def suggestion_period(now: datetime, days: int) -> Period:
-    """The period a suggestion covers: the `days` UTC days ending with today."""
-    return period_ending(now, days)
+class SpotlightStore:
+    """The spotlight tables of every guild, one short session per call."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- settings --------------------------------------------------------------------------
+    async def config(self, guild_id: int) -> SpotlightConfig | None:
+        async with self._db.session() as session:
+            return await session.get(SpotlightConfig, guild_id)
+
+    async def update_config(
+        self,
+        guild_id: int,
+        *,
+        now: datetime,
+        channel_id: int | None = None,
+        cooldown_weeks: int | None = None,
+        weekday: int | None = None,
+        stop_weekly: bool = False,
+    ) -> SpotlightConfig:
+        """Write what is given (None leaves a value as it is), in one session. A new
+        weekday restarts the weekly suggestion from `now`; `stop_weekly` clears it."""
+        async with self._db.session() as session:
+            row = await session.get(SpotlightConfig, guild_id)
+            if row is None:
+                row = SpotlightConfig(guild_id=guild_id, cooldown_weeks=DEFAULT_COOLDOWN_WEEKS)
+                session.add(row)
+            if channel_id is not None:
+                row.channel_id = channel_id
+            if cooldown_weeks is not None:
+                row.cooldown_weeks = cooldown_weeks
+            if stop_weekly:
+                row.suggestion_weekday = None
+                row.suggestion_since = None
+            elif weekday is not None and weekday != row.suggestion_weekday:
+                row.suggestion_weekday = weekday
+                row.suggestion_since = now
+        return row
+
+    async def weekly_configs(self) -> list[SpotlightConfig]:
+        """Guilds that asked for a weekly suggestion."""
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                select(SpotlightConfig).where(SpotlightConfig.suggestion_weekday.is_not(None))
+            )
+            return list(rows.all())
+
+    # -- what the ranking and the posts read -----------------------------------------------
+    async def candidates(
+        self, guild_id: int, period: Period, *, now: datetime, cooldown: timedelta
+    ) -> tuple[list[ContributionStats], dict[int, MemberStatus]]:
+        """Everyone who answered another member in `period`, and what may rule them out,
+        read in one session."""
+        async with self._db.session() as session:
+            stats = await contribution_stats(session, guild_id, period)
+            statuses = await member_statuses(
+                session, guild_id, [s.user_id for s in stats], now=now, cooldown=cooldown
+            )
+        return stats, statuses
+
+    async def stats_of(self, guild_id: int, user_id: int, period: Period) -> ContributionStats:
+        """One member's figures over `period` (zeros if none)."""
+        async with self._db.session() as session:
+            found = await contribution_stats(session, guild_id, period, only=user_id)
+        return found[0] if found else ContributionStats(user_id)
+
+    async def member_and_refusal(self, guild_id: int, user_id: int) -> tuple[Member | None, bool]:
+        """The member's row (None if never seen) and whether they refused spotlights."""
+        async with self._db.session() as session:
+            member = await session.get(Member, (guild_id, user_id))
+            refused = await session.get(SpotlightRefusal, (guild_id, user_id))
+        return member, refused is not None
+
+    # -- posted spotlights -----------------------------------------------------------------
+    async def add_spotlight(self, row: Spotlight) -> Spotlight:
+        async with self._db.session() as session:
+            session.add(row)
+        return row
+
+    async def history(self, guild_id: int, *, limit: int) -> list[Spotlight]:
+        """The latest spotlights first."""
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                select(Spotlight)
+                .where(Spotlight.guild_id == guild_id)
+                .order_by(Spotlight.posted_at.desc(), Spotlight.id.desc())
+                .limit(limit)
+            )
+            return list(rows.all())
+
+    async def effects(self, guild_id: int, period: Period, *, now: datetime) -> SpotlightEffects:
+        async with self._db.session() as session:
+            return await spotlight_effects(session, guild_id, period, now=now)
+
+    # -- refusals --------------------------------------------------------------------------
+    async def add_refusal(self, guild_id: int, user_id: int, *, now: datetime) -> None:
+        """Idempotent: a second refusal keeps the first one's time."""
+        values = {"guild_id": guild_id, "user_id": user_id, "refused_at": now}
+        insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
+        async with self._db.session() as session:
+            await session.execute(
+                insert(SpotlightRefusal).values(**values).on_conflict_do_nothing()
+            )
+
+    async def remove_refusal(self, guild_id: int, user_id: int) -> None:
+        async with self._db.session() as session:
+            await session.execute(
+                delete(SpotlightRefusal).where(
+                    SpotlightRefusal.guild_id == guild_id, SpotlightRefusal.user_id == user_id
+                )
+            )
+
+    async def has_refused(self, guild_id: int, user_id: int) -> bool:
+        async with self._db.session() as session:
+            return await session.get(SpotlightRefusal, (guild_id, user_id)) is not None
