@@ -20,7 +20,10 @@ from referencing.jsonschema import DRAFT202012
 from .openapi_deviations import is_accepted
 
 SPEC_URI = "urn:discord-openapi"
-DEFAULT_SPEC = Path("/work/shared/reference/discord-api-spec/openapi.json")
+#: Discord's OpenAPI description, in the reference folder beside a checkout of this project.
+DEFAULT_SPEC = (
+    Path(__file__).resolve().parents[2] / "shared/reference/discord-api-spec/openapi.json"
+)
 
 
 def spec_path() -> Path:
