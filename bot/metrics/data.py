@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -27,6 +27,11 @@ class MemberActivity(NamedTuple):
     ritual_messages: int = 0
     threads_created: int = 0
     conversations_started: int = 0
+
+
+# The seven daily member counters the figures add up, named once: the rollup columns summed
+# into the folded weeks and spans (`bot.db.models.health.MemberSums`) in this order.
+MEMBER_COUNTERS: tuple[str, ...] = MemberActivity._fields
 
 
 class Person(NamedTuple):
@@ -88,13 +93,3 @@ class ChannelShare:
     channel_id: int
     messages: int
     previous: int
-
-
-@dataclass
-class GuildTotals:
-    """Guild-level sums over a period, from `daily_guild_activity`."""
-
-    bot_messages: int = 0
-    joins: int = 0
-    leaves: int = 0
-    extra: dict[str, int] = field(default_factory=dict)

@@ -109,7 +109,9 @@ async def _wait_for_other_processes(session: AsyncSession, guild_id: int) -> Non
         )
 
 
-async def read_frame(db: Database, guild_id: int, current: Period, now: datetime) -> Frame:
+async def fold_and_read_frame(db: Database, guild_id: int, current: Period, now: datetime) -> Frame:
+    """Fold what the report needs (completed weeks, the day's settled spans), then read
+    the frame: it writes, so one guild's folding runs at a time (see `_FOLDING`)."""
     lock = _FOLDING.setdefault(guild_id, asyncio.Lock())
     async with lock, db.session() as session:
         await _wait_for_other_processes(session, guild_id)

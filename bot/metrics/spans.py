@@ -45,9 +45,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DailyMemberActivity, HealthMemberSpan, HealthMemberWeek, HealthSpan
 from bot.metrics.activity import ActivitySummary, summarise
-from bot.metrics.data import MemberActivity
+from bot.metrics.data import MEMBER_COUNTERS, MemberActivity
 from bot.metrics.participation import active_ids
-from bot.metrics.weekly import SUMS, counted_days, excluded, mondays, rollup_days
+from bot.metrics.weekly import counted_days, excluded, mondays, rollup_days
 from bot.periods import Period, utc_midnight
 
 DMA = DailyMemberActivity
@@ -135,9 +135,9 @@ async def _fold(
         literal(span.first, Date),
         literal(span.end, Date),
         rows.c.user_id,
-        *(func.sum(rows.c[c]) for c in SUMS),
+        *(func.sum(rows.c[c]) for c in MEMBER_COUNTERS),
     ).group_by(rows.c.user_id)
-    columns = ["guild_id", "first_day", "end_day", "user_id", *SUMS]
+    columns = ["guild_id", "first_day", "end_day", "user_id", *MEMBER_COUNTERS]
     await session.execute(insert(HMS).from_select(columns, grouped))
     await session.merge(
         HealthSpan(
@@ -168,13 +168,13 @@ def _member_day_rows(guild_id: int, span: Span, folded_weeks: set[date]) -> Subq
     parts: list[Select[Any]] = []
     if weeks:
         parts.append(
-            select(hmw.user_id, *(getattr(hmw, c) for c in SUMS)).where(
+            select(hmw.user_id, *(getattr(hmw, c) for c in MEMBER_COUNTERS)).where(
                 hmw.guild_id == guild_id, hmw.week.in_(weeks)
             )
         )
     if gaps or not parts:
         parts.append(
-            select(DMA.user_id, *(getattr(DMA, c) for c in SUMS)).where(
+            select(DMA.user_id, *(getattr(DMA, c) for c in MEMBER_COUNTERS)).where(
                 DMA.guild_id == guild_id,
                 or_(*(and_(DMA.day >= a, DMA.day < b) for a, b in gaps)) if gaps else false(),
             )
@@ -192,7 +192,7 @@ async def member_activity(
     sums: dict[int, MemberActivity] = {}
     if not span.empty:
         kept = await connection.execute(
-            select(HMS.user_id, *(getattr(HMS, c) for c in SUMS)).where(
+            select(HMS.user_id, *(getattr(HMS, c) for c in MEMBER_COUNTERS)).where(
                 HMS.guild_id == guild_id,
                 HMS.first_day == span.first,
                 HMS.end_day == span.end,
@@ -202,7 +202,9 @@ async def member_activity(
         sums = {row[0]: MemberActivity._make(row[1:]) for row in kept}
     if span.end < period.end_day:
         recent = await connection.execute(
-            select(DMA.user_id, *(cast(func.sum(getattr(DMA, c)), BigInteger) for c in SUMS))
+            select(
+                DMA.user_id, *(cast(func.sum(getattr(DMA, c)), BigInteger) for c in MEMBER_COUNTERS)
+            )
             .where(counted_days(guild_id, span.end, period.end_day))
             .group_by(DMA.user_id)
         )

@@ -22,7 +22,7 @@ from bot.metrics.activity import ActivitySummary, summarise
 from bot.metrics.data import Measure, Person, WeekActivity
 from bot.metrics.figures import FAMILIES, SPECS, Figure
 from bot.metrics.newcomers import FunnelStage
-from bot.metrics.reading import Frame, Inputs, read_frame, read_inputs
+from bot.metrics.reading import Frame, Inputs, fold_and_read_frame, read_inputs
 from bot.metrics.retention import CohortRow
 from bot.metrics.rituals import RitualRow, rituals_table
 from bot.periods import Period, local_date, period_ending, week_of
@@ -44,7 +44,6 @@ class HealthReport:
     signals: list[signals.Signal]
     funnel: list[FunnelStage]
     rituals: list[RitualRow] = field(default_factory=list)
-    extra: dict[str, object] = field(default_factory=dict)
 
     def figures(self) -> Iterator[Figure]:
         for family in FAMILIES:
@@ -88,7 +87,7 @@ def _figures(
 
 async def build_report(db: Database, guild_id: int, days: int, now: datetime) -> HealthReport:
     """The whole report for the `days`-day period ending today (UTC)."""
-    frame = await read_frame(db, guild_id, period_ending(now, days), now)
+    frame = await fold_and_read_frame(db, guild_id, period_ending(now, days), now)
     data = await read_inputs(db, frame, now)
     report = _assemble(frame, data, now)
     report.rituals, fading = await rituals_table(db, guild_id, frame.current)
@@ -100,7 +99,7 @@ async def fold_ahead(db: Database, guild_id: int, now: datetime, days: int) -> N
     """Fold what the day's first `days`-day report would otherwise fold (the completed
     weeks, the day's spans), so that report only reads. Run a few minutes after midnight
     (UTC), when the day's spans change."""
-    await read_frame(db, guild_id, period_ending(now, days), now)
+    await fold_and_read_frame(db, guild_id, period_ending(now, days), now)
 
 
 def _measures(

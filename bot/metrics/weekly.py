@@ -32,7 +32,7 @@ from bot.db.models import (
     Member,
 )
 from bot.metrics.activity import COMMUNICATOR_MESSAGES
-from bot.metrics.data import WeekActivity
+from bot.metrics.data import MEMBER_COUNTERS, WeekActivity
 from bot.periods import Week
 
 DMA = DailyMemberActivity
@@ -57,17 +57,6 @@ def counted_days(guild_id: int, first: date, end: date) -> ColumnElement[bool]:
         DMA.day < end,
         DMA.user_id.not_in(excluded(guild_id)),
     )
-
-
-SUMS = (
-    "messages",
-    "peer_given",
-    "staff_received",
-    "reactions_given",
-    "ritual_messages",
-    "threads_created",
-    "conversations_started",
-)
 
 
 def mondays(first: date, end: date) -> list[date]:
@@ -114,12 +103,12 @@ async def _fold(
             literal(guild_id, BigInteger),
             literal(monday, Date),
             DMA.user_id,
-            *(func.sum(getattr(DMA, c)) for c in SUMS),
+            *(func.sum(getattr(DMA, c)) for c in MEMBER_COUNTERS),
         )
         .where(DMA.guild_id == guild_id, DMA.day >= monday, DMA.day < end)
         .group_by(DMA.user_id)
     )
-    columns = ["guild_id", "week", "user_id", *SUMS]
+    columns = ["guild_id", "week", "user_id", *MEMBER_COUNTERS]
     await session.execute(insert(HealthMemberWeek).from_select(columns, folded))
     hmw = HealthMemberWeek
     row = (

@@ -39,7 +39,7 @@ class HealthWeek(Base):
 
 class MemberSums:
     """The daily member rollup's counters the figures add up, summed over a stretch of days
-    (`bot.metrics.weekly.SUMS` names them)."""
+    (`bot.metrics.data.MEMBER_COUNTERS` names them)."""
 
     messages: Mapped[int] = mapped_column(default=0)
     peer_given: Mapped[int] = mapped_column(default=0)
