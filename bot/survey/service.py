@@ -8,20 +8,19 @@ the "why" text is kept only when the admin enabled `store_why` for that survey.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.models import Member, Survey, SurveyAnswer
+from bot.db.models import Survey
 from bot.db.models.recognition import WhyLength
 from bot.errors import FoyerError
 from bot.periods import Period
+from bot.survey import store
 from bot.survey.nps import NpsResult, TrendPoint, summarize, trend
 
 DEFAULT_MIN_INTERVAL = timedelta(days=30)
@@ -42,6 +41,14 @@ def why_bucket(text: str) -> WhyLength:
 
 def is_open(survey: Survey, now: datetime) -> bool:
     return survey.closed_at is None and now < survey.closes_at
+
+
+class QuestionNotPosted(Exception):
+    """Discord refused the survey's question (deleted channel, missing permission)."""
+
+
+# Posts the survey's question and returns its message id, or raises `QuestionNotPosted`.
+QuestionPoster = Callable[[Survey], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -74,14 +81,13 @@ class SurveyService:
         follow_up: bool = True,
         store_why: bool = False,
     ) -> Survey:
-        """A new survey, refused when one was opened less than `min_interval` ago. The
-        cog posts the question next and calls `attach_message` (or `discard` if Discord
-        refused the post)."""
+        """A new survey, refused when one was opened less than `min_interval` ago. Its
+        question is posted next (`open_and_post` does both)."""
         if not MIN_DURATION <= duration <= MAX_DURATION:
             raise FoyerError("survey.bad_duration", days=round(duration / timedelta(days=1), 2))
         now = self._clock.now()
         async with self._db.session() as session:
-            last = await self._latest(session, guild_id)
+            last = await store.latest(session, guild_id)
             if last is not None and now - last.opened_at < self.min_interval:
                 raise FoyerError(
                     "survey.too_soon",
@@ -97,25 +103,51 @@ class SurveyService:
                 follow_up=follow_up or store_why,
                 store_why=store_why,
             )
-            session.add(survey)
+            store.add(session, survey)
+        return survey
+
+    async def open_and_post(
+        self,
+        guild_id: int,
+        *,
+        channel_id: int,
+        opened_by: int,
+        duration: timedelta,
+        follow_up: bool = True,
+        store_why: bool = False,
+        post: QuestionPoster,
+    ) -> Survey:
+        """Open a survey and post its question with `post`; the message id is kept so the
+        buttons can be taken off at the end. A question Discord refused leaves no survey
+        behind (the 30 days do not start) and tells the admin the channel is the cause."""
+        survey = await self.open(
+            guild_id,
+            channel_id=channel_id,
+            opened_by=opened_by,
+            duration=duration,
+            follow_up=follow_up,
+            store_why=store_why,
+        )
+        try:
+            message_id = await post(survey)
+        except QuestionNotPosted:
+            await self.discard(survey.id)
+            raise FoyerError("survey.cannot_post", channel=f"<#{channel_id}>") from None
+        await self.attach_message(survey.id, message_id)
         return survey
 
     async def attach_message(self, survey_id: int, message_id: int) -> None:
         async with self._db.session() as session:
-            await session.execute(
-                update(Survey).where(Survey.id == survey_id).values(message_id=message_id)
-            )
+            await store.set_message(session, survey_id, message_id)
 
     async def discard(self, survey_id: int) -> None:
         """Forget a survey whose question could not be posted: it never existed."""
         async with self._db.session() as session:
-            survey = await session.get(Survey, survey_id)
-            if survey is not None:
-                await session.delete(survey)
+            await store.delete(session, survey_id)
 
     async def get(self, guild_id: int, survey_id: int) -> Survey | None:
         async with self._db.session() as session:
-            survey = await session.get(Survey, survey_id)
+            survey = await store.get(session, survey_id)
         return survey if survey is not None and survey.guild_id == guild_id else None
 
     async def answer(self, guild_id: int, survey_id: int, user_id: int, score: int) -> Survey:
@@ -136,14 +168,7 @@ class SurveyService:
                 "why_length_bucket": WhyLength.NONE,
                 "why_text": None,
             }
-            insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
-            stmt = insert(SurveyAnswer).values(**values)
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["survey_id", "user_id"],
-                    set_={k: stmt.excluded[k] for k in values if k not in ("survey_id", "user_id")},
-                )
-            )
+            await store.upsert_answer(session, values)
         return survey
 
     async def record_why(self, guild_id: int, survey_id: int, user_id: int, text: str) -> None:
@@ -153,11 +178,7 @@ class SurveyService:
         text = text.strip()[:MAX_WHY_LENGTH]
         async with self._db.session() as session:
             survey = await self._open_survey(session, guild_id, survey_id, user_id, now)
-            answer = await session.scalar(
-                select(SurveyAnswer).where(
-                    SurveyAnswer.survey_id == survey_id, SurveyAnswer.user_id == user_id
-                )
-            )
+            answer = await store.answer_of(session, survey_id, user_id)
             if answer is None:
                 raise FoyerError("survey.why_without_score")
             answer.why_given = bool(text)
@@ -168,7 +189,7 @@ class SurveyService:
         """Close the guild's open survey now."""
         now = self._clock.now()
         async with self._db.session() as session:
-            survey = await self._latest(session, guild_id)
+            survey = await store.latest(session, guild_id)
             if survey is None or not is_open(survey, now):
                 raise FoyerError("survey.none_open")
             survey.closed_at = now
@@ -178,52 +199,26 @@ class SurveyService:
         """Surveys past their end whose message still shows buttons (all guilds)."""
         now = self._clock.now()
         async with self._db.session() as session:
-            rows = await session.scalars(
-                select(Survey).where(
-                    Survey.message_closed.is_(False),
-                    (Survey.closed_at.is_not(None)) | (Survey.closes_at <= now),
-                )
-            )
-            return list(rows.all())
+            return await store.ended_with_buttons(session, now)
 
     async def mark_message_closed(self, survey_id: int) -> None:
         async with self._db.session() as session:
-            await session.execute(
-                update(Survey).where(Survey.id == survey_id).values(message_closed=True)
-            )
+            await store.mark_message_closed(session, survey_id)
 
     async def open_surveys(self) -> list[Survey]:
         """Every survey still taking answers: their buttons are re-armed at start."""
         now = self._clock.now()
         async with self._db.session() as session:
-            rows = await session.scalars(
-                select(Survey).where(Survey.closed_at.is_(None), Survey.closes_at > now)
-            )
-            return list(rows.all())
+            return await store.taking_answers(session, now)
 
     async def results(self, guild_id: int) -> SurveyResults | None:
         """None when the guild never ran a survey."""
         now = self._clock.now()
         async with self._db.session() as session:
-            surveys = list(
-                (
-                    await session.scalars(
-                        select(Survey).where(Survey.guild_id == guild_id).order_by(Survey.opened_at)
-                    )
-                ).all()
-            )
+            surveys = await store.guild_surveys(session, guild_id)
             if not surveys:
                 return None
-            rows = (
-                await session.execute(
-                    _counted_answers(guild_id).with_only_columns(
-                        SurveyAnswer.survey_id,
-                        SurveyAnswer.score,
-                        SurveyAnswer.why_given,
-                        SurveyAnswer.why_text,
-                    )
-                )
-            ).all()
+            rows = await store.counted_answers(session, guild_id)
         scores: dict[int, list[int]] = {s.id: [] for s in surveys}
         latest = surveys[-1]
         why_given = 0
@@ -244,56 +239,24 @@ class SurveyService:
             trend=trend([(s.id, s.opened_at, results[s.id]) for s in surveys]),
         )
 
-    async def _latest(self, session: AsyncSession, guild_id: int) -> Survey | None:
-        return await session.scalar(
-            select(Survey)
-            .where(Survey.guild_id == guild_id)
-            .order_by(Survey.opened_at.desc(), Survey.id.desc())
-            .limit(1)
-        )
-
     async def _open_survey(
         self, session: AsyncSession, guild_id: int, survey_id: int, user_id: int, now: datetime
     ) -> Survey:
-        survey = await session.get(Survey, survey_id)
+        survey = await store.get(session, survey_id)
         if survey is None or survey.guild_id != guild_id:
             raise FoyerError("survey.unknown")
         if not is_open(survey, now):
             raise FoyerError("survey.closed")
-        member = await session.get(Member, (guild_id, user_id))
+        member = await store.member(session, guild_id, user_id)
         if member is not None and member.opted_out:
             raise FoyerError("survey.opted_out")
         return survey
 
 
-def _counted_answers(guild_id: int) -> Select[int]:
-    """Answers that count in figures: the guild's, from members (not staff, as recorded
-    by the tracker) who have not opted out."""
-    return (
-        select(SurveyAnswer.id)
-        .join(
-            Member,
-            (Member.guild_id == SurveyAnswer.guild_id) & (Member.user_id == SurveyAnswer.user_id),
-            isouter=True,
-        )
-        .where(
-            SurveyAnswer.guild_id == guild_id,
-            Member.opted_out.is_not(True),
-            Member.is_staff.is_not(True),
-        )
-    )
-
-
 async def nps_for_period(session: AsyncSession, guild_id: int, period: Period) -> NpsResult:
     """For /health (Advocacy): NPS over the latest answer of each member given in the
     period, across the guild's surveys; opted-out members excluded."""
-    rows = (
-        await session.execute(
-            _counted_answers(guild_id)
-            .with_only_columns(SurveyAnswer.user_id, SurveyAnswer.score, SurveyAnswer.answered_at)
-            .where(SurveyAnswer.answered_at >= period.start, SurveyAnswer.answered_at < period.end)
-        )
-    ).all()
+    rows = await store.counted_answers_between(session, guild_id, period.start, period.end)
     latest: dict[int, tuple[datetime, int]] = {}
     for user_id, score, answered_at in rows:
         if user_id not in latest or answered_at >= latest[user_id][0]:
