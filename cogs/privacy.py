@@ -6,7 +6,6 @@ guild's language. The work is done by `bot.privacy.PrivacyService`.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import logging
@@ -20,77 +19,12 @@ from bot.errors import FoyerError
 from bot.i18n import cmd, t
 from bot.interaction_language import interaction_language
 from bot.privacy import GUILD_GRACE_PERIOD, PrivacyService
+from bot.privacy.job import PURGE_EVERY_HOURS, DailyPurge
+from bot.ui import ConfirmationView
 
 log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 60
-PURGE_EVERY_HOURS = 24
-
-
-class ForgetConfirmation(discord.ui.View):
-    """The forget button: only the member who asked can press it; waiting it out erases
-    nothing."""
-
-    def __init__(self, service: PrivacyService, member_id: int, guild_id: int, lang: str) -> None:
-        super().__init__(timeout=CONFIRM_SECONDS)
-        self._service = service
-        self._member_id = member_id
-        self._guild_id = guild_id
-        self._lang = lang
-        self.origin: discord.Interaction | None = None
-        self.confirm.label = t("privacy.forget.button", lang)
-        self.cancel.label = t("privacy.forget.cancel", lang)
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        if interaction.user.id != self._member_id:
-            await interaction.response.send_message(
-                t("privacy.forget.not_yours", self._lang), ephemeral=True
-            )
-            return False
-        return True
-
-    @discord.ui.button(style=discord.ButtonStyle.danger, custom_id="privacy:forget:confirm")
-    async def confirm(
-        self, interaction: discord.Interaction, _: discord.ui.Button[ForgetConfirmation]
-    ) -> None:
-        self.stop()
-        await interaction.response.defer()  # a big guild's erase may outlast the 3 s reply
-        touched = await self._service.forget(self._guild_id, self._member_id)
-        await interaction.edit_original_response(
-            content=t("privacy.forget.done", self._lang, rows=sum(touched.values())), view=None
-        )
-
-    @discord.ui.button(style=discord.ButtonStyle.secondary, custom_id="privacy:forget:cancel")
-    async def cancel(
-        self, interaction: discord.Interaction, _: discord.ui.Button[ForgetConfirmation]
-    ) -> None:
-        self.stop()
-        await interaction.response.edit_message(
-            content=t("privacy.forget.cancelled", self._lang), view=None
-        )
-
-    async def on_error(
-        self,
-        interaction: discord.Interaction,
-        error: Exception,
-        item: discord.ui.Item[ForgetConfirmation],
-        /,
-    ) -> None:
-        log.error("forget failed", exc_info=error, extra={"guild_id": self._guild_id})
-        text = t("errors.unexpected", self._lang)
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
-
-    async def on_timeout(self) -> None:
-        if self.origin is None:
-            return
-        # The message may be gone or the token expired: nothing was erased either way.
-        with contextlib.suppress(discord.HTTPException):
-            await self.origin.edit_original_response(
-                content=t("privacy.forget.timeout", self._lang), view=None
-            )
 
 
 @app_commands.guild_only()
@@ -104,6 +38,7 @@ class PrivacyCog(
     def __init__(self, bot: FoyerBot) -> None:
         self.bot = bot
         self.service = PrivacyService(bot.db, bot.clock, bot.recorder)
+        self.purge = DailyPurge(self.service, bot.clock, bot.guild_settings)
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -119,16 +54,7 @@ class PrivacyCog(
 
     @tasks.loop(hours=PURGE_EVERY_HOURS)
     async def daily_purge(self) -> None:
-        present = {g.id for g in self.bot.guilds}
-        report = await self.service.purge_expired(self.bot.clock.now(), keep=present)
-        for guild_id in report.deleted_guilds:
-            self.bot.guild_settings.forget_cache(guild_id)
-        log.info(
-            "privacy purge: %d expired rows, %d guilds deleted (%d rows)",
-            report.expired_rows,
-            len(report.deleted_guilds),
-            report.guild_rows,
-        )
+        await self.purge.run({g.id for g in self.bot.guilds})
 
     @daily_purge.before_loop
     async def _wait_until_ready(self) -> None:
@@ -177,11 +103,25 @@ class PrivacyCog(
     )
     async def forget(self, interaction: discord.Interaction) -> None:
         guild_id, lang = await self._context(interaction)
-        view = ForgetConfirmation(self.service, interaction.user.id, guild_id, lang)
-        view.origin = interaction
-        await interaction.response.send_message(
-            t("privacy.forget.confirm", lang, seconds=CONFIRM_SECONDS), view=view, ephemeral=True
+        member_id = interaction.user.id
+
+        async def erase() -> str:
+            touched = await self.service.forget(guild_id, member_id)
+            return t("privacy.forget.done", lang, rows=sum(touched.values()))
+
+        view = ConfirmationView(
+            interaction,
+            confirm_label=t("privacy.forget.button", lang),
+            cancel_label=t("privacy.forget.cancel", lang),
+            on_confirm=erase,
+            cancelled=t("privacy.forget.cancelled", lang),
+            timeout=CONFIRM_SECONDS,
+            timed_out=t("privacy.forget.timeout", lang),
+            not_yours=t("privacy.forget.not_yours", lang),
+            slow=True,  # a big guild's erase may outlast Discord's 3 s
+            custom_id_prefix="privacy:forget",
         )
+        await view.ask(t("privacy.forget.confirm", lang, seconds=CONFIRM_SECONDS))
 
     @app_commands.command(
         name=cmd("cmd.privacy.policy.name"), description=cmd("cmd.privacy.policy.description")

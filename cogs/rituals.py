@@ -16,6 +16,7 @@ from bot.app import FoyerBot
 from bot.checks import admin_only
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
+from bot.interaction_language import interaction_language
 from bot.rituals.chart import stats_chart
 from bot.rituals.discord_io import (
     DiscordRitualPoster,
@@ -32,6 +33,7 @@ from bot.rituals.runner import RitualRunner
 from bot.rituals.schedule import job_key
 from bot.rituals.service import RitualChanges, RitualService
 from bot.solicitation import SolicitationBudget
+from bot.ui import ConfirmationView
 
 _ZONES = sorted(available_timezones())
 _PRESET_CHOICES = [
@@ -70,44 +72,6 @@ def _command(key: str) -> Any:
     return app_commands.command(
         name=cmd(f"cmd.rituals.{key}.name"), description=cmd(f"cmd.rituals.{key}.description")
     )
-
-
-class ConfirmRemove(discord.ui.View):
-    """Two buttons, for the admin who asked only."""
-
-    def __init__(self, cog: RitualsCog, admin_id: int, name: str, lang: str) -> None:
-        super().__init__(timeout=120)
-        self.cog, self.admin_id, self.name, self.lang = cog, admin_id, name, lang
-        confirm: discord.ui.Button[ConfirmRemove] = discord.ui.Button(
-            style=discord.ButtonStyle.danger, label=t("rituals.button.confirm", lang)
-        )
-        cancel: discord.ui.Button[ConfirmRemove] = discord.ui.Button(
-            style=discord.ButtonStyle.secondary, label=t("rituals.button.cancel", lang)
-        )
-        confirm.callback = self._confirm  # type: ignore[method-assign]
-        cancel.callback = self._cancel  # type: ignore[method-assign]
-        self.add_item(confirm)
-        self.add_item(cancel)
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.admin_id
-
-    async def _confirm(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        try:  # a view's errors do not reach the tree's handler: answer here
-            await self.cog.service.remove(interaction.guild_id, self.name)
-            text = t("rituals.removed", self.lang, name=self.name)
-        except FoyerError as error:  # removed meanwhile, from another confirmation
-            text = error.render(self.lang)
-        await self.cog.bot.scheduler.rearm()
-        await interaction.response.edit_message(content=text, view=None)
-        self.stop()
-
-    async def _cancel(self, interaction: discord.Interaction) -> None:
-        await interaction.response.edit_message(
-            content=t("rituals.remove_cancelled", self.lang), view=None
-        )
-        self.stop()
 
 
 @admin_only()
@@ -300,13 +264,28 @@ class RitualsCog(
     @_opts("ritual")
     async def remove(self, interaction: discord.Interaction, ritual: str) -> None:
         assert interaction.guild_id is not None
-        row = await self.service.get(interaction.guild_id, ritual)
-        lang = await self._lang(interaction)
-        await interaction.response.send_message(
-            t("rituals.remove_confirm", lang, name=row.name),
-            view=ConfirmRemove(self, interaction.user.id, row.name, lang),
-            ephemeral=True,
+        guild_id = interaction.guild_id
+        row = await self.service.get(guild_id, ritual)
+        lang = await interaction_language(interaction)
+
+        async def remove() -> str:
+            try:
+                await self.service.remove(guild_id, row.name)
+                text = t("rituals.removed", lang, name=row.name)
+            except FoyerError as error:  # removed meanwhile, from another confirmation
+                text = error.render(lang)
+            await self.bot.scheduler.rearm()
+            return text
+
+        view = ConfirmationView(
+            interaction,
+            confirm_label=t("rituals.button.confirm", lang),
+            cancel_label=t("rituals.button.cancel", lang),
+            on_confirm=remove,
+            cancelled=t("rituals.remove_cancelled", lang),
+            timeout=120,
         )
+        await view.ask(t("rituals.remove_confirm", lang, name=row.name))
 
     @_command("preview")
     @_opts("ritual")

@@ -1,4 +1,5 @@
-"""Privacy controls: opt-out, opt-in, export, forget, and the retention and guild purges.
+"""Privacy controls: opt-out, opt-in, export, forget, and the retention and guild purges
+(`job` is their daily run).
 
 See docs/privacy.md for the data statement and `registry` for how tables declare personal
 data.
