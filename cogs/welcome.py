@@ -23,7 +23,7 @@ from bot.errors import FoyerError
 from bot.i18n import cmd, t
 from bot.interaction_language import interaction_language
 from bot.recording.classify import role_of
-from bot.welcome import messages
+from bot.welcome import render
 from bot.welcome.config import normalize_template, validate_template
 from bot.welcome.service import WelcomeService
 
@@ -153,8 +153,8 @@ class WelcomeCog(
             validate_template(template)
         shown = WelcomeConfig(template=template or (row.template if row else None))
         greeter = guild.get_role(row.greeter_role_id) if row and row.greeter_role_id else None
-        text = messages.welcome_text(
-            shown, lang, messages.template_values(interaction.user, guild, greeter), greeter
+        text = render.welcome_text(
+            shown, lang, render.template_values(interaction.user, guild, greeter), greeter
         )
         header = t("welcome.preview_header", lang)
         await self.bot.reply_ephemeral(interaction, f"{header}\n\n{text}"[:2000])

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.db.models.activity import ThreadContext
 from bot.db.models.welcome import ThreadKind, WelcomeConfig
 from bot.i18n import t
-from bot.welcome import messages
+from bot.welcome import render
 from bot.welcome.config import missing_permissions, required_permissions, thread_name
 from bot.welcome.pacing import BurstDetector, Pacer, near_thread_limit
 from bot.welcome.problems import ProblemReporter, Stop
@@ -124,7 +124,7 @@ class ThreadOpener:
                 return False
             await self.reporter.refused(guild, channel, exc, required=required)
         await self._opened(guild, channel, thread, [pending], owner_id=member.id, shared=False)
-        values = messages.template_values(member, guild, greeter)
+        values = render.template_values(member, guild, greeter)
         try:
             await thread.add_user(member)
         except discord.NotFound:
@@ -136,8 +136,8 @@ class ThreadOpener:
             await self._add_greeters(guild, channel, thread, greeter, exclude=member.id)
         try:
             await thread.send(
-                messages.welcome_text(cfg, lang, values, greeter),
-                allowed_mentions=messages.mentions([member], greeter),
+                render.welcome_text(cfg, lang, values, greeter),
+                allowed_mentions=render.mentions([member], greeter),
             )
         except discord.HTTPException as exc:
             await self.reporter.refused(guild, channel, exc, required=["send_messages_in_threads"])
@@ -161,7 +161,7 @@ class ThreadOpener:
             await self._pace(guild.id)
             try:
                 await thread.send(
-                    messages.arrivals(lang, group), allowed_mentions=messages.mentions(group)
+                    render.arrivals(lang, group), allowed_mentions=render.mentions(group)
                 )
             except discord.HTTPException as exc:
                 await self.reporter.refused(
@@ -218,8 +218,8 @@ class ThreadOpener:
                 reason="Foyer shared welcome thread (many joins at once)",
             )
             await thread.send(
-                messages.shared_intro(lang, guild.name, greeter),
-                allowed_mentions=messages.mentions(role=greeter),
+                render.shared_intro(lang, guild.name, greeter),
+                allowed_mentions=render.mentions(role=greeter),
             )
         except discord.HTTPException as exc:
             await self.reporter.refused(

@@ -16,7 +16,7 @@ import discord
 from bot.guilds import GuildSettingsService
 from bot.i18n import t
 from bot.solicitation import SolicitationBudget
-from bot.welcome import messages
+from bot.welcome import render
 from bot.welcome.store import WelcomeStore
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ async def run_nudges(
         try:
             message = await target.send(
                 t("welcome.nudge", lang, greeters=f"<@&{role.id}>"),
-                allowed_mentions=messages.mentions(role=role),
+                allowed_mentions=render.mentions(role=role),
             )
         except discord.HTTPException as exc:
             log.warning("welcome nudge refused (%s)", exc.status, extra={"guild_id": guild_id})

@@ -31,9 +31,9 @@ from bot.db.models.activity import ActorRole
 from bot.db.models.welcome import ThreadKind, WelcomeConfig
 from bot.guilds import GuildSettingsService
 from bot.solicitation import SolicitationBudget
-from bot.welcome import nudges
+from bot.welcome import job
 from bot.welcome.config import ThreadChoice, choose_thread_kind, validate_setup
-from bot.welcome.opener import PendingJoin, ThreadOpener
+from bot.welcome.discord_io import PendingJoin, ThreadOpener
 from bot.welcome.pacing import BurstDetector, Pacer
 from bot.welcome.problems import ProblemReporter, Stop
 from bot.welcome.store import NewJoin, WelcomeStore
@@ -269,7 +269,5 @@ class WelcomeService:
 
     # -- nudges ----------------------------------------------------------------------------
     async def run_nudges(self, now: datetime) -> int:
-        """Remind greeters of introductions no member answered in time (see nudges.py)."""
-        return await nudges.run_nudges(
-            self.client, self.store, self.guild_settings, self.budget, now
-        )
+        """Remind greeters of introductions no member answered in time (see job.py)."""
+        return await job.run_nudges(self.client, self.store, self.guild_settings, self.budget, now)

@@ -17,7 +17,7 @@ from bot.welcome.config import (
     validate_setup,
     validate_template,
 )
-from bot.welcome.messages import mentions, welcome_text
+from bot.welcome.render import mentions, welcome_text
 
 VALUES = {
     "member": "<@1>",
