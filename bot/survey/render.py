@@ -1,5 +1,5 @@
 """The survey messages in the guild's language: the question with its 0-10 buttons, and
-the results admins read. Pure builders; the cog sends them."""
+the results admins read. Pure builders; `discord_io` and the cog send them."""
 
 from __future__ import annotations
 
