@@ -1,17 +1,11 @@
 """`/health`: the community's vital signs for admins, and the weekly digest.
 
 `/health [period]` answers ephemerally (deferred: the figures and the chart take a moment);
-`/health explain:<figure>` gives a figure's definition instead. The digest is a scheduler
-job kind registered here, and a nightly loop folds the default period ahead; the work is in
-`bot.metrics`.
+`/health explain:<figure>` gives a figure's definition instead. The digest's job kind is
+registered here and a nightly loop is declared here; their work is in `bot.metrics.job`.
 """
 
 from __future__ import annotations
-
-import asyncio
-import io
-import logging
-from datetime import UTC, time
 
 import discord
 from discord import app_commands
@@ -22,25 +16,14 @@ from bot.checks import admin_only
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
 from bot.interaction_language import interaction_language
-from bot.metrics.chart import health_chart
-from bot.metrics.digest import PREFIX, DigestJobs
-from bot.metrics.embeds import CHART_NAME, health_embeds
+from bot.metrics.digest import PREFIX
+from bot.metrics.embeds import health_embeds
 from bot.metrics.figures import OTHER_KEYS, SPECS
-from bot.metrics.reading import UnknownGuild
-from bot.metrics.summary import HealthReport, build_report, fold_ahead
+from bot.metrics.job import FOLD_AHEAD_AT, digest_jobs, fold_ahead_everywhere, render_files
+from bot.metrics.summary import build_report
 from bot.periods import DEFAULT_PERIOD, parse_period
-from bot.solicitation import SolicitationBudget
 
 EXPLAINABLE = (*SPECS, *OTHER_KEYS)
-FOLD_AHEAD_AT = time(0, 5, tzinfo=UTC)  # the day's spans change at midnight (UTC)
-log = logging.getLogger(__name__)
-
-
-async def render_files(report: HealthReport) -> list[discord.File]:
-    """The chart, drawn in a worker thread so the gateway keeps its heartbeat."""
-    funnel = [(stage.stage, stage.count) for stage in report.funnel]
-    png = await asyncio.to_thread(health_chart, report.weekly, funnel, report.lang)
-    return [discord.File(io.BytesIO(png), filename=CHART_NAME)]
 
 
 class HealthCog(commands.Cog):
@@ -55,18 +38,9 @@ class HealthCog(commands.Cog):
 
     @tasks.loop(time=FOLD_AHEAD_AT)
     async def nightly_folding(self) -> None:
-        """Each night, the default period's folding for every guild: the admins' first
-        /health of the day and Monday's digest then only read (about three times faster
-        on a large guild, docs/benchmarks.md)."""
-        now = self.bot.clock.now()
-        days = parse_period(DEFAULT_PERIOD)
-        for guild in list(self.bot.guilds):
-            try:
-                await fold_ahead(self.bot.db, guild.id, now, days)
-            except UnknownGuild:
-                continue  # joined moments ago: nothing recorded yet
-            except Exception:  # one guild's failure must not skip the others
-                log.exception("health: folding ahead failed for guild %s", guild.id)
+        """Each night, the default period folded ahead for every guild (bot.metrics.job)."""
+        guild_ids = [guild.id for guild in self.bot.guilds]
+        await fold_ahead_everywhere(self.bot.db, guild_ids, self.bot.clock.now())
 
     @nightly_folding.before_loop
     async def _wait_until_ready(self) -> None:
@@ -135,15 +109,5 @@ def explanation(key: str, lang: str) -> discord.Embed:
 
 
 async def setup(bot: FoyerBot) -> None:
-    async def post(channel_id: int, report: HealthReport) -> int:
-        channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
-        assert isinstance(channel, discord.abc.Messageable)
-        message = await channel.send(
-            embeds=health_embeds(report, title_key="health.digest.title"),
-            files=await render_files(report),
-        )
-        return message.id
-
-    budget = SolicitationBudget(bot.db, bot.guild_settings)
-    bot.scheduler.register(PREFIX, DigestJobs(bot.db, budget, post, bot.clock))
+    bot.scheduler.register(PREFIX, digest_jobs(bot, bot.db, bot.guild_settings, bot.clock))
     await bot.add_cog(HealthCog(bot))
