@@ -1,5 +1,6 @@
-"""The spotlight messages, in the guild's language: the public post and the suggestion
-list admins pick from. Pure builders of embeds; the cog sends them."""
+"""The spotlight messages, in the guild's language: the public post, the suggestion list
+admins pick from, and the admins' answers. Pure builders of texts and embeds;
+`discord_io`, the job and the cog send them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.db.models import Spotlight
+from bot.db.models import Spotlight, SpotlightConfig
 from bot.i18n import t
 from bot.spotlight.ranking import ContributionStats, reasons
 from bot.spotlight.service import PreparedSpotlight, Suggestion
@@ -92,6 +93,25 @@ def history_embed(rows: Sequence[Spotlight], lang: str) -> discord.Embed:
         for row in rows
     )
     return embed
+
+
+def setup_summary(config: SpotlightConfig, lang: str, *, admin_channel_missing: bool) -> str:
+    """What `/spotlight setup` now says; warns when a weekly suggestion has nowhere to go."""
+    text = t(
+        "spotlight.setup.summary",
+        lang,
+        channel=f"<#{config.channel_id}>" if config.channel_id else t("spotlight.none", lang),
+        weeks=config.cooldown_weeks,
+        day=weekday_name(config.suggestion_weekday, lang),
+    )
+    if config.suggestion_weekday is not None and admin_channel_missing:
+        text += "\n" + t("spotlight.setup.no_admin_channel", lang)
+    return text
+
+
+def posted_text(message: discord.Message, lang: str) -> str:
+    """The admin's answer once the post is out: where, with a link to it."""
+    return t("spotlight.posted", lang, channel=f"<#{message.channel.id}>", link=message.jump_url)
 
 
 def weekday_name(weekday: int | None, lang: str) -> str:
