@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.models import Member, SurveyAnswer
+from bot.db.models import Member, Survey, SurveyAnswer
 from bot.db.models.recognition import WhyLength
 from bot.errors import FoyerError
 from bot.periods import Period
-from bot.survey.service import SurveyService, nps_for_period
+from bot.survey.service import QuestionNotPosted, SurveyService, nps_for_period
 
 GUILD = 111
 OTHER_GUILD = 222
@@ -139,6 +139,34 @@ async def test_interval_is_configurable(database: Database, clock: ManualClock) 
     await _open(weekly)
     clock.advance(timedelta(days=7))
     assert await _open(weekly)
+
+
+async def test_a_posted_question_keeps_its_message(
+    service: SurveyService, database: Database
+) -> None:
+    async def post(survey: Survey) -> int:
+        return 4242
+
+    survey = await service.open_and_post(
+        GUILD, channel_id=5, opened_by=1, duration=timedelta(days=7), post=post
+    )
+    async with database.session() as session:
+        stored = await session.get(Survey, survey.id)
+    assert stored is not None and stored.message_id == 4242
+
+
+async def test_a_refused_question_leaves_no_survey(service: SurveyService) -> None:
+    async def refused(survey: Survey) -> int:
+        raise QuestionNotPosted
+
+    with pytest.raises(FoyerError) as cannot:
+        await service.open_and_post(
+            GUILD, channel_id=5, opened_by=1, duration=timedelta(days=7), post=refused
+        )
+    assert cannot.value.key == "survey.cannot_post"
+    assert cannot.value.params == {"channel": "<#5>"}
+    assert await service.results(GUILD) is None
+    assert await _open(service)  # the 30 days did not start
 
 
 async def test_duration_is_bounded_and_nothing_is_saved(service: SurveyService) -> None:
