@@ -8,53 +8,87 @@ ping role, otherwise nothing at all; never @everyone or @here.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import discord
 
 from bot.checks import bot_can_post
+from bot.clock import Clock
 from bot.db.models.activity import ThreadContext
 from bot.errors import FoyerError
+from bot.guilds import GuildSettingsService
 from bot.i18n import t
 from bot.rituals.runner import Posted, PostRefused, RitualPost
 
-if TYPE_CHECKING:
-    from bot.app import FoyerBot
-
 log = logging.getLogger(__name__)
 
-ROLE_BUTTON_PREFIX = "foyer:ritual-role:"
+# The ping-role button's custom id, `foyer:ritual-role:<ritual id>`: posts made before a
+# restart, or by an older version, carry it, so it never changes.
+ROLE_BUTTON_TEMPLATE = r"foyer:ritual-role:(?P<ritual>\d+)"
 
 
-def role_button(ritual_id: int, lang: str) -> discord.ui.Button[Any]:
+def role_button(ritual_id: int, label: str = "🔔") -> discord.ui.Button[Any]:
+    """The opt-in button under a ritual post (the item `RitualRoleButton` wraps)."""
     return discord.ui.Button(
         style=discord.ButtonStyle.secondary,
-        # The bell sits in the label: a unicode `emoji=` goes out with `"id": null`.
-        label="🔔 " + t("rituals.role.button", lang),
-        custom_id=f"{ROLE_BUTTON_PREFIX}{ritual_id}",
+        label=label,
+        custom_id=f"foyer:ritual-role:{ritual_id}",
     )
 
 
-class DiscordRitualPoster:
-    """`RitualPoster` over the running bot."""
+def role_button_label(lang: str) -> str:
+    # The bell sits in the label: a unicode `emoji=` goes out with `"id": null`.
+    return "🔔 " + t("rituals.role.button", lang)
 
-    def __init__(self, bot: FoyerBot) -> None:
-        self._bot = bot
+
+class ThreadMarker(Protocol):
+    """What the poster needs from the recorder (`bot.recording.Recorder`)."""
+
+    async def mark_thread(
+        self,
+        guild_id: int,
+        thread_id: int,
+        parent_id: int | None,
+        owner_id: int | None,
+        context: ThreadContext,
+        created_at: datetime,
+    ) -> None: ...
+
+
+class DiscordRitualPoster:
+    """`RitualPoster` over the running client.
+
+    `button` makes the ping-role button a post carries (the cog's `RitualRoleButton`, so
+    the item sent is the one that answers the click)."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        guild_settings: GuildSettingsService,
+        clock: Clock,
+        recorder: ThreadMarker | None,
+        button: Callable[[int, str], discord.ui.Item[Any]],
+    ) -> None:
+        self._client = client
+        self._settings = guild_settings
+        self._clock = clock
+        self._recorder = recorder
+        self._button = button
 
     def guild_name(self, guild_id: int) -> str:
-        guild = self._bot.get_guild(guild_id)
+        guild = self._client.get_guild(guild_id)
         return guild.name if guild else ""
 
     async def post(self, post: RitualPost, on_message: Callable[[int], Awaitable[None]]) -> Posted:
-        channel = self._bot.get_channel(post.channel_id)
+        channel = self._client.get_channel(post.channel_id)
         if not isinstance(channel, discord.TextChannel):
             raise PostRefused("channel_gone")
         view = None
         if post.ping_role_id:
             view = discord.ui.View(timeout=None)
-            view.add_item(role_button(post.ritual_id, post.lang))
+            view.add_item(self._button(post.ritual_id, role_button_label(post.lang)))
         mentions = discord.AllowedMentions(
             everyone=False,
             users=False,
@@ -85,21 +119,20 @@ class DiscordRitualPoster:
 
     async def _mark_thread(self, post: RitualPost, thread: discord.Thread) -> None:
         """Tell the recorder this is a ritual thread, so answers count as ritual responses."""
-        recorder = getattr(self._bot, "recorder", None)
-        if recorder is None or self._bot.user is None:
+        if self._recorder is None or self._client.user is None:
             return
-        await recorder.mark_thread(
+        await self._recorder.mark_thread(
             post.guild_id,
             thread.id,
             post.channel_id,
-            owner_id=self._bot.user.id,
+            owner_id=self._client.user.id,
             context=ThreadContext.RITUAL,
-            created_at=self._bot.clock.now(),
+            created_at=self._clock.now(),
         )
 
     async def notify_admins(self, guild_id: int, text: str) -> None:
-        settings = await self._bot.guild_settings.get(guild_id)
-        channel = self._bot.get_channel(settings.admin_channel_id or 0)
+        settings = await self._settings.get(guild_id)
+        channel = self._client.get_channel(settings.admin_channel_id or 0)
         if not isinstance(channel, discord.TextChannel):
             log.warning("no admin channel to tell: %s", text, extra={"guild_id": guild_id})
             return
@@ -107,11 +140,6 @@ class DiscordRitualPoster:
             await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException:
             log.warning("could not reach the admin channel", extra={"guild_id": guild_id})
-
-
-def ritual_id_of_button(custom_id: str) -> int | None:
-    match = re.fullmatch(re.escape(ROLE_BUTTON_PREFIX) + r"(\d+)", custom_id)
-    return int(match.group(1)) if match else None
 
 
 async def toggle_ping_role(
@@ -131,7 +159,28 @@ async def toggle_ping_role(
         return t("errors.discord_forbidden", lang), None
 
 
+async def toggle_ritual_role(
+    interaction: discord.Interaction, ping_role_id: int | None, lang: str
+) -> str:
+    """A member's click on a ritual post's bell: what they are told. `ping_role_id` is the
+    ritual's (None when the ritual or its role went)."""
+    assert interaction.guild is not None
+    role = interaction.guild.get_role(ping_role_id or 0)
+    text, _ = await toggle_ping_role(interaction.user, role, lang)
+    return text
+
+
 # Checks that need Discord objects, made by the cog before the service writes anything.
+
+
+def check_targets(
+    guild: discord.Guild | None, channel: Any, ping_role: discord.Role | None
+) -> None:
+    """The channel and the ping role an admin gave to `/ritual add|edit`, when given."""
+    if channel is not None:
+        check_channel(guild, channel)
+    if ping_role is not None:
+        check_ping_role(guild, ping_role)
 
 
 def check_channel(guild: discord.Guild | None, channel: Any) -> None:

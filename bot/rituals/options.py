@@ -1,14 +1,23 @@
-"""Parsing and validating what an admin types in `/ritual add|edit`, before anything is
-written. Every refusal is a `FoyerError` with a translated, actionable message."""
+"""What an admin types in `/ritual ...`: the options as Discord shows them (names and
+help in both languages, choices, the time-zone autocomplete), then parsed and validated
+before anything is written. Every refusal is a `FoyerError` with a translated, actionable
+message."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import time
+from typing import Any, TypeVar
+from zoneinfo import available_timezones
+
+import discord
+from discord import app_commands
 
 from bot import templates
 from bot.errors import FoyerError
+from bot.i18n import cmd
 from bot.scheduling import MonthlyNth, Rule, Weekly
 
 # Placeholders a ritual text may use.
@@ -105,3 +114,58 @@ def validate_question(text: str) -> str:
     if "@everyone" in text or "@here" in text:
         raise FoyerError("rituals.no_mass_ping")
     return text
+
+
+# As Discord shows them --------------------------------------------------------------------
+
+CUSTOM = "custom"  # the `preset` choice of a ritual written from scratch
+_ZONES = sorted(available_timezones())
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+PRESET_CHOICES = [
+    app_commands.Choice(name=cmd(f"rituals.preset.{key}.name"), value=key)
+    for key in ("monday_motivation", "friday_wins", "weekly_question", "monthly_qa")
+] + [app_commands.Choice(name=cmd("cmd.rituals.choice.custom"), value=CUSTOM)]
+WEEK_CHOICES = [
+    app_commands.Choice(name=cmd(f"cmd.rituals.choice.week.{k}"), value=v)
+    for k, v in (("1", 1), ("2", 2), ("3", 3), ("4", 4), ("last", -1))
+]
+ARCHIVE_CHOICES = [
+    app_commands.Choice(name=cmd(f"cmd.rituals.choice.archive.{m}"), value=m)
+    for m in ARCHIVE_MINUTES
+]
+_OPTION_NAMES = {
+    o: cmd(f"cmd.rituals.opt.{o}")
+    for o in (
+        "preset", "channel", "name", "days", "time", "week_of_month", "timezone", "text",
+        "ping_role", "archive", "ritual", "remove_ping_role", "question", "number",
+    )
+}  # fmt: skip
+_OPTION_HELP = {o: cmd(f"cmd.rituals.opt.{o}.description") for o in _OPTION_NAMES}
+
+
+def described(*names: str) -> Callable[[_F], _F]:
+    """Rename and describe the given options, in both languages."""
+
+    def decorator(func: _F) -> _F:
+        func = app_commands.rename(**{n: _OPTION_NAMES[n] for n in names})(func)
+        return app_commands.describe(**{n: _OPTION_HELP[n] for n in names})(func)
+
+    return decorator
+
+
+def command(key: str, group: app_commands.Group | None = None) -> Any:
+    """`/ritual <key>` (or a command of `group`, e.g. `questions.add`), named and described
+    from the catalogue."""
+    make = app_commands.command if group is None else group.command
+    return make(
+        name=cmd(f"cmd.rituals.{key}.name"), description=cmd(f"cmd.rituals.{key}.description")
+    )
+
+
+async def zone_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """The time-zone autocomplete: IANA names containing what was typed, 25 at most."""
+    needle = current.lower()
+    return [app_commands.Choice(name=z, value=z) for z in _ZONES if needle in z.lower()][:25]

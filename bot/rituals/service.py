@@ -22,6 +22,7 @@ from bot.guilds import GuildSettingsService, validate_timezone
 from bot.i18n import t
 from bot.rituals import options
 from bot.rituals.presets import PRESETS
+from bot.rituals.role_changes import count_role_change
 from bot.rituals.schedule import merged_rule, rule_of, store_rule
 from bot.scheduling import Recurrence
 
@@ -59,7 +60,9 @@ class RitualService:
 
     async def add(self, guild_id: int, preset: str | None, changes: RitualChanges) -> Ritual:
         """A ritual from a preset (its defaults, overridable) or custom (name, channel,
-        text, days and time required)."""
+        text, days and time required). `options.CUSTOM` is the same as no preset."""
+        if preset == options.CUSTOM:
+            preset = None
         lang = await self._settings.language(guild_id)
         spec = PRESETS.get(preset) if preset else None
         if preset and spec is None:
@@ -172,6 +175,13 @@ class RitualService:
         async with self._db.session() as session:
             return await self._get(session, guild_id, name)
 
+    async def runnable(self, guild_id: int, name: str) -> Ritual:
+        """The ritual `/ritual now` may post: a paused one is refused (resume it first)."""
+        ritual = await self.get(guild_id, name)
+        if ritual.paused:
+            raise FoyerError("rituals.now_paused", name=ritual.name)
+        return ritual
+
     async def by_id(self, guild_id: int, ritual_id: int) -> Ritual | None:
         async with self._db.session() as session:
             return await session.scalar(
@@ -188,6 +198,19 @@ class RitualService:
                 .group_by(Ritual.ping_role_id)
             )
             return {role: ritual for role, ritual in rows if role is not None}
+
+    async def count_role_changes(self, guild_id: int, before: set[int], after: set[int]) -> None:
+        """Count each ritual ping role a member got or lost, between their role ids
+        `before` and `after`: with the button, by an admin, by another bot alike. Leaving
+        is the over-solicitation sign /health reads."""
+        changed = before ^ after
+        if not changed:
+            return
+        rituals = await self.ping_roles(guild_id)
+        for role_id in sorted(changed & rituals.keys()):
+            await count_role_change(
+                self._db, guild_id, rituals[role_id], joined=role_id in after, at=self._clock.now()
+            )
 
     async def all(self, guild_id: int) -> list[Ritual]:
         async with self._db.session() as session:
