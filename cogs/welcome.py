@@ -1,9 +1,8 @@
-"""`/welcome` (admins) and the listeners behind welcome threads; the logic is in
-bot/welcome/."""
+"""`/welcome` (admins) and the listeners behind welcome threads: options, the admin check,
+the answer. The rules are in bot/welcome/service.py, the texts in render.py, the calls to
+Discord in discord_io.py, the nudge loop's work in job.py."""
 
 from __future__ import annotations
-
-import logging
 
 import discord
 from discord import app_commands
@@ -17,19 +16,15 @@ from bot.db.models.welcome import (
     DEFAULT_BURST_THRESHOLD,
     DEFAULT_NUDGE_DELAY_MINUTES,
     ThreadKind,
-    WelcomeConfig,
 )
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
 from bot.interaction_language import interaction_language
 from bot.recording.classify import role_of
-from bot.welcome import render
+from bot.welcome import job, render
 from bot.welcome.config import normalize_template, validate_template
+from bot.welcome.discord_io import DiscordWelcome
 from bot.welcome.service import WelcomeService
-
-log = logging.getLogger(__name__)
-
-NUDGE_CHECK_MINUTES = 10
 
 
 @admin_only()
@@ -43,7 +38,7 @@ class WelcomeCog(
     def __init__(self, bot: FoyerBot) -> None:
         self.bot = bot
         self.service = WelcomeService(
-            bot,
+            DiscordWelcome(bot, bot.clock),
             bot.db,
             bot.clock,
             bot.guild_settings,
@@ -59,12 +54,9 @@ class WelcomeCog(
         self.nudge_loop.cancel()
         await self.service.close()
 
-    @tasks.loop(minutes=NUDGE_CHECK_MINUTES)
+    @tasks.loop(minutes=job.NUDGE_CHECK_MINUTES)
     async def nudge_loop(self) -> None:
-        try:
-            await self.service.run_nudges(self.bot.clock.now())
-        except Exception:
-            log.exception("welcome nudges failed")
+        await job.nudge_round(self.service, self.bot.clock.now())
 
     @nudge_loop.before_loop
     async def _before_nudges(self) -> None:
@@ -134,8 +126,9 @@ class WelcomeCog(
             nudge_delay_hours=nudge_delay_hours,
             burst_threshold=burst_threshold,
         )
-        lines = [t("welcome.saved", lang), t(choice.reason_key, lang), describe(row, guild, lang)]
-        lines += warnings(guild, channel, greeter_role, ThreadKind(row.thread_kind_used), lang)
+        kind_used = ThreadKind(row.thread_kind_used)
+        lines = [t("welcome.saved", lang), t(choice.reason_key, lang), render.describe(row, lang)]
+        lines += render.setup_warnings(guild, channel, greeter_role, kind_used, lang)
         await self.bot.reply_ephemeral(interaction, "\n\n".join(lines))
 
     @app_commands.command(
@@ -151,13 +144,10 @@ class WelcomeCog(
         if template is not None:
             template = normalize_template(template)
             validate_template(template)
-        shown = WelcomeConfig(template=template or (row.template if row else None))
+        shown = template or (row.template if row else None)
         greeter = guild.get_role(row.greeter_role_id) if row and row.greeter_role_id else None
-        text = render.welcome_text(
-            shown, lang, render.template_values(interaction.user, guild, greeter), greeter
-        )
-        header = t("welcome.preview_header", lang)
-        await self.bot.reply_ephemeral(interaction, f"{header}\n\n{text}"[:2000])
+        text = render.preview(shown, lang, interaction.user, guild, greeter)
+        await self.bot.reply_ephemeral(interaction, text)
 
     @app_commands.command(
         name=cmd("cmd.welcome.disable.name"), description=cmd("cmd.welcome.disable.description")
@@ -177,13 +167,15 @@ class WelcomeCog(
         assert guild is not None
         lang = await interaction_language(interaction)
         row = await self.service.config(guild.id)
-        text = describe(row, guild, lang) if row else t("welcome.not_configured", lang)
+        text = render.describe(row, lang)
         await self.bot.reply_ephemeral(interaction, text)
 
     # -- events ----------------------------------------------------------------------------
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
-        await self.service.on_join(member)
+        await self.service.on_join(
+            member.guild.id, member.id, is_bot=member.bot, joined_at=member.joined_at
+        )
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
@@ -218,53 +210,6 @@ class WelcomeCog(
             staff_role_ids={r.role_id for r in settings.staff_roles},
             manages_guild=perms.manage_guild or perms.administrator,
         )
-
-
-def describe(row: WelcomeConfig | None, guild: discord.Guild, lang: str) -> str:
-    """The welcome settings as an admin reads them."""
-    if row is None:
-        return t("welcome.not_configured", lang)
-    if not row.enabled:
-        status = t("welcome.status.off", lang)
-    elif row.paused:
-        status = t("welcome.status.paused", lang, problem=row.problem or "?")
-    else:
-        status = t("welcome.status.on", lang)
-    kind = "private" if row.thread_kind_used == ThreadKind.PRIVATE else "public"
-    return t(
-        "welcome.summary",
-        lang,
-        status=status,
-        channel=f"<#{row.channel_id}>",
-        kind=t(f"welcome.kind_name.{kind}", lang),
-        greeters=f"<@&{row.greeter_role_id}>" if row.greeter_role_id else t("welcome.none", lang),
-        template=t("welcome.template_custom", lang)
-        if row.template
-        else t("welcome.template_default", lang),
-        archive=row.auto_archive_minutes,
-        nudge=row.nudge_delay_minutes // 60,
-        burst=row.burst_threshold,
-    )
-
-
-def warnings(
-    guild: discord.Guild,
-    channel: discord.TextChannel,
-    greeter: discord.Role | None,
-    kind: ThreadKind,
-    lang: str,
-) -> list[str]:
-    """What will not work as the admin may expect, said at setup time."""
-    found = []
-    if kind == ThreadKind.PRIVATE and greeter is None:
-        found.append(t("welcome.warn_private_without_greeters", lang))
-    everyone = channel.permissions_for(guild.default_role)
-    if not (everyone.view_channel and everyone.send_messages_in_threads):
-        found.append(t("welcome.warn_newcomers_cannot_see", lang, channel=channel.mention))
-    can_ping_any_role = channel.permissions_for(guild.me).mention_everyone
-    if greeter is not None and not greeter.mentionable and not can_ping_any_role:
-        found.append(t("welcome.warn_greeter_not_mentionable", lang, role=greeter.mention))
-    return found
 
 
 async def setup(bot: FoyerBot) -> None:

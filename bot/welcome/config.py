@@ -9,8 +9,7 @@ which one was used and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import discord
+from typing import Protocol
 
 from bot import templates
 from bot.db.models.welcome import (
@@ -20,7 +19,7 @@ from bot.db.models.welcome import (
     ThreadKind,
 )
 from bot.errors import FoyerError
-from bot.i18n import t
+from bot.welcome.render import permission_labels
 
 # Plain names an admin may use in a welcome template, with what each becomes.
 PLACEHOLDERS: tuple[str, ...] = (
@@ -34,7 +33,20 @@ PLACEHOLDERS: tuple[str, ...] = (
 AUTO_ARCHIVE_CHOICES: tuple[int, ...] = (60, 1440, 4320, 10080)  # what Discord accepts
 NUDGE_DELAY_HOURS = (1, 168)
 BURST_THRESHOLD_RANGE = (3, 100)
-THREAD_NAME_LIMIT = 100
+
+
+class ChannelPermissions(Protocol):
+    """The bot's permissions in a channel, as far as welcomes read them (a
+    `discord.Permissions` has them): the rules stay free of discord.py."""
+
+    @property
+    def view_channel(self) -> bool: ...
+    @property
+    def send_messages_in_threads(self) -> bool: ...
+    @property
+    def create_private_threads(self) -> bool: ...
+    @property
+    def create_public_threads(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -56,12 +68,6 @@ class ThreadChoice:
 
     kind: ThreadKind
     reason_key: str
-
-
-def default_template(lang: str) -> str:
-    """The introduction template offered when the admin writes none (it follows the
-    guild's language, because nothing is stored until the admin writes their own)."""
-    return t("welcome.default_template", lang)
 
 
 def normalize_template(template: str) -> str:
@@ -121,19 +127,12 @@ def required_permissions(kind: ThreadKind) -> dict[str, bool]:
     return {"view_channel": True, "send_messages_in_threads": True, create: True}
 
 
-def missing_permissions(perms: discord.Permissions, kind: ThreadKind) -> list[str]:
+def missing_permissions(perms: ChannelPermissions, kind: ThreadKind) -> list[str]:
     """Names (discord.py's) of the permissions in `required_permissions` that are absent."""
     return [name for name in required_permissions(kind) if not getattr(perms, name)]
 
 
-def permission_labels(names: list[str], lang: str) -> str:
-    """Permission names as Discord's settings show them, in the guild's language."""
-    return ", ".join(t(f"welcome.perm.{name}", lang) for name in names)
-
-
-def choose_thread_kind(
-    requested: ThreadKind, perms: discord.Permissions, lang: str
-) -> ThreadChoice:
+def choose_thread_kind(requested: ThreadKind, perms: ChannelPermissions, lang: str) -> ThreadChoice:
     """Private where possible when private is asked, public otherwise; refuse with the
     permissions to grant when the bot can make neither."""
     if requested == ThreadKind.PRIVATE:
@@ -145,8 +144,3 @@ def choose_thread_kind(
         return ThreadChoice(ThreadKind.PUBLIC, "welcome.kind.public_requested")
     missing = missing_permissions(perms, requested)
     raise FoyerError("welcome.setup_missing_permissions", perms=permission_labels(missing, lang))
-
-
-def thread_name(lang: str, member_name: str) -> str:
-    """The thread's title in the guild's language, cut to Discord's 100 characters."""
-    return t("welcome.thread_name", lang, name=member_name)[:THREAD_NAME_LIMIT]

@@ -1,118 +1,135 @@
-"""Opening welcome threads on Discord: one per newcomer, or a shared one in a burst.
+"""The calls to Discord a welcome makes: opening threads (one per newcomer, or a shared one
+in a burst), adding greeters, posting the welcome, the greeters' nudge, the admins' notice.
 
-Every action is paced (`Pacer`), checked before the call (channel, permissions), and a
-refusal goes to `ProblemReporter.refused`, which stops the batch: nothing is retried.
+`WelcomeService` decides who is welcomed and how; this module does it on Discord. Every
+thread action is paced (`Pacer`) and checked before the call (channel, permissions); a
+refusal becomes `Stop` with the `Problem` to report, which stops the batch: nothing is
+retried. The Discord objects stay here; the service works with ids.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import discord
 
+from bot.checks import bot_can_post
 from bot.clock import Clock
-from bot.db.models.activity import ThreadContext
 from bot.db.models.welcome import ThreadKind, WelcomeConfig
-from bot.i18n import t
 from bot.welcome import render
-from bot.welcome.config import missing_permissions, required_permissions, thread_name
-from bot.welcome.pacing import BurstDetector, Pacer, near_thread_limit
-from bot.welcome.problems import ProblemReporter, Stop
-from bot.welcome.store import WelcomeStore
+from bot.welcome.config import missing_permissions, required_permissions
+from bot.welcome.pacing import Pacer, near_thread_limit
+from bot.welcome.problems import Problem, Stop
+from bot.welcome.service import OnOpened, PendingJoin
 
 log = logging.getLogger(__name__)
 
 ARRIVALS_PER_MESSAGE = 50  # newcomers greeted per message in a shared thread (~1,100 chars)
-LIMIT_KEY = 0  # shared-thread key when the active-thread cap (not a burst) forces sharing
 CAP_BACKOFF = timedelta(minutes=10)  # after Discord's "too many active threads", share
 THREAD_CAP_CODE = 160006  # Discord: maximum number of active threads reached
 GREETERS_ADDED = 3  # greeters added to each private thread, taking turns
 
 
-@dataclass
-class PendingJoin:
-    member: discord.Member
-    joined_at: datetime
-    welcome_id: int = 0  # 0: not recorded (opted-out member)
+@dataclass(frozen=True)
+class Place:
+    """Where a batch is welcomed: the guild and its checked welcome channel."""
+
+    guild: discord.Guild
+    channel: discord.TextChannel
 
 
-class ThreadOpener:
-    def __init__(
-        self,
-        store: WelcomeStore,
-        clock: Clock,
-        reporter: ProblemReporter,
-        detector: BurstDetector,
-        pacer: Pacer,
-        *,
-        recorder: Callable[[], Any],
-        on_opened: Callable[[int, int], None],
-    ) -> None:
-        self.store = store
-        self.clock = clock
-        self.reporter = reporter
-        self.detector = detector
-        self.pacer = pacer
-        self._recorder = recorder
-        self._on_opened = on_opened  # (thread id, guild id): the service watches it
+def refusal(exc: discord.HTTPException, place: Place, required: Sequence[str]) -> Stop:
+    """Discord said no: the failure for the rows and the problem for the admins."""
+    log.warning(
+        "Discord refused a welcome action (%s %s)",
+        exc.status,
+        exc.code,
+        extra={"guild_id": place.guild.id},
+    )
+    if isinstance(exc, discord.Forbidden):
+        problem = Problem("forbidden", pause=True, channel_id=place.channel.id, perms=required)
+        return Stop("forbidden", problem)
+    if isinstance(exc, discord.NotFound):
+        return Stop("channel_missing", Problem("channel_missing", pause=True))
+    return Stop("refused", Problem(f"refused:{exc.code}", pause=True, code=exc.code))
+
+
+class DiscordWelcome:
+    """The welcome's Discord side over the running client (`WelcomeDiscord`)."""
+
+    def __init__(self, client: discord.Client, clock: Clock, pacer: Pacer | None = None) -> None:
+        self._client = client
+        self._clock = clock
+        self._pacer = pacer or Pacer()
         self._shared: dict[int, tuple[int, discord.Thread]] = {}
         self._capped_until: dict[int, datetime] = {}
         self._greeter_turn: dict[int, int] = {}
+
+    # -- what the cache says -----------------------------------------------------------------
+    def guild_ids(self) -> list[int]:
+        return [g.id for g in self._client.guilds]
+
+    def has_guild(self, guild_id: int) -> bool:
+        return self._client.get_guild(guild_id) is not None
+
+    def is_member(self, guild_id: int, user_id: int) -> bool:
+        guild = self._client.get_guild(guild_id)
+        return guild is not None and guild.get_member(user_id) is not None
 
     def forget(self, guild_id: int) -> None:
         """A new setup: the next burst opens a new shared thread in the new channel."""
         self._shared.pop(guild_id, None)
         self._capped_until.pop(guild_id, None)
 
-    def must_share(self, guild: discord.Guild) -> bool:
-        """In a burst, near the active-thread cap, or shortly after Discord said it was hit."""
-        capped = self._capped_until.get(guild.id)
-        active = sum(1 for thread in guild.threads if not thread.archived)
-        return (
-            self.detector.active(guild.id)
-            or near_thread_limit(active)
-            or (capped is not None and self.clock.now() < capped)
-        )
+    def must_share(self, guild_id: int) -> bool:
+        """Near the active-thread cap, or shortly after Discord said it was hit."""
+        guild = self._client.get_guild(guild_id)
+        capped = self._capped_until.get(guild_id)
+        active = sum(1 for thread in guild.threads if not thread.archived) if guild else 0
+        return near_thread_limit(active) or (capped is not None and self._clock.now() < capped)
 
-    async def usable_channel(self, guild: discord.Guild, cfg: WelcomeConfig) -> discord.TextChannel:
-        """The welcome channel if it exists and the bot may work there; else report, Stop.
+    async def usable_channel(self, guild_id: int, cfg: WelcomeConfig) -> Place:
+        """The welcome channel if it exists and the bot may work there; else Stop.
         A missing permission costs no REST call and does not pause: it heals by itself."""
-        channel = guild.get_channel(cfg.channel_id)
-        if not isinstance(channel, discord.TextChannel):
-            await self.reporter.report(guild, "channel_missing", pause=True)
-            raise Stop("channel_missing")
-        kind = ThreadKind(cfg.thread_kind_used)
-        missing = missing_permissions(channel.permissions_for(guild.me), kind)
+        guild = self._client.get_guild(guild_id)
+        channel = guild.get_channel(cfg.channel_id) if guild else None
+        if guild is None or not isinstance(channel, discord.TextChannel):
+            raise Stop("channel_missing", Problem("channel_missing", pause=True))
+        missing = missing_permissions(
+            channel.permissions_for(guild.me), ThreadKind(cfg.thread_kind_used)
+        )
         if missing:
-            problem = "missing:" + ",".join(missing)
-            await self.reporter.report(guild, problem, pause=False, channel=channel, perms=missing)
-            raise Stop("missing_permissions")
-        if cfg.problem is not None:
-            await self.reporter.clear(guild.id)
-        return channel
+            problem = Problem(
+                "missing:" + ",".join(missing), pause=False, channel_id=channel.id, perms=missing
+            )
+            raise Stop("missing_permissions", problem)
+        return Place(guild, channel)
 
+    # -- welcomes ----------------------------------------------------------------------------
     async def welcome_one(
         self,
-        guild: discord.Guild,
-        channel: discord.TextChannel,
+        place: Place,
         cfg: WelcomeConfig,
         lang: str,
         pending: PendingJoin,
+        on_opened: OnOpened,
     ) -> bool:
         """Open the newcomer's own thread; False when Discord's thread cap says share."""
-        member = pending.member
+        guild, channel = place.guild, place.channel
+        member = guild.get_member(pending.user_id)
+        if member is None:  # the service checked just before, without awaiting
+            return True
         greeter = guild.get_role(cfg.greeter_role_id) if cfg.greeter_role_id else None
         kind = ThreadKind(cfg.thread_kind_used)
         required = list(required_permissions(kind))
         await self._pace(guild.id)
         try:
             thread = await channel.create_thread(
-                name=thread_name(lang, member.display_name),
+                name=render.thread_name(lang, member.display_name),
                 type=discord.ChannelType(int(kind)),
                 auto_archive_duration=cfg.auto_archive_minutes,  # type: ignore[arg-type]
                 invitable=True,
@@ -120,10 +137,12 @@ class ThreadOpener:
             )
         except discord.HTTPException as exc:
             if exc.code == THREAD_CAP_CODE:
-                self._capped_until[guild.id] = self.clock.now() + CAP_BACKOFF
+                self._capped_until[guild.id] = self._clock.now() + CAP_BACKOFF
                 return False
-            await self.reporter.refused(guild, channel, exc, required=required)
-        await self._opened(guild, channel, thread, [pending], owner_id=member.id, shared=False)
+            raise refusal(exc, place, required) from None
+        await on_opened(
+            guild.id, channel.id, thread.id, [pending], owner_id=member.id, shared=False
+        )
         values = render.template_values(member, guild, greeter)
         try:
             await thread.add_user(member)
@@ -131,31 +150,34 @@ class ThreadOpener:
             log.info("newcomer left before being added", extra={"guild_id": guild.id})
             return True
         except discord.HTTPException as exc:
-            await self.reporter.refused(guild, channel, exc, required=required)
+            raise refusal(exc, place, required) from None
         if kind == ThreadKind.PRIVATE and greeter is not None:
-            await self._add_greeters(guild, channel, thread, greeter, exclude=member.id)
+            await self._add_greeters(place, thread, greeter, exclude=member.id)
         try:
             await thread.send(
                 render.welcome_text(cfg, lang, values, greeter),
                 allowed_mentions=render.mentions([member], greeter),
             )
         except discord.HTTPException as exc:
-            await self.reporter.refused(guild, channel, exc, required=["send_messages_in_threads"])
+            raise refusal(exc, place, ["send_messages_in_threads"]) from None
         return True
 
     async def welcome_shared(
         self,
-        guild: discord.Guild,
-        channel: discord.TextChannel,
+        place: Place,
         cfg: WelcomeConfig,
         lang: str,
         joins: Sequence[PendingJoin],
+        on_opened: OnOpened,
+        *,
+        key: int,
     ) -> None:
-        """Greet a group in the current shared thread (opened on first need), one message
+        """Greet a group in the shared thread `key` (opened on first need), one message
         per `ARRIVALS_PER_MESSAGE` newcomers, each pinging only them."""
-        thread = await self._shared_thread(guild, channel, cfg, lang)
-        await self._opened(guild, channel, thread, joins, owner_id=None, shared=True)
-        present = [p.member for p in joins if guild.get_member(p.member.id) is not None]
+        guild, channel = place.guild, place.channel
+        thread = await self._shared_thread(place, cfg, lang, key)
+        await on_opened(guild.id, channel.id, thread.id, joins, owner_id=None, shared=True)
+        present = [m for p in joins if (m := guild.get_member(p.user_id)) is not None]
         for i in range(0, len(present), ARRIVALS_PER_MESSAGE):
             group = present[i : i + ARRIVALS_PER_MESSAGE]
             await self._pace(guild.id)
@@ -164,18 +186,10 @@ class ThreadOpener:
                     render.arrivals(lang, group), allowed_mentions=render.mentions(group)
                 )
             except discord.HTTPException as exc:
-                await self.reporter.refused(
-                    guild, channel, exc, required=["send_messages_in_threads"]
-                )
+                raise refusal(exc, place, ["send_messages_in_threads"]) from None
 
     async def _add_greeters(
-        self,
-        guild: discord.Guild,
-        channel: discord.TextChannel,
-        thread: discord.Thread,
-        greeter: discord.Role,
-        *,
-        exclude: int,
+        self, place: Place, thread: discord.Thread, greeter: discord.Role, *, exclude: int
     ) -> None:
         """A private thread is invisible to whoever is not in it: add a few greeters
         (taking turns across welcomes); the role mention calls the others."""
@@ -184,8 +198,9 @@ class ThreadOpener:
         )
         if not people:
             return
-        turn = self._greeter_turn.get(guild.id, 0)
-        self._greeter_turn[guild.id] = turn + 1
+        guild_id = place.guild.id
+        turn = self._greeter_turn.get(guild_id, 0)
+        self._greeter_turn[guild_id] = turn + 1
         count = min(GREETERS_ADDED, len(people))
         start = turn * count % len(people)
         for person in (people * 2)[start : start + count]:
@@ -194,15 +209,13 @@ class ThreadOpener:
             except discord.NotFound:
                 continue  # left meanwhile
             except discord.HTTPException as exc:
-                await self.reporter.refused(
-                    guild, channel, exc, required=["send_messages_in_threads"]
-                )
+                raise refusal(exc, place, ["send_messages_in_threads"]) from None
 
     async def _shared_thread(
-        self, guild: discord.Guild, channel: discord.TextChannel, cfg: WelcomeConfig, lang: str
+        self, place: Place, cfg: WelcomeConfig, lang: str, key: int
     ) -> discord.Thread:
-        """This burst's shared thread (a new burst, or a deleted thread, opens a new one)."""
-        key = self.detector.number(guild.id) if self.detector.active(guild.id) else LIMIT_KEY
+        """The shared thread for `key` (a new key, or a deleted thread, opens a new one)."""
+        guild, channel = place.guild, place.channel
         current = self._shared.get(guild.id)
         if current is not None and current[0] == key and guild.get_thread(current[1].id):
             return current[1]
@@ -211,7 +224,7 @@ class ThreadOpener:
         await self._pace(guild.id)
         try:
             thread = await channel.create_thread(
-                name=t("welcome.shared_thread_name", lang)[:100],
+                name=render.shared_thread_name(lang),
                 type=discord.ChannelType(int(kind)),
                 auto_archive_duration=cfg.auto_archive_minutes,  # type: ignore[arg-type]
                 invitable=True,
@@ -222,36 +235,64 @@ class ThreadOpener:
                 allowed_mentions=render.mentions(role=greeter),
             )
         except discord.HTTPException as exc:
-            await self.reporter.refused(
-                guild, channel, exc, required=list(required_permissions(kind))
-            )
+            raise refusal(exc, place, list(required_permissions(kind))) from None
         self._shared[guild.id] = (key, thread)
         if kind == ThreadKind.PRIVATE and greeter is not None:
-            await self._add_greeters(guild, channel, thread, greeter, exclude=0)
+            await self._add_greeters(place, thread, greeter, exclude=0)
         return thread
 
-    async def _opened(
-        self,
-        guild: discord.Guild,
-        channel: discord.TextChannel,
-        thread: discord.Thread,
-        joins: Sequence[PendingJoin],
-        *,
-        owner_id: int | None,
-        shared: bool,
-    ) -> None:
-        """Store the thread on the rows, watch it, and declare it to the recorder."""
-        now = self.clock.now()
-        ids = [p.welcome_id for p in joins if p.welcome_id]
-        await self.store.set_thread(guild.id, ids, thread.id, at=now, shared=shared)
-        self._on_opened(thread.id, guild.id)
-        recorder = self._recorder()
-        if recorder is not None:
-            await recorder.mark_thread(
-                guild.id, thread.id, channel.id, owner_id, ThreadContext.WELCOME, now
-            )
-
     async def _pace(self, guild_id: int) -> None:
-        delay = self.pacer.reserve(guild_id, asyncio.get_running_loop().time())
+        delay = self._pacer.reserve(guild_id, asyncio.get_running_loop().time())
         if delay > 0:
             await asyncio.sleep(delay)  # spacing real REST calls: real time on purpose
+
+    # -- the nudge and the admins' notice ----------------------------------------------------
+    async def send_nudge(
+        self, guild_id: int, thread_id: int, role_id: int, text: str
+    ) -> int | None:
+        """Post the nudge in the thread, pinging only the role; its message id, or None
+        when Discord refused (logged, not retried)."""
+        target = self._client.get_partial_messageable(thread_id, guild_id=guild_id)
+        try:
+            message = await target.send(
+                text, allowed_mentions=render.mentions(role=discord.Object(role_id))
+            )
+        except discord.HTTPException as exc:
+            log.warning("welcome nudge refused (%s)", exc.status, extra={"guild_id": guild_id})
+            return None
+        return message.id
+
+    async def tell_admins(self, guild_id: int, admin_channel_id: int | None, text: str) -> str:
+        """Send `text` to the admins: once, in the admin channel, else by a direct message
+        to the owner, else only in the log. One attempt each: a refused notice is logged,
+        never retried. Return where it went: "channel", "owner" or "log"."""
+        guild = self._client.get_guild(guild_id)
+        if guild is None:
+            log.warning("welcome notice for admins not delivered", extra={"guild_id": guild_id})
+            return "log"
+        channel = guild.get_channel(admin_channel_id) if admin_channel_id else None
+        if isinstance(channel, discord.TextChannel) and bot_can_post(channel):
+            try:
+                await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+                return "channel"
+            except discord.HTTPException as exc:
+                log.warning(
+                    "admin channel refused a welcome notice (%s)",
+                    exc.status,
+                    extra={"guild_id": guild.id},
+                )
+        owner = guild.owner
+        try:
+            if owner is None and guild.owner_id:
+                owner = await self._client.fetch_user(guild.owner_id)  # type: ignore[assignment]
+            if owner is not None:
+                await owner.send(text, allowed_mentions=discord.AllowedMentions.none())
+                return "owner"
+        except discord.HTTPException as exc:
+            log.warning(
+                "could not reach the guild owner by DM (%s)",
+                exc.status,
+                extra={"guild_id": guild.id},
+            )
+        log.warning("welcome notice for admins not delivered", extra={"guild_id": guild.id})
+        return "log"

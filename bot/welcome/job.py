@@ -1,4 +1,6 @@
-"""The one reminder to greeters when an introduction waited too long for a member.
+"""The welcome's scheduled work: the one reminder to greeters when an introduction waited
+too long for a member (the cog's `tasks.loop` calls `nudge_round` every
+`NUDGE_CHECK_MINUTES`).
 
 Limits (docs/welcome.md): one message per welcome, ever, pinging only the greeter role,
 in the welcome thread; nothing to the newcomer, no DMs; the row is marked before the
@@ -11,26 +13,26 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import discord
-
-from bot.guilds import GuildSettingsService
-from bot.i18n import t
-from bot.solicitation import SolicitationBudget
 from bot.welcome import render
-from bot.welcome.store import WelcomeStore
+from bot.welcome.service import WelcomeService
 
 log = logging.getLogger(__name__)
 
+NUDGE_CHECK_MINUTES = 10
 
-async def run_nudges(
-    client: discord.Client,
-    store: WelcomeStore,
-    guild_settings: GuildSettingsService,
-    budget: SolicitationBudget,
-    now: datetime,
-) -> int:
-    """Nudge every due welcome thread of the client's guilds; return how many were sent."""
-    due = await store.due_nudges(now, [g.id for g in client.guilds])
+
+async def nudge_round(service: WelcomeService, now: datetime) -> None:
+    """One pass of the loop: a failure is logged and the next pass tries again."""
+    try:
+        await run_nudges(service, now)
+    except Exception:
+        log.exception("welcome nudges failed")
+
+
+async def run_nudges(service: WelcomeService, now: datetime) -> int:
+    """Nudge every due welcome thread of the bot's guilds; return how many were sent."""
+    store, budget, discord_io = service.store, service.budget, service.discord_io
+    due = await store.due_nudges(now, discord_io.guild_ids())
     threads: dict[tuple[int, int], list[int]] = {}
     roles: dict[int, int] = {}
     for welcome, cfg in due:
@@ -44,17 +46,13 @@ async def run_nudges(
             continue
         if not await store.claim_nudges(guild_id, ids, now):
             continue
-        lang = await guild_settings.language(guild_id)
-        role = discord.Object(roles[guild_id])
-        target = client.get_partial_messageable(thread_id, guild_id=guild_id)
-        try:
-            message = await target.send(
-                t("welcome.nudge", lang, greeters=f"<@&{role.id}>"),
-                allowed_mentions=render.mentions(role=role),
-            )
-        except discord.HTTPException as exc:
-            log.warning("welcome nudge refused (%s)", exc.status, extra={"guild_id": guild_id})
+        lang = await service.guild_settings.language(guild_id)
+        role_id = roles[guild_id]
+        message_id = await discord_io.send_nudge(
+            guild_id, thread_id, role_id, render.nudge(lang, role_id)
+        )
+        if message_id is None:
             continue
-        await budget.record(guild_id, thread_id, now, "welcome_nudge", message.id)
+        await budget.record(guild_id, thread_id, now, "welcome_nudge", message_id)
         sent += 1
     return sent

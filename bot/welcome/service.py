@@ -5,6 +5,8 @@ can be made), then a per-guild worker has `ThreadOpener` open their thread at th
 pace. During a burst, or near Discord's active-thread cap, newcomers are greeted in one
 shared thread instead. Any refusal by Discord stops the guild's welcome, records the reason
 on the row (`failure`) and tells the admins once (`ProblemReporter`); nothing is retried.
+The calls to Discord go through `WelcomeDiscord` (bot/welcome/discord_io.py), so these rules
+are written with ids and need no discord.py.
 
 Failure codes on `welcomes.failure`: `missing_permissions` (checked before calling Discord),
 `forbidden` (Discord said 403), `channel_missing` (deleted channel, 404), `refused` (another
@@ -19,43 +21,95 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-import discord
+from typing import Any, Protocol, TypeVar
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.models.activity import ActorRole
+from bot.db.models.activity import ActorRole, ThreadContext
 from bot.db.models.welcome import ThreadKind, WelcomeConfig
 from bot.guilds import GuildSettingsService
 from bot.solicitation import SolicitationBudget
-from bot.welcome import job
-from bot.welcome.config import ThreadChoice, choose_thread_kind, validate_setup
-from bot.welcome.discord_io import PendingJoin, ThreadOpener
-from bot.welcome.pacing import BurstDetector, Pacer
+from bot.welcome.config import ChannelPermissions, ThreadChoice, choose_thread_kind, validate_setup
+from bot.welcome.pacing import BurstDetector
 from bot.welcome.problems import ProblemReporter, Stop
 from bot.welcome.store import NewJoin, WelcomeStore
 from bot.welcome.tracking import apply_message, finished
 
 log = logging.getLogger(__name__)
 
+LIMIT_KEY = 0  # shared-thread key when the active-thread cap (not a burst) forces sharing
+
+Place = TypeVar("Place")
+
+
+@dataclass
+class PendingJoin:
+    guild_id: int
+    user_id: int
+    joined_at: datetime
+    welcome_id: int = 0  # 0: not recorded (opted-out member)
+
+
+class OnOpened(Protocol):
+    """Called by the Discord side as soon as a welcome thread exists (before it is used)."""
+
+    async def __call__(
+        self,
+        guild_id: int,
+        channel_id: int,
+        thread_id: int,
+        joins: Sequence[PendingJoin],
+        *,
+        owner_id: int | None,
+        shared: bool,
+    ) -> None: ...
+
+
+class WelcomeDiscord(Protocol[Place]):
+    """What the flow asks of Discord (`discord_io.DiscordWelcome`); `Place` is its handle
+    on a checked welcome channel. Refusals come back as `Stop`."""
+
+    def guild_ids(self) -> list[int]: ...
+    def has_guild(self, guild_id: int) -> bool: ...
+    def is_member(self, guild_id: int, user_id: int) -> bool: ...
+    def forget(self, guild_id: int) -> None: ...
+    def must_share(self, guild_id: int) -> bool: ...
+    async def usable_channel(self, guild_id: int, cfg: WelcomeConfig) -> Place: ...
+    async def welcome_one(
+        self, place: Place, cfg: WelcomeConfig, lang: str, pending: PendingJoin, on_opened: OnOpened
+    ) -> bool: ...
+    async def welcome_shared(
+        self,
+        place: Place,
+        cfg: WelcomeConfig,
+        lang: str,
+        joins: Sequence[PendingJoin],
+        on_opened: OnOpened,
+        *,
+        key: int,
+    ) -> None: ...
+    async def send_nudge(
+        self, guild_id: int, thread_id: int, role_id: int, text: str
+    ) -> int | None: ...
+    async def tell_admins(self, guild_id: int, admin_channel_id: int | None, text: str) -> str: ...
+
 
 class WelcomeService:
     def __init__(
         self,
-        client: discord.Client,
+        discord_io: WelcomeDiscord[Any],
         db: Database,
         clock: Clock,
         guild_settings: GuildSettingsService,
         *,
         recorder: Callable[[], Any] = lambda: None,
-        pacer: Pacer | None = None,
         detector: BurstDetector | None = None,
         budget: SolicitationBudget | None = None,
     ) -> None:
-        self.client = client
+        self.discord_io = discord_io
         self.clock = clock
         self.guild_settings = guild_settings
         self.store = WelcomeStore(db)
@@ -63,16 +117,7 @@ class WelcomeService:
         self.budget = budget or SolicitationBudget(db, guild_settings)
         self._recorder = recorder  # looked up at each use: the tracking cog may load later
         self.problems = ProblemReporter(
-            client, self.store, clock, guild_settings, on_change=self._forget_config
-        )
-        self.opener = ThreadOpener(
-            self.store,
-            clock,
-            self.problems,
-            self.detector,
-            pacer or Pacer(),
-            recorder=recorder,
-            on_opened=self._watch,
+            self.store, clock, guild_settings, discord_io.tell_admins, on_change=self._forget_config
         )
         self._configs: dict[int, WelcomeConfig | None] = {}
         self._queues: dict[int, deque[PendingJoin]] = {}
@@ -93,7 +138,7 @@ class WelcomeService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         leftover = [
-            NewJoin(guild_id, p.member.id, p.joined_at)
+            NewJoin(guild_id, p.user_id, p.joined_at)
             for guild_id, queue in self._queues.items()
             for p in self._recorded(guild_id, list(queue))
         ]
@@ -109,8 +154,26 @@ class WelcomeService:
     def _forget_config(self, guild_id: int) -> None:
         self._configs.pop(guild_id, None)
 
-    def _watch(self, thread_id: int, guild_id: int) -> None:
+    async def _opened(
+        self,
+        guild_id: int,
+        channel_id: int,
+        thread_id: int,
+        joins: Sequence[PendingJoin],
+        *,
+        owner_id: int | None,
+        shared: bool,
+    ) -> None:
+        """Store the thread on the rows, watch it, and declare it to the recorder."""
+        now = self.clock.now()
+        ids = [p.welcome_id for p in joins if p.welcome_id]
+        await self.store.set_thread(guild_id, ids, thread_id, at=now, shared=shared)
         self.open_threads[thread_id] = guild_id
+        recorder = self._recorder()
+        if recorder is not None:
+            await recorder.mark_thread(
+                guild_id, thread_id, channel_id, owner_id, ThreadContext.WELCOME, now
+            )
 
     # -- admin commands --------------------------------------------------------------------
     async def configure(
@@ -118,7 +181,7 @@ class WelcomeService:
         guild_id: int,
         *,
         channel_id: int,
-        bot_permissions: discord.Permissions,
+        bot_permissions: ChannelPermissions,
         actor_id: int | None,
         requested: ThreadKind = ThreadKind.PRIVATE,
         **options: Any,
@@ -131,7 +194,7 @@ class WelcomeService:
             guild_id, setup, choice.kind, actor_id=actor_id, now=self.clock.now()
         )
         self._configs[guild_id] = row
-        self.opener.forget(guild_id)
+        self.discord_io.forget(guild_id)
         return row, choice
 
     async def disable(self, guild_id: int, actor_id: int | None) -> bool:
@@ -140,18 +203,20 @@ class WelcomeService:
         return done
 
     # -- joins -----------------------------------------------------------------------------
-    async def on_join(self, member: discord.Member) -> bool:
+    async def on_join(
+        self, guild_id: int, user_id: int, *, is_bot: bool, joined_at: datetime | None
+    ) -> bool:
         """Queue a newcomer's welcome; False when the guild has none (or it is a bot)."""
-        if member.bot:
+        if is_bot:
             return False
-        cfg = await self.config(member.guild.id)
+        cfg = await self.config(guild_id)
         if cfg is None or not cfg.enabled:
             return False
-        guild_id = member.guild.id
-        joined_at = member.joined_at or self.clock.now()
+        joined_at = joined_at or self.clock.now()
         if self.detector.observe(guild_id, joined_at, cfg.burst_threshold).started:
-            self._spawn(self.problems.burst(member.guild, cfg))
-        self._queues.setdefault(guild_id, deque()).append(PendingJoin(member, joined_at))
+            self._spawn(self.problems.burst(guild_id, cfg))
+        pending = PendingJoin(guild_id, user_id, joined_at)
+        self._queues.setdefault(guild_id, deque()).append(pending)
         if guild_id not in self._workers:
             self._workers[guild_id] = asyncio.create_task(
                 self._work(guild_id), name=f"foyer-welcome-{guild_id}"
@@ -180,13 +245,12 @@ class WelcomeService:
         """Record the batch in one transaction, then welcome each join in order."""
         kept = self._recorded(guild_id, batch)
         ids = await self.store.record_joins(
-            [NewJoin(guild_id, p.member.id, p.joined_at) for p in kept]
+            [NewJoin(guild_id, p.user_id, p.joined_at) for p in kept]
         )
         for pending, welcome_id in zip(kept, ids, strict=True):
             pending.welcome_id = welcome_id
         cfg = await self.config(guild_id)
-        guild = self.client.get_guild(guild_id)
-        if cfg is None or not cfg.enabled or guild is None:
+        if cfg is None or not cfg.enabled or not self.discord_io.has_guild(guild_id):
             await self.store.set_failure(guild_id, ids, "disabled")
             return
         if cfg.paused:
@@ -196,19 +260,24 @@ class WelcomeService:
         remaining = deque(batch)
         shared: list[PendingJoin] = []
         try:
-            channel = await self.opener.usable_channel(guild, cfg)
+            place = await self.discord_io.usable_channel(guild_id, cfg)
+            if cfg.problem is not None:
+                await self.problems.clear(guild_id)
             while remaining:
                 pending = remaining[0]
-                if guild.get_member(pending.member.id) is None:
+                if not self.discord_io.is_member(guild_id, pending.user_id):
                     await self.store.set_failure(guild_id, [pending.welcome_id], "left")
-                elif self.opener.must_share(guild) or not await self.opener.welcome_one(
-                    guild, channel, cfg, lang, pending
+                elif self._must_share(guild_id) or not await self.discord_io.welcome_one(
+                    place, cfg, lang, pending, self._opened
                 ):
                     shared.append(pending)
                 remaining.popleft()
             if shared:
-                await self.opener.welcome_shared(guild, channel, cfg, lang, shared)
+                await self.discord_io.welcome_shared(
+                    place, cfg, lang, shared, self._opened, key=self._shared_key(guild_id)
+                )
         except Stop as stop:
+            await self.problems.report(guild_id, stop.problem)
             left = [p.welcome_id for p in [*shared, *remaining] if p.welcome_id]
             await self.store.set_failure(guild_id, left, stop.failure)
 
@@ -217,7 +286,17 @@ class WelcomeService:
         recorder = self._recorder()
         if recorder is None:
             return joins
-        return [p for p in joins if not recorder.is_opted_out(guild_id, p.member.id)]
+        return [p for p in joins if not recorder.is_opted_out(guild_id, p.user_id)]
+
+    def _must_share(self, guild_id: int) -> bool:
+        """In a burst, near the active-thread cap, or shortly after Discord said it was hit."""
+        return self.detector.active(guild_id) or self.discord_io.must_share(guild_id)
+
+    def _shared_key(self, guild_id: int) -> int:
+        """Each burst has its own shared thread; sharing for the thread cap has one too."""
+        if self.detector.active(guild_id):
+            return self.detector.number(guild_id)
+        return LIMIT_KEY
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
@@ -266,8 +345,3 @@ class WelcomeService:
     async def on_leave(self, guild_id: int, user_id: int, at: datetime) -> None:
         if await self.config(guild_id) is not None:  # no config, no welcome rows
             await self.store.mark_left(guild_id, user_id, at)
-
-    # -- nudges ----------------------------------------------------------------------------
-    async def run_nudges(self, now: datetime) -> int:
-        """Remind greeters of introductions no member answered in time (see job.py)."""
-        return await job.run_nudges(self.client, self.store, self.guild_settings, self.budget, now)

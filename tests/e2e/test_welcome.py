@@ -19,6 +19,7 @@ from bot.db.models import BotPost, TrackedThread, Welcome
 from bot.db.models.activity import ThreadContext
 from bot.i18n import t
 from bot.recording.recorder import Recorder
+from bot.welcome.job import run_nudges
 from bot.welcome.service import WelcomeService
 from demo.harness import running_foyer
 from demo.scenario import Town, build_town
@@ -298,12 +299,12 @@ async def test_nudge_once_to_greeters_only(env: Env) -> None:
     await env.settle()
 
     env.clock.advance(timedelta(hours=23))
-    assert await env.service.run_nudges(env.clock.now()) == 0
+    assert await run_nudges(env.service, env.clock.now()) == 0
     env.clock.advance(timedelta(hours=2))
-    assert await env.service.run_nudges(env.clock.now()) == 1
-    assert await env.service.run_nudges(env.clock.now()) == 0  # once
+    assert await run_nudges(env.service, env.clock.now()) == 1
+    assert await run_nudges(env.service, env.clock.now()) == 0  # once
     env.clock.advance(timedelta(days=3))
-    assert await env.service.run_nudges(env.clock.now()) == 0
+    assert await run_nudges(env.service, env.clock.now()) == 0
     await env.settle()
 
     nudges = [m for m in sb.messages_in(thread) if m.content.startswith(f"<@&{env.greeters.id}>")]

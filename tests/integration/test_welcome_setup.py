@@ -14,6 +14,7 @@ from bot.db.models import WelcomeConfig
 from bot.db.models.welcome import ThreadKind
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
+from bot.welcome.discord_io import DiscordWelcome
 from bot.welcome.service import WelcomeService
 
 GUILD = 111
@@ -33,7 +34,7 @@ async def service(database: Database) -> WelcomeService:
     settings = GuildSettingsService(database, clock)
     await settings.ensure(GUILD, "fr")
     client = discord.Client(intents=discord.Intents(guilds=True))
-    return WelcomeService(client, database, clock, settings)
+    return WelcomeService(DiscordWelcome(client, clock), database, clock, settings)
 
 
 async def count_configs(db: Database) -> int:

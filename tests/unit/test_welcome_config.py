@@ -12,12 +12,10 @@ from bot.templates import render
 from bot.welcome.config import (
     PLACEHOLDERS,
     choose_thread_kind,
-    default_template,
-    thread_name,
     validate_setup,
     validate_template,
 )
-from bot.welcome.render import mentions, welcome_text
+from bot.welcome.render import default_template, mentions, thread_name, welcome_text
 
 VALUES = {
     "member": "<@1>",
