@@ -1,7 +1,9 @@
 """The /health chart: one PNG with four small panels, in the guild's language.
 
 Weekly active members and communicators, horizontal share, ritual participants, and the
-newcomer funnel, in the palette of `bot/chart_style.py`.
+newcomer funnel, in the palette of `bot/chart_style.py`. The week in progress is drawn apart
+(hollow marker, dashed segment, outlined bar); a funnel stage whose base is empty is not
+given to it (it would be a 0 bar for something nobody could reach yet).
 """
 
 from __future__ import annotations
@@ -19,11 +21,41 @@ from bot.metrics.data import WeekActivity
 
 def _week_ticks(ax: Axes, weeks: list[WeekActivity]) -> None:
     """ISO week labels; the series ends with the current week, still in progress, which is
-    starred so that its low figures do not read as a collapse."""
+    starred (and drawn apart by `_line`) so that its low figures do not read as a collapse."""
     labels = [w.label.split("-")[1] for w in weeks]
     if labels:
         labels[-1] += "*"
     ax.set_xticks(range(len(weeks)), labels, rotation=0)
+
+
+def _line(
+    ax: Axes, points: list[tuple[int, float]], current: int, color: str, label: str | None = None
+) -> None:
+    """A weekly line whose point at `current` (the unfinished week) is drawn apart: a
+    hollow marker reached by a dashed segment, so a young week never reads as a fall."""
+    done = [p for p in points if p[0] != current]
+    young = [p for p in points if p[0] == current]
+    if done:
+        ax.plot([p[0] for p in done], [p[1] for p in done], marker="o", color=color, label=label)
+    if young:
+        bridge = [*done[-1:], *young]
+        ax.plot(
+            [p[0] for p in bridge],
+            [p[1] for p in bridge],
+            linestyle="--",
+            marker="",
+            color=color,
+            alpha=0.7,
+        )
+        ax.plot(
+            [young[0][0]],
+            [young[0][1]],
+            marker="o",
+            markerfacecolor="white",
+            markeredgecolor=color,
+            linestyle="",
+            label=None if done else label,
+        )
 
 
 def _no_data(ax: Axes, lang: str) -> None:
@@ -47,20 +79,21 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     x = list(range(len(weekly)))
     activity, share, rituals, funnel_ax = axes[0][0], axes[0][1], axes[1][0], axes[1][1]
 
+    current = len(weekly) - 1  # the series ends with the week in progress
     style_panel(activity, t("health.chart.activity_title", lang))
-    activity.plot(
-        x,
-        [w.active_members for w in weekly],
-        marker="o",
-        color=MAIN,
-        label=t("health.chart.active", lang),
+    _line(
+        activity,
+        [(i, w.active_members) for i, w in enumerate(weekly)],
+        current,
+        MAIN,
+        t("health.chart.active", lang),
     )
-    activity.plot(
-        x,
-        [w.communicators for w in weekly],
-        marker="o",
-        color=SECOND,
-        label=t("health.chart.communicators", lang),
+    _line(
+        activity,
+        [(i, w.communicators) for i, w in enumerate(weekly)],
+        current,
+        SECOND,
+        t("health.chart.communicators", lang),
     )
     activity.set_ylabel(t("health.chart.people", lang), color=INK, fontsize=9)
     activity.set_ylim(bottom=0)
@@ -74,7 +107,7 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
         if w.peer_interactions + w.staff_interactions
     ]
     if points:
-        share.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=ACCENT)
+        _line(share, points, current, ACCENT)
     else:
         _no_data(share, lang)
     share.set_ylim(0, 100)
@@ -83,7 +116,11 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     _week_ticks(share, weekly)
 
     style_panel(rituals, t("health.chart.rituals_title", lang))
-    rituals.bar(x, [w.ritual_participants for w in weekly], color=SECOND, width=0.6)
+    bars = rituals.bar(x, [w.ritual_participants for w in weekly], color=SECOND, width=0.6)
+    if weekly:  # the week in progress: an outline, not a solid bar
+        bars[current].set_facecolor("white")
+        bars[current].set_edgecolor(SECOND)
+        bars[current].set_hatch("//")
     rituals.set_ylabel(t("health.chart.participants", lang), color=INK, fontsize=9)
     if not any(w.ritual_participants for w in weekly):
         _no_data(rituals, lang)

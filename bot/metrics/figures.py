@@ -42,6 +42,8 @@ class Figure:
     kind: Kind = Kind.COUNT
     meaningful: bool = True
     base: int | None = None  # how many people or answers a rate or median rests on
+    # False when Foyer was not there for the whole previous period: no "before", no trend
+    comparable: bool = True
 
     @property
     def trend(self) -> Trend | None:
@@ -76,13 +78,16 @@ class Spec:
     family: str
     kind: Kind = Kind.COUNT
     min_base: int | None = None
+    # a sum or rate over the period's days (not a headcount at its end): marked "*" while
+    # Foyer was not there for the whole period
+    over_period: bool = True
 
 
 FAMILIES = ("participation", "retention", "contribution", "advocacy")
 
 SPECS: dict[str, Spec] = {
-    "participation.members": Spec("participation"),
-    "participation.staff": Spec("participation"),
+    "participation.members": Spec("participation", over_period=False),
+    "participation.staff": Spec("participation", over_period=False),
     "participation.active_members": Spec("participation"),
     "participation.active_rate": Spec("participation", Kind.RATE, 10),
     "participation.communicators": Spec("participation"),

@@ -46,8 +46,9 @@ async def fold_ahead_everywhere(db: Database, guild_ids: Iterable[int], now: dat
 
 
 async def render_files(report: HealthReport) -> list[discord.File]:
-    """The chart, drawn in a worker thread so the gateway keeps its heartbeat."""
-    funnel = [(stage.stage, stage.count) for stage in report.funnel]
+    """The chart, drawn in a worker thread so the gateway keeps its heartbeat. A funnel
+    stage nobody can have reached yet (its base is empty) is left out of it."""
+    funnel = [(stage.stage, stage.count) for stage in report.funnel if stage.measurable]
     png = await asyncio.to_thread(health_chart, report.weekly, funnel, report.lang)
     return [discord.File(io.BytesIO(png), filename=CHART_NAME)]
 

@@ -19,6 +19,12 @@ class FunnelStage:
     count: int
     eligible: int | None = None
 
+    @property
+    def measurable(self) -> bool:
+        """False when the stage's base is empty (e.g. week 4 on a 28-day period: no
+        newcomer of the period can have finished it): shown as "—", never as 0."""
+        return self.eligible is None or self.eligible > 0
+
 
 def _share(stage: str, share: Share) -> FunnelStage:
     return FunnelStage(stage, share.count, share.eligible)

@@ -55,11 +55,6 @@ async def guild_settings(session: AsyncSession, guild_id: int) -> GuildSettings 
     return await session.get(GuildSettings, guild_id)
 
 
-async def first_activity_day(session: AsyncSession, guild_id: int) -> date | None:
-    """The first UTC day with any recorded activity (history may predate the bot)."""
-    return await session.scalar(select(func.min(DGA.day)).where(DGA.guild_id == guild_id))
-
-
 async def headcounts(
     session: AsyncSession, guild_id: int, moments: Sequence[datetime]
 ) -> list[Headcount]:

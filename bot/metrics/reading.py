@@ -35,7 +35,6 @@ from bot.welcome.funnel import NewcomerFunnel, newcomer_funnel
 
 P = ParamSpec("P")
 T = TypeVar("T")
-COVERAGE_SLACK = timedelta(days=1)
 
 
 class UnknownGuild(LookupError):
@@ -49,7 +48,7 @@ class Frame:
     preferred_locale: str | None
     tz: ZoneInfo
     current: Period
-    data_since: datetime
+    data_since: datetime  # Foyer's arrival in the guild (`GuildSettings.joined_at`)
     weeks: list[Week]
     folded: set[date]
     today: date
@@ -65,8 +64,8 @@ class Frame:
         return self.previous.previous()
 
     def covers(self, period: Period) -> bool:
-        """Whether the data reaches back to the period's start (a day of slack)."""
-        return self.data_since <= period.start + COVERAGE_SLACK
+        """Whether Foyer was there for the whole period: it arrived at its start or before."""
+        return self.data_since <= period.start
 
 
 @dataclass(frozen=True)
@@ -119,10 +118,10 @@ async def fold_and_read_frame(db: Database, guild_id: int, current: Period, now:
         if settings is None:
             raise UnknownGuild(guild_id)
         tz = _zone(settings.timezone)
-        first_day = await queries.first_activity_day(session, guild_id)
+        # Coverage starts when Foyer arrived, never earlier: the members it found there
+        # were recorded as joins at their own (old) join dates, which give tenure, not
+        # history (docs/metrics.md, "Coverage").
         data_since = settings.joined_at
-        if first_day is not None and utc_midnight(first_day) < data_since:
-            data_since = utc_midnight(first_day)
         weeks = weeks_for(current, now, tz)
         periods = (current, current.previous(), current.previous().previous())
         first = min(periods[-1].first_day, weeks[0].first_day)
@@ -218,8 +217,8 @@ async def _other_reads(
     """The welcome module's funnels (it opens its own sessions), then the small reads."""
     cur, prev = frame.current, frame.previous
     funnels = (
-        await newcomer_funnel(db, frame.guild_id, cur.start, cur.end),
-        await newcomer_funnel(db, frame.guild_id, prev.start, prev.end),
+        await newcomer_funnel(db, frame.guild_id, cur.start, cur.end, now=now),
+        await newcomer_funnel(db, frame.guild_id, prev.start, prev.end, now=now),
     )
     return funnels, await _in_session(db, _the_rest, db, frame, now)
 

@@ -46,6 +46,8 @@ def figure_line(figure: Figure, lang: str) -> str:
     if figure.previous is not None:
         previous = format_value(figure.previous, figure.kind, lang)
         text += f" ({t('health.previous', lang, value=previous)})"
+    elif not figure.comparable:
+        text += f" ({t('health.no_history', lang)})"
     if figure.value is not None and not figure.meaningful:
         text += " *"
     if figure.kind in (Kind.RATE, Kind.SCORE, Kind.HOURS, Kind.CHANGE) and figure.base is not None:
@@ -57,9 +59,28 @@ def _base(base: int, lang: str) -> str:
     return t("health.base", lang, base=format_value(base, Kind.COUNT, lang))
 
 
-def header(report: HealthReport) -> list[str]:
+def plural(key: str, count: int, lang: str) -> str:
+    """`key.one` or `key.other` with `count`: French treats 0 and 1 as singular."""
+    singular = count == 1 or (lang == "fr" and count == 0)
+    return t(f"{key}.{'one' if singular else 'other'}", lang, count=count)
+
+
+def coverage_line(report: HealthReport) -> str:
+    """How much of the period Foyer saw: since its arrival N days ago while it was not
+    there for the whole period, else how many weeks of activity the figures rest on."""
     lang = report.lang
     since = report.data_since.date().isoformat()
+    if not report.covered:
+        if report.days_of_data == 0:
+            return t("health.arrived_today", lang, since=since)
+        days = plural("health.unit.day", report.days_of_data, lang)
+        return t("health.arrived", lang, days=days, since=since)
+    weeks = plural("health.unit.week", report.weeks_of_data, lang)
+    return t("health.based_on", lang, weeks=weeks, since=since)
+
+
+def header(report: HealthReport) -> list[str]:
+    lang = report.lang
     return [
         t("health.title", lang, days=report.period.days),
         t(
@@ -69,7 +90,7 @@ def header(report: HealthReport) -> list[str]:
             end=(report.period.end_day - timedelta(days=1)).isoformat(),
             days=report.period.days,
         ),
-        t("health.based_on", lang, weeks=report.weeks_of_data, since=since),
+        coverage_line(report),
     ]
 
 
@@ -93,7 +114,12 @@ def funnel_lines(report: HealthReport) -> list[str]:
     colon = " :" if lang == "fr" else ":"
     lines = []
     for stage in report.funnel:
-        line = f"{t(f'health.funnel.{stage.stage}', lang)}{colon} **{stage.count}**"
+        label = f"{t(f'health.funnel.{stage.stage}', lang)}{colon}"
+        if not stage.measurable:  # nobody could have reached it yet: not a zero
+            empty = t("health.no_value", lang)
+            lines.append(f"{label} {empty} ({t(f'health.funnel.empty.{stage.stage}', lang)})")
+            continue
+        line = f"{label} **{stage.count}**"
         if stage.eligible:
             rate = format_value(stage.count / stage.eligible, Kind.RATE, lang)
             line += f" / {stage.eligible} ({rate})"

@@ -60,6 +60,7 @@ def _figure(figure: Figure) -> dict[str, Any]:
         "kind": str(figure.kind),
         "value": figure.value,
         "previous": figure.previous,
+        "comparable": figure.comparable,
         "trend": None if figure.trend is None else str(figure.trend),
         "meaningful": figure.meaningful,
         "base": figure.base,
@@ -84,11 +85,18 @@ def as_json(report: HealthReport) -> str:
         },
         "data_since": report.data_since.isoformat(),
         "weeks_of_data": report.weeks_of_data,
+        "days_of_data": report.days_of_data,
+        "period_covered": report.covered,
         "figures": [_figure(f) for f in report.figures()],
         "funnel": {
             "key": "welcome.funnel",
             "stages": [
-                {"stage": s.stage, "count": s.count, "eligible": s.eligible} for s in report.funnel
+                {
+                    "stage": s.stage,
+                    "count": s.count if s.measurable else None,
+                    "eligible": s.eligible,
+                }
+                for s in report.funnel
             ],
         },
         "cohorts": {

@@ -3,8 +3,13 @@
 Newcomer rates follow a cohort whose observation window ended inside the period: week-1
 retention and activation look at members who joined in `[start - 7 d, end - 7 d)`, week-4
 conversion at those who joined in `[start - 28 d, end - 28 d)`. So every period length has a
-cohort, and the current and previous periods compare like with like. Message days are UTC
-days (the rollups' granularity); a member's day 0 is the UTC day they joined.
+cohort, and the current and previous periods compare like with like. Every window is judged
+at the report's `now`: a newcomer whose 7 (or 28) days are not over yet is left out of the
+base, never counted as retained. Message days are UTC days (the rollups' granularity); a
+member's day 0 is the UTC day they joined.
+
+The people given here are those whose join Foyer saw (`seen_joining`): the members it found
+when it arrived joined before its history and are never anyone's newcomers.
 """
 
 from __future__ import annotations
@@ -32,6 +37,21 @@ def _joined_in(people: Sequence[Person], start: datetime, end: datetime) -> list
     ]
 
 
+def seen_joining(people: Sequence[Person], arrival: datetime) -> list[Person]:
+    """The people whose latest join came after Foyer arrived: the only possible newcomers.
+    Those already there when it arrived keep their join date for tenure (leavers)."""
+    return [p for p in people if p.joined_at is not None and p.joined_at >= arrival]
+
+
+def _window_closed(
+    people: Sequence[Person], period: Period, window: timedelta, now: datetime
+) -> list[Person]:
+    """The cohort of a `window`-long newcomer figure: joined in `[start - window, end -
+    window)`, whose window `[joined, joined + window)` is over at `now`."""
+    cohort = _joined_in(people, period.start - window, period.end - window)
+    return [p for p in cohort if p.joined_at is not None and p.joined_at + window <= now]
+
+
 def _posted_between(days: Collection[date], first: date, end: date) -> bool:
     return any(first <= day < end for day in days)
 
@@ -40,10 +60,10 @@ def newcomers(people: Sequence[Person], period: Period) -> Measure:
     return Measure(len(_joined_in(people, period.start, period.end)))
 
 
-def week1_retention(people: Sequence[Person], period: Period) -> Measure:
+def week1_retention(people: Sequence[Person], period: Period, now: datetime) -> Measure:
     """Newcomers still in the guild 7 days after joining, over those whose first week
-    ended inside the period (Discord's definition, cohort-aligned)."""
-    cohort = _joined_in(people, period.start - WEEK, period.end - WEEK)
+    ended inside the period, by `now` (Discord's definition, cohort-aligned)."""
+    cohort = _window_closed(people, period, WEEK, now)
     stayed = 0
     for person in cohort:
         assert person.joined_at is not None
@@ -54,10 +74,14 @@ def week1_retention(people: Sequence[Person], period: Period) -> Measure:
 
 
 def activation(
-    people: Sequence[Person], message_days: Mapping[int, Collection[date]], period: Period
+    people: Sequence[Person],
+    message_days: Mapping[int, Collection[date]],
+    period: Period,
+    now: datetime,
 ) -> Measure:
-    """Newcomers who posted within their first 7 days (days 0-6)."""
-    cohort = _joined_in(people, period.start - WEEK, period.end - WEEK)
+    """Newcomers who posted within their first 7 days (days 0-6), over the week-1 cohort
+    (their days 0-6 are over when their 7 days are)."""
+    cohort = _window_closed(people, period, WEEK, now)
     active = 0
     for person in cohort:
         assert person.joined_at is not None
@@ -68,11 +92,14 @@ def activation(
 
 
 def week4_conversion(
-    people: Sequence[Person], message_days: Mapping[int, Collection[date]], period: Period
+    people: Sequence[Person],
+    message_days: Mapping[int, Collection[date]],
+    period: Period,
+    now: datetime,
 ) -> Measure:
     """Newcomers who posted in their days 21-27, over those whose 4th week ended inside
-    the period."""
-    cohort = _joined_in(people, period.start - FOUR_WEEKS, period.end - FOUR_WEEKS)
+    the period, by `now`."""
+    cohort = _window_closed(people, period, FOUR_WEEKS, now)
     converted = 0
     for person in cohort:
         assert person.joined_at is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.db import Database
@@ -38,6 +38,8 @@ class HealthReport:
     generated_at: datetime
     data_since: datetime
     weeks_of_data: int
+    days_of_data: int  # whole days since Foyer arrived
+    covered: bool  # Foyer was there for the whole current period
     families: dict[str, list[Figure]]
     cohorts: list[CohortRow]
     weekly: list[WeekActivity]
@@ -67,19 +69,24 @@ def _figures(
     current_covered: bool,
     previous_covered: bool,
 ) -> list[Figure]:
+    """Each figure beside its previous value. No previous value (and so no trend) when
+    Foyer was not there for the whole previous period; `*` on the figures summed over a
+    period it was not there for in full."""
     result = []
     for key, measure in current.items():
         spec = SPECS[key]
         before = previous.get(key)
         enough = spec.min_base is None or (measure.base or 0) >= spec.min_base
+        covered = current_covered or not spec.over_period
         result.append(
             Figure(
                 key,
                 measure.value,
                 before.value if before is not None and previous_covered else None,
                 spec.kind,
-                meaningful=current_covered and enough and measure.value is not None,
+                meaningful=covered and enough and measure.value is not None,
                 base=measure.base,
+                comparable=previous_covered,
             )
         )
     return result
@@ -103,18 +110,24 @@ async def fold_ahead(db: Database, guild_id: int, now: datetime, days: int) -> N
 
 
 def _measures(
-    data: Inputs, i: int, period: Period, activity: ActivitySummary, kept: Measure
+    data: Inputs,
+    i: int,
+    period: Period,
+    activity: ActivitySummary,
+    kept: Measure,
+    joined: list[Person],
+    now: datetime,
 ) -> dict[str, Measure]:
     """Every figure of one period (0: current, 1: previous), from its activity summary
-    and active retention."""
+    and active retention; newcomers among `joined` (the joins Foyer saw), every window
+    judged at `now`."""
     values = participation.participation(activity, data.heads[i])
+    days = data.days_posted
     values |= {
-        "retention.newcomers": retention.newcomers(data.people, period),
-        "retention.week1_retention": retention.week1_retention(data.people, period),
-        "retention.activation": retention.activation(data.people, data.days_posted, period),
-        "retention.week4_conversion": retention.week4_conversion(
-            data.people, data.days_posted, period
-        ),
+        "retention.newcomers": retention.newcomers(joined, period),
+        "retention.week1_retention": retention.week1_retention(joined, period, now),
+        "retention.activation": retention.activation(joined, days, period, now),
+        "retention.week4_conversion": retention.week4_conversion(joined, days, period, now),
         "retention.active_retention": kept,
         "retention.churn": retention.churn(kept),
     }
@@ -134,22 +147,31 @@ def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
     retention_covered = frame.covers(frame.before_previous)
     now_active = participation.active_ids(data.activity)
     now_summary, before = summarise(data.activity), frame.previous_facts
+    joined = retention.seen_joining(data.people, frame.data_since)
     cur = _measures(
         data,
         0,
         current,
         now_summary,
         retention.active_retention(len(data.active_before & now_active), len(data.active_before)),
+        joined,
+        now,
     )
     prev = _measures(
-        data, 1, previous, before.summary, retention.active_retention(before.kept, before.before)
+        data,
+        1,
+        previous,
+        before.summary,
+        retention.active_retention(before.kept, before.before),
+        joined,
+        now,
     )
 
     all_figures = _figures(cur, prev, covered, previous_covered)
     all_figures = [
         f
         if f.key not in ("retention.active_retention", "retention.churn") or retention_covered
-        else replace(f, previous=None)
+        else replace(f, previous=None, comparable=False)
         for f in all_figures
     ]
     families: dict[str, list[Figure]] = {family: [] for family in FAMILIES}
@@ -164,9 +186,11 @@ def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
         generated_at=now,
         data_since=frame.data_since,
         weeks_of_data=max(0, (now - frame.data_since).days // 7),
+        days_of_data=max(0, (now - frame.data_since).days),
+        covered=covered,
         families=families,
-        cohorts=retention.cohort_table(data.people, data.days_posted, now, frame.tz),
-        weekly=_with_newcomers(data.weekly, data.people, frame.tz),
+        cohorts=retention.cohort_table(joined, data.days_posted, now, frame.tz),
+        weekly=_seen_weeks(_with_newcomers(data.weekly, joined, frame.tz), frame),
         signals=_signals(
             data, cur, prev, now_summary.messages, previous_covered, retention_covered
         ),
@@ -219,6 +243,13 @@ def _signals(
             )
         )
     return [s for s in found if s is not None]
+
+
+def _seen_weeks(weekly: list[WeekActivity], frame: Frame) -> list[WeekActivity]:
+    """The weeks Foyer saw at least a day of: those before its arrival would be drawn as
+    zeros that never happened."""
+    arrived = local_date(frame.data_since, frame.tz)
+    return [w for w in weekly if w.first_day + timedelta(days=7) > arrived]
 
 
 def _with_newcomers(

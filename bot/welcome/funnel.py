@@ -14,10 +14,12 @@ period and calls it. Definitions (docs/welcome.md, docs/metrics.md):
   introduction; `answered_within_48h` counts those answered less than 48 h after it, over
   the introductions made at least 48 h before `end` (the "newcomers unanswered" signal).
 - median time to first peer reply: over answered introductions, in seconds.
-- still there after 7 days: over newcomers who joined at least 7 days before `end`, those
-  who had not left 7 days after joining.
-- active in week 4: over newcomers who joined at least 28 days before `end`, those with a
-  message on one of the UTC days 21 to 27 after their join day (daily rollups).
+- still there after 7 days: over newcomers who joined at least 7 days before the moment
+  the funnel is judged (`end`, or the report's `now` when earlier), those who had not left
+  7 days after joining.
+- active in week 4: over newcomers who joined at least 28 days before that moment, those
+  with a message on one of the UTC days 21 to 27 after their join day (daily rollups). On a
+  28-day period nobody can be eligible: the stage's base is empty, and /health shows "—".
 """
 
 from __future__ import annotations
@@ -138,9 +140,13 @@ def compute_funnel(facts: Iterable[NewcomerFacts], end: datetime) -> NewcomerFun
 
 
 async def newcomer_funnel(
-    db: Database, guild_id: int, start: datetime, end: datetime
+    db: Database, guild_id: int, start: datetime, end: datetime, *, now: datetime | None = None
 ) -> NewcomerFunnel:
-    """The funnel of the newcomers welcomed in `[start, end)` in one guild."""
+    """The funnel of the newcomers welcomed in `[start, end)` in one guild, judged at
+    `now` (the report's moment) when it comes before `end`: a newcomer whose 7 days, 48
+    hours or week 4 are not over by then is left out of that stage's base, instead of being
+    judged at the end of a day that has not happened yet."""
+    as_of = end if now is None else min(end, now)
     query = (
         select(
             Welcome.user_id,
@@ -161,8 +167,8 @@ async def newcomer_funnel(
     async with db.session() as session:
         # columns, not `Welcome` objects: a large guild has hundreds of newcomers a period
         rows = (await session.execute(query)).all()
-        eligible = [row.joined_at for row in rows if week4_eligible(row.joined_at, end)]
-        active_days = await _active_days(session, guild_id, start, end, eligible)
+        eligible = [row.joined_at for row in rows if week4_eligible(row.joined_at, as_of)]
+        active_days = await _active_days(session, guild_id, start, as_of, eligible)
     facts = []
     for row in rows:
         left = row.newcomer_left_at
@@ -181,18 +187,18 @@ async def newcomer_funnel(
                 opted_out=bool(row.opted_out),
             )
         )
-    return compute_funnel(facts, end)
+    return compute_funnel(facts, as_of)
 
 
 async def _active_days(
     session: AsyncSession,
     guild_id: int,
     start: datetime,
-    end: datetime,
+    as_of: datetime,
     eligible_joins: Sequence[datetime],
 ) -> dict[int, list[date]]:
-    """Days with at least one message over the week-4 windows, per newcomer welcomed in
-    `[start, end)` whose week 4 is over at `end` (joined at `eligible_joins`). The
+    """Days with at least one message over the week-4 windows, per newcomer welcomed
+    since `start` whose week 4 is over at `as_of` (joined at `eligible_joins`). The
     newcomers are a subquery, not a list of ids: binding a long list cost more than the
     read."""
     found: dict[int, list[date]] = {}
@@ -201,7 +207,7 @@ async def _active_days(
     newcomers = select(Welcome.user_id).where(
         Welcome.guild_id == guild_id,
         Welcome.joined_at >= start,
-        Welcome.joined_at <= end - timedelta(days=WEEK_4_END_DAY),
+        Welcome.joined_at <= as_of - timedelta(days=WEEK_4_END_DAY),
     )
     result = await session.execute(
         select(DailyMemberActivity.user_id, DailyMemberActivity.day).where(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.metrics.data import WeekActivity
 from bot.metrics.embeds import MAX_TOTAL, health_embeds
 from bot.metrics.figures import FAMILIES, SPECS, Figure
@@ -31,11 +33,16 @@ PARAMS = {
 }
 
 
-def crowded(lang: str) -> HealthReport:
+def crowded(lang: str, *, history: bool = True) -> HealthReport:
+    """Every figure, signal and ritual at once; without `history`, every figure says it
+    has no previous period to compare with (the longer line)."""
     period = period_ending(NOW, 90)
     families: dict[str, list[Figure]] = {f: [] for f in FAMILIES}
     for key, spec in SPECS.items():
-        families[spec.family].append(Figure(key, 12345.0, 11111.0, spec.kind, True, 999))
+        before = 11111.0 if history else None
+        families[spec.family].append(
+            Figure(key, 12345.0, before, spec.kind, True, 999, comparable=history)
+        )
     return HealthReport(
         guild_id=1,
         lang=lang,  # type: ignore[arg-type]
@@ -45,6 +52,8 @@ def crowded(lang: str) -> HealthReport:
         generated_at=NOW,
         data_since=datetime(2025, 1, 1, tzinfo=UTC),
         weeks_of_data=99,
+        days_of_data=700,
+        covered=history,
         families=families,
         cohorts=cohort_table([], {}, NOW, ZoneInfo("UTC")),
         weekly=[WeekActivity("2026-W48", date(2026, 11, 23))],
@@ -57,9 +66,10 @@ def crowded(lang: str) -> HealthReport:
     )
 
 
-def test_embeds_fit_discord_limits() -> None:
+@pytest.mark.parametrize("history", [True, False])
+def test_embeds_fit_discord_limits(history: bool) -> None:
     for lang in ("fr", "en"):
-        embeds = health_embeds(crowded(lang))
+        embeds = health_embeds(crowded(lang, history=history))
         assert len(embeds) <= 10
         assert sum(len(e) for e in embeds) <= MAX_TOTAL
         for embed in embeds:

@@ -84,14 +84,14 @@ def test_week1_retention_uses_the_cohort_whose_first_week_ended_in_the_period() 
         person(7, at(4), is_staff=True),  # staff: not counted
         person(8, at(4), opted_out=True),  # opted out: not counted
     ]
-    got = retention.week1_retention(people, PERIOD)
+    got = retention.week1_retention(people, PERIOD, PERIOD.end)
     assert got.base == 4
     assert got.value == pytest.approx(2 / 4)
 
 
 def test_an_old_leave_before_the_latest_join_is_not_a_leave() -> None:
     returning = person(1, at(3), at(-30))
-    assert retention.week1_retention([returning], PERIOD).value == 1.0
+    assert retention.week1_retention([returning], PERIOD, PERIOD.end).value == 1.0
     assert returning.present_at(at(20))
 
 
@@ -107,9 +107,9 @@ def test_activation_and_week4_conversion() -> None:
         2: {d(-3) + timedelta(days=6), d(-3) + timedelta(days=28)},  # day 6; day 28 too late
         3: {d(5) + timedelta(days=7)},  # day 7: too late for activation
     }
-    act = retention.activation(people, days, PERIOD)
+    act = retention.activation(people, days, PERIOD, PERIOD.end)
     assert (act.value, act.base) == (pytest.approx(1 / 3), 3)  # 2, 3, 4 in cohort; 2 active
-    conv = retention.week4_conversion(people, days, PERIOD)
+    conv = retention.week4_conversion(people, days, PERIOD, PERIOD.end)
     assert (conv.value, conv.base) == (pytest.approx(1 / 2), 2)  # 1 converted, 2 not
 
 
