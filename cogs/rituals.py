@@ -1,11 +1,10 @@
-"""`/ritual ...`: thin adapter over `bot.rituals` (admins, ephemeral), and the ping-role
-button members click on ritual posts."""
+"""`/ritual ...`: thin adapter over `bot.rituals` (admins, ephemeral); the ping-role button
+on ritual posts, and the count of every join or leave of those roles."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-import re
 from typing import Any
 
 import discord
@@ -14,13 +13,11 @@ from discord.ext import commands
 
 from bot.app import FoyerBot
 from bot.checks import admin_only
+from bot.db.models import Ritual
 from bot.errors import FoyerError
 from bot.i18n import cmd, t
 from bot.interaction_language import interaction_language
-from bot.rituals import discord_io, options, render
-from bot.rituals.chart import stats_chart
-from bot.rituals.discord_io import ROLE_BUTTON_TEMPLATE, DiscordRitualPoster
-from bot.rituals.engagement import participation
+from bot.rituals import chart, discord_io, engagement, options, render
 from bot.rituals.job import RitualJobs
 from bot.rituals.questions import QuestionList
 from bot.rituals.runner import RitualRunner
@@ -37,10 +34,8 @@ class RitualsCog(
     group_name=cmd("cmd.rituals.name"),
     group_description=cmd("cmd.rituals.description"),
 ):
-    questions = app_commands.Group(
-        name=cmd("cmd.rituals.questions.name"),
-        description=cmd("cmd.rituals.questions.description"),
-    )
+    _q = "cmd.rituals.questions"
+    questions = app_commands.Group(name=cmd(f"{_q}.name"), description=cmd(f"{_q}.description"))
 
     def __init__(
         self, bot: FoyerBot, service: RitualService, questions: QuestionList, jobs: RitualJobs,
@@ -50,20 +45,31 @@ class RitualsCog(
         self.jobs, self.runner = jobs, runner
         super().__init__()
 
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(RitualRoleButton)
+
     async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(RitualRoleButton)
         self.jobs.unregister()
 
-    async def _answer(self, interaction: discord.Interaction, key: str, name: str) -> None:
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Count every join or leave of a ping role: the button's, an admin's, a bot's."""
+        await self.service.count_role_changes(
+            after.guild.id, {r.id for r in before.roles}, {r.id for r in after.roles}
+        )
+
+    async def _answer(self, interaction: discord.Interaction, key: str, ritual: Ritual) -> None:
         """Answer with the ritual's schedule and next run, the scheduler re-aimed first."""
-        assert interaction.guild_id is not None
-        ritual = await self.service.get(interaction.guild_id, name)
         await self.jobs.rearm()
         zone = (await self.service.zone_of(ritual)).key
         lang = await interaction_language(interaction)
         text = render.summary(key, ritual, zone, await self.jobs.next_run(ritual), lang)
-        if key == "rituals.added" and "{question}" in ritual.template:
-            text += "\n" + t("rituals.questions.hint", lang)
         await self.bot.reply_ephemeral(interaction, text)
+
+    async def _say(self, interaction: discord.Interaction, key: str, **params: Any) -> None:
+        lang = await interaction_language(interaction)
+        await self.bot.reply_ephemeral(interaction, t(key, lang, **params))
 
     async def _ritual_names(
         self, interaction: discord.Interaction, current: str
@@ -97,7 +103,7 @@ class RitualsCog(
                 ping_role_id=ping_role.id if ping_role else None, auto_archive_minutes=archive,
             ),
         )  # fmt: skip
-        await self._answer(interaction, "rituals.added", ritual.name)
+        await self._answer(interaction, "rituals.added", ritual)
 
     @options.command("edit")
     @options.described("ritual", "channel", "name", "days", "time", "week_of_month", "timezone",
@@ -123,24 +129,21 @@ class RitualsCog(
                 clear_ping_role=remove_ping_role, auto_archive_minutes=archive,
             ),
         )  # fmt: skip
-        await self._answer(interaction, "rituals.saved", row.name)
+        await self._answer(interaction, "rituals.saved", row)
 
     add.autocomplete("timezone")(options.zone_choices)
     edit.autocomplete("timezone")(options.zone_choices)
-    edit.autocomplete("ritual")(_ritual_names)
 
     @options.command("list")
     async def list_(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
         lang = await interaction_language(interaction)
-        rituals = await self.service.all(guild_id)
+        rituals = await self.service.all(interaction.guild_id)
         if not rituals:
-            await self.bot.reply_ephemeral(interaction, t("rituals.list.empty", lang))
-            return
-        settings = await self.bot.guild_settings.get(guild_id)
+            return await self._say(interaction, "rituals.list.empty")
+        settings = await self.bot.guild_settings.get(interaction.guild_id)
         nexts = await self.jobs.next_runs(r for r in rituals if not r.paused)
-        last = await self.service.last_runs(guild_id)
+        last = await self.service.last_runs(interaction.guild_id)
         zoned = [(r, (await self.service.zone_of(r)).key) for r in rituals]
         text = render.ritual_list(zoned, nexts, last, settings.posts_per_channel_per_day, lang)
         await self.bot.reply_ephemeral(interaction, text)
@@ -151,15 +154,14 @@ class RitualsCog(
         assert interaction.guild_id is not None
         row = await self.service.set_paused(interaction.guild_id, ritual, True)
         await self.jobs.rearm()
-        lang = await interaction_language(interaction)
-        await self.bot.reply_ephemeral(interaction, t("rituals.paused", lang, name=row.name))
+        await self._say(interaction, "rituals.paused", name=row.name)
 
     @options.command("resume")
     @options.described("ritual")
     async def resume(self, interaction: discord.Interaction, ritual: str) -> None:
         assert interaction.guild_id is not None
         row = await self.service.set_paused(interaction.guild_id, ritual, False)
-        await self._answer(interaction, "rituals.resumed", row.name)
+        await self._answer(interaction, "rituals.resumed", row)
 
     @options.command("remove")
     @options.described("ritual")
@@ -179,13 +181,11 @@ class RitualsCog(
             return text
 
         view = ConfirmationView(
-            interaction,
+            interaction, on_confirm=remove, timeout=REMOVE_CONFIRM_SECONDS,
             confirm_label=t("rituals.button.confirm", lang),
             cancel_label=t("rituals.button.cancel", lang),
-            on_confirm=remove,
             cancelled=t("rituals.remove_cancelled", lang),
-            timeout=REMOVE_CONFIRM_SECONDS,
-        )
+        )  # fmt: skip
         await view.ask(t("rituals.remove_confirm", lang, name=row.name))
 
     @options.command("preview")
@@ -214,10 +214,8 @@ class RitualsCog(
             return
         await self.jobs.rearm()
         status = t(f"rituals.run.{int(result.status)}", lang)
-        await interaction.edit_original_response(
-            content=t("rituals.now.done", lang, when=render.stamp(result.scheduled_for),
-                      status=status),
-        )  # fmt: skip
+        done = t("rituals.now.done", lang, when=render.stamp(result.scheduled_for), status=status)
+        await interaction.edit_original_response(content=done)
 
     @options.command("stats")
     @options.described("ritual")
@@ -226,21 +224,20 @@ class RitualsCog(
         row = await self.service.get(interaction.guild_id, ritual)
         lang = await interaction_language(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        series = await participation(self.bot.db, interaction.guild_id, row.id, limit=11)
+        series = await engagement.participation(self.bot.db, interaction.guild_id, row.id, limit=11)
         if not series:
-            await interaction.edit_original_response(
-                content=t("rituals.stats.empty", lang, name=row.name)
-            )
+            empty = t("rituals.stats.empty", lang, name=row.name)
+            await interaction.edit_original_response(content=empty)
             return
         zone = await self.service.zone_of(row)
         # Drawing takes a moment of CPU: off the event loop.
-        png = await asyncio.to_thread(stats_chart, row.name, series, zone, lang)
+        png = await asyncio.to_thread(chart.stats_chart, row.name, series, zone, lang)
         await interaction.edit_original_response(
             content=render.stats_text(row.name, series, lang),
             attachments=[discord.File(fp=io.BytesIO(png), filename="ritual.png")],
         )
 
-    for _c in (pause, resume, remove, preview, now, stats):
+    for _c in (edit, pause, resume, remove, preview, now, stats):
         _c.autocomplete("ritual")(_ritual_names)
 
     # Questions -------------------------------------------------------------------------
@@ -253,9 +250,7 @@ class RitualsCog(
         assert interaction.guild_id is not None
         number = await self.question_bank.add(interaction.guild_id, ritual, question)
         row = await self.service.get(interaction.guild_id, ritual)
-        lang = await interaction_language(interaction)
-        text = t("rituals.questions.added", lang, number=number, name=row.name)
-        await self.bot.reply_ephemeral(interaction, text)
+        await self._say(interaction, "rituals.questions.added", number=number, name=row.name)
 
     @options.command("questions.list", questions)
     @options.described("ritual")
@@ -273,69 +268,27 @@ class RitualsCog(
     ) -> None:
         assert interaction.guild_id is not None
         await self.question_bank.remove(interaction.guild_id, ritual, number)
-        lang = await interaction_language(interaction)
-        await self.bot.reply_ephemeral(
-            interaction, t("rituals.questions.removed", lang, number=number)
-        )
+        await self._say(interaction, "rituals.questions.removed", number=number)
 
     for _c in (question_add, question_list, question_remove):
         _c.autocomplete("ritual")(_ritual_names)
     del _c
 
 
-class RitualRoleButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=ROLE_BUTTON_TEMPLATE
-):
-    """The bell under a ritual post: any member joins the ritual's ping role, or leaves
-    it. The custom id carries the ritual, so posts from before a restart keep working."""
+class RitualRoleButton(discord_io.RitualRoleButton, template=discord_io.ROLE_BUTTON_TEMPLATE):
+    """The ping-role button, reading the ritual's role through the cog's service."""
 
-    def __init__(self, ritual_id: int, label: str = "🔔") -> None:
-        super().__init__(discord_io.role_button(ritual_id, label))
-        self.ritual_id = ritual_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RitualRoleButton:
-        return cls(int(match["ritual"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        if interaction.guild is None:
-            return
-        cog = interaction.client.get_cog(RitualPingRoles.__cog_name__)  # type: ignore[attr-defined]
-        assert isinstance(cog, RitualPingRoles)
-        ritual = await cog.service.by_id(interaction.guild.id, self.ritual_id)
-        lang = await interaction_language(interaction)
-        role_id = ritual.ping_role_id if ritual else None
-        text = await discord_io.toggle_ritual_role(interaction, role_id, lang)
-        await cog.bot.reply_ephemeral(interaction, text)
-
-
-class RitualPingRoles(commands.Cog):
-    """Members join or leave a ritual's ping role with the button on its posts (not an
-    admin command: any member may click), and every join or leave of such a role is
-    counted, whoever made it."""
-
-    def __init__(self, bot: FoyerBot, service: RitualService) -> None:
-        self.bot, self.service = bot, service
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(RitualRoleButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(RitualRoleButton)
-
-    @commands.Cog.listener()
-    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
-        await self.service.count_role_changes(
-            after.guild.id, {r.id for r in before.roles}, {r.id for r in after.roles}
-        )
+    async def ping_role_id(self, interaction: discord.Interaction) -> int | None:
+        cog = interaction.client.get_cog(RitualsCog.__cog_name__)  # type: ignore[attr-defined]
+        assert isinstance(cog, RitualsCog) and interaction.guild_id is not None
+        ritual = await cog.service.by_id(interaction.guild_id, self.ritual_id)
+        return ritual.ping_role_id if ritual else None
 
 
 async def setup(bot: FoyerBot) -> None:
     service = RitualService(bot.db, bot.clock, bot.guild_settings)
     questions = QuestionList(bot.db, bot.clock, service)
-    poster = DiscordRitualPoster(
+    poster = discord_io.DiscordRitualPoster(
         bot, bot.guild_settings, bot.clock, bot.recorder, button=RitualRoleButton
     )
     budget = SolicitationBudget(bot.db, bot.guild_settings)
@@ -343,4 +296,3 @@ async def setup(bot: FoyerBot) -> None:
     jobs = RitualJobs(bot.scheduler, runner)
     jobs.register()
     await bot.add_cog(RitualsCog(bot, service, questions, jobs, runner))
-    await bot.add_cog(RitualPingRoles(bot, service))

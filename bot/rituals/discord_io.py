@@ -8,6 +8,7 @@ ping role, otherwise nothing at all; never @everyone or @here.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
@@ -20,6 +21,7 @@ from bot.db.models.activity import ThreadContext
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
 from bot.i18n import t
+from bot.interaction_language import interaction_language
 from bot.rituals.runner import Posted, PostRefused, RitualPost
 
 log = logging.getLogger(__name__)
@@ -159,15 +161,37 @@ async def toggle_ping_role(
         return t("errors.discord_forbidden", lang), None
 
 
-async def toggle_ritual_role(
-    interaction: discord.Interaction, ping_role_id: int | None, lang: str
-) -> str:
-    """A member's click on a ritual post's bell: what they are told. `ping_role_id` is the
-    ritual's (None when the ritual or its role went)."""
-    assert interaction.guild is not None
-    role = interaction.guild.get_role(ping_role_id or 0)
-    text, _ = await toggle_ping_role(interaction.user, role, lang)
-    return text
+class RitualRoleButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=ROLE_BUTTON_TEMPLATE
+):
+    """The bell under a ritual post: any member joins the ritual's ping role, or leaves
+    it. The custom id carries the ritual, so posts from before a restart keep working.
+
+    Where the ritual's role is read is the cog's to say (`ping_role_id`): it registers a
+    subclass, and posts carry that subclass, since discord.py registers the class of the
+    dynamic items a message is sent with."""
+
+    def __init__(self, ritual_id: int, label: str = "🔔") -> None:
+        super().__init__(role_button(ritual_id, label))
+        self.ritual_id = ritual_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RitualRoleButton:
+        return cls(int(match["ritual"]))
+
+    async def ping_role_id(self, interaction: discord.Interaction) -> int | None:
+        """The ritual's ping role now (None when the ritual or its role went)."""
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if interaction.guild is None:
+            return
+        role = interaction.guild.get_role(await self.ping_role_id(interaction) or 0)
+        lang = await interaction_language(interaction)
+        text, _ = await toggle_ping_role(interaction.user, role, lang)
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 # Checks that need Discord objects, made by the cog before the service writes anything.

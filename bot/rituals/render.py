@@ -81,14 +81,18 @@ def state_line(
 
 
 def summary(key: str, ritual: Ritual, zone: str, next_run: datetime, lang: str) -> str:
-    """What `/ritual add|edit|resume` answer: the ritual, its schedule, its next run."""
-    return t(
+    """What `/ritual add|edit|resume` answer: the ritual, its schedule, its next run; a
+    ritual just added that asks questions also says how to give it some."""
+    text = t(
         key,
         lang,
         name=ritual.name,
         schedule=describe_schedule(ritual, zone, lang),
         next=stamp(next_run),
     )
+    if key == "rituals.added" and "{question}" in ritual.template:
+        text += "\n" + t("rituals.questions.hint", lang)
+    return text
 
 
 def ritual_list(
