@@ -13,6 +13,7 @@ from bot.errors import FoyerError
 from bot.guilds import suggest_timezones
 from bot.i18n import cmd, t
 from bot.interaction_language import interaction_language
+from bot.staff import member_is_staff
 
 
 @admin_only()
@@ -108,6 +109,13 @@ class SetupCog(
         ]
         wanted = [*current, role.id] if action == "add" else [r for r in current if r != role.id]
         row = await self.bot.guild_settings.update(interaction.guild.id, staff_role_ids=wanted)
+        # Every present member re-marked before answering: /health right after counts the
+        # new staff as staff, without waiting for a restart's reconciliation.
+        staff_roles = {r.role_id for r in row.staff_roles}
+        await self.bot.recorder.set_staff_of_members(
+            interaction.guild.id,
+            {m.id: member_is_staff(m, staff_roles) for m in interaction.guild.members if not m.bot},
+        )
         lang = await interaction_language(interaction)
         await interaction.response.send_message(
             t("setup.saved", lang) + "\n" + describe(row, lang), ephemeral=True

@@ -17,7 +17,7 @@ import contextlib
 import functools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -376,6 +376,37 @@ class Recorder:
             await self._transaction(
                 lambda conn: self._set_member_flag(conn, guild_id, user_id, is_staff=is_staff)
             )
+
+    async def set_staff_of_members(self, guild_id: int, staff: Mapping[int, bool]) -> int:
+        """Re-mark a guild's stored members at once after its staff roles changed (`staff`:
+        each present member's new flag, from `bot.staff.member_is_staff`), so figures read
+        right after count them right; returns how many changed. One transaction, whatever
+        the guild's size; members not stored yet get the flag when their join is
+        recorded. Buffered joins are written first, as in `set_staff`."""
+        await self.flush()
+        changed = 0
+
+        async def remark(conn: AsyncConnection) -> None:
+            nonlocal changed
+            changed = 0
+            for flag in (True, False):
+                ids = [user_id for user_id, is_staff in staff.items() if is_staff is flag]
+                for start in range(0, len(ids), store.CHUNK):
+                    chunk = ids[start : start + store.CHUNK]
+                    result = await conn.execute(
+                        update(store.MEMBERS)
+                        .where(
+                            Member.guild_id == guild_id,
+                            Member.user_id.in_(chunk),
+                            Member.is_staff.is_not(flag),
+                        )
+                        .values(is_staff=flag)
+                    )
+                    changed += result.rowcount
+
+        async with self._lock:
+            await self._transaction(remark)
+        return changed
 
     async def _set_member_flag(
         self, conn: AsyncConnection, guild_id: int, user_id: int, **flags: bool
