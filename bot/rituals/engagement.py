@@ -17,7 +17,7 @@ from statistics import median
 from sqlalchemy import func, select
 
 from bot.db import Database
-from bot.db.models import ActivityEvent, Member, Ritual, RunStatus, ScheduledRun
+from bot.db.models import ActivityEvent, Member, RunStatus, ScheduledRun
 from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.rituals.schedule import job_key
 
@@ -116,27 +116,3 @@ async def participation(
             OccurrenceEngagement(when, thread_id, sum(counts.values()), len(counts), len(first))
         )
     return result
-
-
-@dataclass(frozen=True)
-class FadingRitual:
-    ritual_id: int
-    name: str
-    participants: list[int]  # the series the rule was applied to, oldest first
-
-
-async def fading_rituals(db: Database, guild_id: int) -> list[FadingRitual]:
-    """Rituals of a guild whose participation is fading (for `/health`)."""
-    async with db.session() as session:
-        rituals = list(
-            (await session.scalars(select(Ritual).where(Ritual.guild_id == guild_id))).all()
-        )
-    found = []
-    for ritual in rituals:
-        series = [
-            o.participants
-            for o in await participation(db, guild_id, ritual.id, FADING_MIN_OCCURRENCES)
-        ]
-        if is_fading(series):
-            found.append(FadingRitual(ritual.id, ritual.name, series))
-    return found

@@ -205,12 +205,6 @@ class SurveyService:
         async with self._db.session() as session:
             await store.mark_message_closed(session, survey_id)
 
-    async def open_surveys(self) -> list[Survey]:
-        """Every survey still taking answers: their buttons are re-armed at start."""
-        now = self._clock.now()
-        async with self._db.session() as session:
-            return await store.taking_answers(session, now)
-
     async def results(self, guild_id: int) -> SurveyResults | None:
         """None when the guild never ran a survey."""
         now = self._clock.now()

@@ -73,14 +73,6 @@ async def ended_with_buttons(session: AsyncSession, now: datetime) -> list[Surve
     return list(rows.all())
 
 
-async def taking_answers(session: AsyncSession, now: datetime) -> list[Survey]:
-    """Surveys neither closed nor past their end (all guilds)."""
-    rows = await session.scalars(
-        select(Survey).where(Survey.closed_at.is_(None), Survey.closes_at > now)
-    )
-    return list(rows.all())
-
-
 async def member(session: AsyncSession, guild_id: int, user_id: int) -> Member | None:
     return await session.get(Member, (guild_id, user_id))
 
