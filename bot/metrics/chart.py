@@ -2,7 +2,7 @@
 
 Weekly active members and communicators, horizontal share, ritual participants, and the
 newcomer funnel, in the palette of `bot/chart_style.py`. The week in progress is drawn apart
-(hollow marker, dashed segment, outlined bar); a funnel stage whose base is empty is not
+(a hollow point not joined to the line, an outlined bar); a funnel stage whose base is empty is not
 given to it (it would be a 0 bar for something nobody could reach yet).
 """
 
@@ -31,22 +31,14 @@ def _week_ticks(ax: Axes, weeks: list[WeekActivity]) -> None:
 def _line(
     ax: Axes, points: list[tuple[int, float]], current: int, color: str, label: str | None = None
 ) -> None:
-    """A weekly line whose point at `current` (the unfinished week) is drawn apart: a
-    hollow marker reached by a dashed segment, so a young week never reads as a fall."""
+    """A weekly line that stops at the last finished week; the unfinished week at `current`
+    is a hollow point of its own, not joined to it, so a young week never reads as a fall
+    (a dashed segment down to it still did)."""
     done = [p for p in points if p[0] != current]
     young = [p for p in points if p[0] == current]
     if done:
         ax.plot([p[0] for p in done], [p[1] for p in done], marker="o", color=color, label=label)
     if young:
-        bridge = [*done[-1:], *young]
-        ax.plot(
-            [p[0] for p in bridge],
-            [p[1] for p in bridge],
-            linestyle="--",
-            marker="",
-            color=color,
-            alpha=0.7,
-        )
         ax.plot(
             [young[0][0]],
             [young[0][1]],
@@ -72,6 +64,14 @@ def _no_data(ax: Axes, lang: str) -> None:
 
 def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang: str) -> bytes:
     """PNG bytes of the four panels."""
+    fig = chart_figure(weekly, funnel, lang)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", facecolor="white")
+    return buffer.getvalue()
+
+
+def chart_figure(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang: str) -> Figure:
+    """The four panels, drawn (tests read its lines and bars)."""
     fig = Figure(figsize=(11, 7), dpi=100)
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 2)
@@ -143,6 +143,4 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
 
     fig.text(0.01, 0.01, t("health.chart.in_progress", lang), color=MUTED, fontsize=8)
     fig.tight_layout(rect=(0, 0.03, 1, 0.95))
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", facecolor="white")
-    return buffer.getvalue()
+    return fig

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import matplotlib.image as mpimg
 
-from bot.metrics.chart import health_chart
+from bot.metrics.chart import chart_figure, health_chart
 from bot.metrics.data import WeekActivity
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -50,3 +50,33 @@ def test_chart_without_data_still_renders() -> None:
 
 def test_languages_give_different_images() -> None:
     assert health_chart(weeks(), FUNNEL, "fr") != health_chart(weeks(), FUNNEL, "en")
+
+
+def test_the_week_in_progress_is_drawn_apart() -> None:
+    """Its point is hollow and not joined to the line of the finished weeks: however low,
+    no line falls to it."""
+    series = weeks(4)
+    for panel in (0, 1):  # active members and communicators; horizontal share
+        lines = chart_figure(series, FUNNEL, "en").axes[panel].get_lines()
+        joined = [list(line.get_xdata()) for line in lines if line.get_linestyle() != "None"]
+        hollow = [list(line.get_xdata()) for line in lines if line.get_markerfacecolor() == "white"]
+        assert joined and all(xs == [0, 1, 2] for xs in joined)
+        assert hollow and all(xs == [3] for xs in hollow)
+    rituals = chart_figure(series, FUNNEL, "en").axes[2]
+    faces = [bar.get_facecolor()[:3] for bar in rituals.patches]
+    white = (1.0, 1.0, 1.0)
+    assert faces[-1] == white and white not in faces[:-1]  # an outlined bar, the others full
+
+
+def test_a_single_week_in_progress_is_a_hollow_point() -> None:
+    activity = chart_figure(weeks(1), FUNNEL, "fr").axes[0]
+    styles = [(line.get_linestyle(), list(line.get_xdata())) for line in activity.get_lines()]
+    assert ("-", [0]) not in styles  # no finished week to draw solid
+
+
+def test_a_stage_left_out_is_not_a_zero_bar() -> None:
+    measurable = [("joined", 3), ("introduced", 2), ("answered", 1)]
+    funnel = chart_figure(weeks(), measurable, "en").axes[3]
+    labels = [label.get_text() for label in funnel.get_yticklabels()]
+    assert labels == ["Joined", "Introduced themselves", "Got a peer reply"]
+    assert len(funnel.patches) == 3
