@@ -164,6 +164,21 @@ async def test_leaving_and_coming_back(
     assert (await fresh(database).get(GUILD)).left_at is None
 
 
+async def test_the_arrival_is_kept_across_guild_creates_and_restarts(
+    service: GuildSettingsService, database: Database, clock: ManualClock
+) -> None:
+    """`joined_at` is Foyer's arrival, where /health's coverage starts: the first sight
+    sets it; later GUILD_CREATEs (a restart, a resume that could not resume, another
+    process with its own cache) never move it."""
+    await service.ensure(GUILD, "fr")
+    for days in (1, 30):
+        clock.set(START + timedelta(days=days))
+        await service.ensure(GUILD, "fr")  # the same process, its cache
+        restarted = GuildSettingsService(database, ManualClock(clock.now()))
+        await restarted.ensure(GUILD, "fr-FR")  # a restart: an empty cache
+    assert (await fresh(database).get(GUILD)).joined_at == START
+
+
 def test_validate_timezone() -> None:
     assert validate_timezone("Europe/Paris").key == "Europe/Paris"
     with pytest.raises(FoyerError) as info:

@@ -17,8 +17,11 @@ class GuildSettings(Base):
     """One row per guild the bot has seen.
 
     `language` is None until an admin chooses one; the guild's preferred locale decides
-    meanwhile. `left_at` is set when the bot is removed, and the guild's data is deleted
-    once the grace period after it has passed.
+    meanwhile. `joined_at` is Foyer's arrival: the moment the row was created, at the first
+    GUILD_CREATE this database saw, and never moved by later ones (restarts, reconnects). It
+    is where the health figures' coverage starts (docs/metrics.md), whatever the members'
+    own join dates. `left_at` is set when the bot is removed, and the guild's data is
+    deleted once the grace period after it has passed.
     """
 
     __tablename__ = "guild_settings"
