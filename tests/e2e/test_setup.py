@@ -17,11 +17,12 @@ from typing import Any
 import discord
 import pytest
 from discord import app_commands
+from sqlalchemy import select
 
 from bot import cli
 from bot.app import FoyerBot
 from bot.config import Settings
-from bot.db.models import GuildSettings
+from bot.db.models import GuildSettings, Member
 from bot.i18n import t
 from demo.harness import FoyerEnv, running_foyer
 from demo.scenario import Town, build_town
@@ -173,6 +174,34 @@ async def test_staff_roles_add_and_remove(foyer: FoyerEnv) -> None:
         options={"role": town.staff_role, "action": "remove"},
     )
     assert (await stored(foyer, town.guild.id)).staff_roles == []
+
+
+async def staff_ids(env: FoyerEnv) -> set[int]:
+    """Who the members table says is staff, past every cache."""
+    await env.sb.wait_for_bot_idle()
+    await env.bot.recorder.flush()
+    async with env.bot.db.session() as session:
+        rows = await session.scalars(
+            select(Member.user_id).where(
+                Member.guild_id == env.town.guild.id, Member.is_staff.is_(True)
+            )
+        )
+        return set(rows)
+
+
+async def test_staff_roles_re_mark_present_members_at_once(foyer: FoyerEnv) -> None:
+    """No staff role: the Manage Server holders (the owner, camille) are staff. With the
+    Staff role configured, only its holders are, from the moment /setup answers (before,
+    only a restart's reconciliation re-marked them); removed, back to Manage Server."""
+    sb, town = foyer.sb, foyer.town
+    owner, admin = town.guild.owner_id, town.admin.user.id
+    assert await staff_ids(foyer) == {owner, admin}
+    options: dict[str, Any] = {"role": town.staff_role}
+    await sb.invoke(town.guild, town.admin, "setup", subcommand="staff", options=options)
+    assert await staff_ids(foyer) == {admin}
+    options["action"] = "remove"
+    await sb.invoke(town.guild, town.admin, "setup", subcommand="staff", options=options)
+    assert await staff_ids(foyer) == {owner, admin}
 
 
 async def test_non_admin_is_refused(foyer: FoyerEnv) -> None:
