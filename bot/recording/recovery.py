@@ -2,10 +2,12 @@
 record what happened while the bot was away.
 
 Members are reconciled with the stored list (joins at their `joined_at`, leaves noticed
-now); each readable text channel and active thread is read from its last recorded message,
-one after the other, at most `backfill.HISTORY_LIMIT` messages each (discord.py keeps to
-the rate limits). A channel the bot may not read is skipped, never retried here, and
-admins are told once. Recording is idempotent, so overlaps store nothing twice.
+now; for the members found when Foyer arrives, those dates give tenure only: health
+coverage starts at the arrival, docs/metrics.md); each readable text channel and active
+thread is read from its last recorded message, one after the other, at most
+`backfill.HISTORY_LIMIT` messages each (discord.py keeps to the rate limits). A channel
+the bot may not read is skipped, never retried here, and admins are told once. Recording
+is idempotent, so overlaps store nothing twice.
 """
 
 from __future__ import annotations
