@@ -8,7 +8,7 @@ state and the gateway events can never disagree.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import payloads
@@ -18,6 +18,7 @@ from .snowflake import utcnow
 from .state import PRIVATE_THREAD, Channel, Guild, Member, Message, User, World
 
 EPHEMERAL = 1 << 6
+NONCE_WINDOW = timedelta(minutes=5)
 
 
 class Call:
@@ -65,6 +66,10 @@ class Core:
         self.call_done = asyncio.Condition()
         self.dms: dict[int, int] = {}
         self.dm_messages: list[tuple[int, dict[str, Any]]] = []
+        #: How long a create with ``enforce_nonce`` returns the message first made with
+        #: that nonce (Discord: "the past few minutes"; 5 minutes here). Tests shorten it.
+        self.nonce_window = NONCE_WINDOW
+        self._nonces: dict[tuple[int, int, str], tuple[int, datetime]] = {}
 
     def now(self) -> datetime:
         """Return the current time (UTC)."""
@@ -134,6 +139,21 @@ class Core:
         self.last_activity = asyncio.get_running_loop().time()
 
     # -- messages -------------------------------------------------------------------------
+    def message_with_nonce(self, channel_id: int, author_id: int, nonce: str) -> int | None:
+        """The id of the message this author created in this channel with this nonce
+        within ``nonce_window`` (it may since have been deleted), else None."""
+        seen = self._nonces.get((channel_id, author_id, nonce))
+        if seen is None or self.now() - seen[1] > self.nonce_window:
+            return None
+        return seen[0]
+
+    def remember_nonce(self, msg: Message, nonce: str) -> None:
+        """Note the nonce a message was created with, for ``enforce_nonce``."""
+        cutoff = self.now() - self.nonce_window
+        for key in [k for k, (_, at) in self._nonces.items() if at < cutoff]:
+            del self._nonces[key]
+        self._nonces[(msg.channel_id, msg.author.id, nonce)] = (msg.id, self.now())
+
     async def create_message(
         self,
         channel: Channel,

@@ -93,7 +93,11 @@ async def get_message(request: web.Request) -> web.Response:
 
 
 async def create_message(request: web.Request) -> web.Response:
-    """``POST /channels/{id}/messages`` (JSON or multipart with files); DMs are accepted."""
+    """``POST /channels/{id}/messages`` (JSON or multipart with files); DMs are accepted.
+
+    ``nonce`` with ``enforce_nonce``: a second create by the same author in the same channel
+    with the same nonce within ``Core.nonce_window`` returns the first message (404 Unknown
+    Message if it was deleted since) and creates nothing."""
     core = core_of(request)
     body = payload(request)
     dm_user = core.dms.get(snowflake(request, "channel_id"))
@@ -111,6 +115,14 @@ async def create_message(request: web.Request) -> web.Response:
     reply_to = int(ref) if ref else None
     if reply_to is not None and reply_to not in core.world.messages:
         raise ApiError(400, 50035, "Invalid Form Body")
+    nonce = _nonce(body)
+    if nonce is not None and body.get("enforce_nonce"):
+        seen = core.message_with_nonce(ch.id, core.world.bot_user.id, nonce)
+        if seen is not None:  # Discord answers with the first message, creates nothing
+            first = core.world.messages.get(seen)
+            if first is None:
+                raise unknown("message")
+            return json_response({**payloads.message(core.world, first), "nonce": nonce})
     attachments, files = attachments_from(request, body, core.world.ids.new)
     if not (
         body.get("content")
@@ -132,7 +144,21 @@ async def create_message(request: web.Request) -> web.Response:
         flags=int(body.get("flags") or 0) & ~(1 << 6),
         reply_to=reply_to,
     )
-    return json_response(payloads.message(core.world, msg))
+    if nonce is None:
+        return json_response(payloads.message(core.world, msg))
+    core.remember_nonce(msg, nonce)
+    return json_response({**payloads.message(core.world, msg), "nonce": nonce})
+
+
+def _nonce(body: dict[str, object]) -> str | None:
+    """The message's nonce as a string (an integer or up to 25 characters, as Discord)."""
+    raw = body.get("nonce")
+    if raw is None:
+        return None
+    nonce = str(raw)
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or len(nonce) > 25:
+        raise ApiError(400, 50035, "Invalid Form Body")
+    return nonce
 
 
 async def edit_message(request: web.Request) -> web.Response:
