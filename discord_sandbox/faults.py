@@ -1,5 +1,9 @@
 """Fault injection for REST: answer the next N matching calls with 429, 5xx or 403.
 
+With ``after=True`` the call is carried out first (Discord did the work) and only then
+answered with the error, as when a gateway in front of Discord times out: the 502 that
+hides a success.
+
 Rules match a method and a route, either the template (``/channels/{channel_id}/messages``)
 or a concrete path, with ``*`` wildcards. The bodies and headers are the ones discord.py
 keys on: a 429 needs ``Via`` and JSON ``retry_after``/``global`` to be retried.
@@ -32,6 +36,7 @@ class FaultRule:
     is_global: bool = False
     body: dict[str, Any] | None = None
     hits: int = 0
+    after: bool = False  # carry the call out, then answer ``status``
 
     def matches(self, method: str, route: str, path: str) -> bool:
         """Say whether a call is targeted by this rule."""
@@ -70,9 +75,13 @@ class Faults:
         retry_after: float = 0.05,
         is_global: bool = False,
         body: dict[str, Any] | None = None,
+        after: bool = False,
     ) -> FaultRule:
-        """Answer the next ``count`` calls to ``method route`` with ``status``."""
-        rule = FaultRule(method.upper(), route, status, count, retry_after, is_global, body)
+        """Answer the next ``count`` calls to ``method route`` with ``status``; with
+        ``after``, once each call has succeeded (its effect stays)."""
+        rule = FaultRule(
+            method.upper(), route, status, count, retry_after, is_global, body, after=after
+        )
         self.rules.append(rule)
         return rule
 

@@ -106,6 +106,8 @@ def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Applica
         ):
             return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         fault = core.faults.take(request.method, route, call.path)
+        if fault is not None and fault.after:
+            await _carry_out(request, handler, call)
         if fault is not None:
             headers = {"Via": "1.1 google"} if fault.status == 429 else {}
             if fault.status == 429:
@@ -126,6 +128,14 @@ def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Applica
                 "errors": {"_errors": [{"code": "BASE_TYPE_INVALID", "message": str(err)[:200]}]},
             }
             return json_response(body, status=400)
+
+    async def _carry_out(request: web.Request, handler: Handler, call: Call) -> None:
+        """Do what the call asks, for a fault that answers an error after the work."""
+        try:
+            await _read_body(request, call)
+            await handler(request)
+        except (ApiError, ValueError, KeyError, TypeError):
+            pass  # the fault's error is the answer either way
 
     app = web.Application(middlewares=[edge], client_max_size=64 * 1024 * 1024)
     app[CORE] = core
