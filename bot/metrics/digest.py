@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import GuildSettings
 from bot.metrics.summary import HealthReport, build_report
-from bot.scheduling import JobSpec, Outcome, Recurrence, RunContext, Weekly
+from bot.scheduling import JobSpec, NotPostedAgain, Outcome, Recurrence, RunContext, Weekly
 from bot.solicitation import SolicitationBudget, postpone_to
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,10 @@ DIGEST_DAYS = 28
 PREFIX = "digest"
 LOOKBACK = timedelta(days=1)
 
-# Posts the report in a channel; returns the message id. Raises discord.Forbidden and
-# discord.NotFound as discord.py does.
-Poster = Callable[[int, HealthReport], Awaitable[int]]
+# Posts the occurrence's report in a channel, once (`bot.scheduling.posting.send_once`);
+# returns the message id. Raises discord.Forbidden and discord.NotFound as discord.py does,
+# and NotPostedAgain when an earlier attempt may have posted it.
+Poster = Callable[[RunContext, int, HealthReport], Awaitable[int]]
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -91,7 +92,9 @@ class DigestJobs:
             return Outcome.postponed(postpone_to(ctx.scheduled_for), "budget")
         report = await build_report(self._db, ctx.guild_id, DIGEST_DAYS, ctx.now)
         try:
-            message_id = await self._post(channel_id, report)
+            message_id = await self._post(ctx, channel_id, report)
+        except NotPostedAgain as not_again:
+            return Outcome.failed(not_again.reason)
         except discord.Forbidden:
             # Never retried: the admin sees the failed run in the logs and in /setup show.
             log.warning("cannot post the digest", extra={"guild_id": ctx.guild_id})

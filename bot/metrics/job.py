@@ -25,6 +25,8 @@ from bot.metrics.embeds import CHART_NAME, health_embeds
 from bot.metrics.reading import UnknownGuild
 from bot.metrics.summary import HealthReport, fold_ahead
 from bot.periods import DEFAULT_PERIOD, parse_period
+from bot.scheduling import RunContext
+from bot.scheduling.posting import send_once
 from bot.solicitation import SolicitationBudget
 
 FOLD_AHEAD_AT = time(0, 5, tzinfo=UTC)  # the day's spans change at midnight (UTC)
@@ -58,10 +60,12 @@ def digest_jobs(
 ) -> DigestJobs:
     """The weekly digest's job kind, posting through `client`."""
 
-    async def post(channel_id: int, report: HealthReport) -> int:
+    async def post(ctx: RunContext, channel_id: int, report: HealthReport) -> int:
         channel = client.get_channel(channel_id) or await client.fetch_channel(channel_id)
-        assert isinstance(channel, discord.abc.Messageable)
-        message = await channel.send(
+        assert isinstance(channel, discord.TextChannel)
+        message = await send_once(
+            ctx,
+            channel,
             embeds=health_embeds(report, title_key="health.digest.title"),
             files=await render_files(report),
         )

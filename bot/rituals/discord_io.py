@@ -23,6 +23,7 @@ from bot.guilds import GuildSettingsService
 from bot.i18n import t
 from bot.interaction_language import interaction_language
 from bot.rituals.runner import Posted, PostRefused, RitualPost
+from bot.scheduling.posting import open_thread_once, send_once
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +102,18 @@ class DiscordRitualPoster:
             kwargs: dict[str, Any] = {"allowed_mentions": mentions}
             if view is not None:
                 kwargs["view"] = view
-            message = await channel.send(post.content, **kwargs)
+            # Once per occurrence, even across a crash (bot.scheduling.posting).
+            message = await send_once(post.occurrence, channel, content=post.content, **kwargs)
         except discord.Forbidden as exc:
             raise PostRefused("forbidden") from exc
         except discord.NotFound as exc:
             raise PostRefused("channel_gone") from exc
         await on_message(message.id)
         try:
-            thread = await message.create_thread(
+            thread = await open_thread_once(
+                message,
                 name=post.thread_name,
-                auto_archive_duration=post.auto_archive_minutes,  # type: ignore[arg-type]
+                auto_archive_duration=post.auto_archive_minutes,
             )
         except discord.HTTPException:
             # The post stands (failing it would post it again); the runner tells the admins.

@@ -20,7 +20,7 @@ from bot.rituals.questions import QuestionList
 from bot.rituals.render import date_text
 from bot.rituals.schedule import job_key
 from bot.rituals.service import RitualService
-from bot.scheduling import JobSpec, Outcome, RunContext
+from bot.scheduling import JobSpec, NotPostedAgain, Outcome, RunContext
 from bot.solicitation import SolicitationBudget, postpone_to
 from bot.templates import render
 
@@ -54,12 +54,15 @@ class RitualPost:
     ping_role_id: int | None
     auto_archive_minutes: int
     lang: str
+    occurrence: RunContext  # what makes the post happen once (bot.scheduling.posting)
 
 
 class RitualPoster(Protocol):
     async def post(self, post: RitualPost, on_message: Callable[[int], Awaitable[None]]) -> Posted:
-        """Send the post, call `on_message(message_id)` as soon as Discord accepted it,
-        open the answers thread. Raise `PostRefused` when the channel refuses it."""
+        """Send the post once per occurrence (`post.occurrence`: an earlier attempt's post
+        is adopted), call `on_message(message_id)` as soon as Discord accepted it, open the
+        answers thread (or adopt it). Raise `PostRefused` when the channel refuses it,
+        `NotPostedAgain` when it must not post."""
         ...
 
     async def notify_admins(self, guild_id: int, text: str) -> None: ...
@@ -130,6 +133,7 @@ class RitualRunner:
             ping_role_id=ritual.ping_role_id,
             auto_archive_minutes=ritual.auto_archive_minutes,
             lang=lang,
+            occurrence=ctx,
         )
 
         async def on_message(message_id: int) -> None:
@@ -140,6 +144,9 @@ class RitualRunner:
 
         try:
             posted = await self._poster.post(post, on_message)
+        except NotPostedAgain as not_again:
+            # Perhaps posted by an attempt before a crash: never a second post.
+            return Outcome.failed(not_again.reason)
         except PostRefused as refused:
             # No retry: the ritual is paused and the admins are told, once.
             await self._service.set_paused(ctx.guild_id, ritual.name, True)

@@ -4,7 +4,15 @@ See docs/rituals.md, "Scheduler API", for how another feature registers its jobs
 """
 
 from bot.db.models.scheduling import RunStatus
-from bot.scheduling.jobs import JobKind, JobSpec, Outcome, RunContext, RunResult
+from bot.scheduling.jobs import (
+    JobKind,
+    JobSpec,
+    NotPostedAgain,
+    Outcome,
+    RunContext,
+    RunResult,
+    occurrence_nonce,
+)
 from bot.scheduling.recurrence import MonthlyNth, Recurrence, Rule, Weekly, local_to_utc
 from bot.scheduling.scheduler import DEFAULT_GRACE, Scheduler, shard_of
 
@@ -13,6 +21,7 @@ __all__ = [
     "JobKind",
     "JobSpec",
     "MonthlyNth",
+    "NotPostedAgain",
     "Outcome",
     "Recurrence",
     "Rule",
@@ -22,5 +31,6 @@ __all__ = [
     "Scheduler",
     "Weekly",
     "local_to_utc",
+    "occurrence_nonce",
     "shard_of",
 ]

@@ -3,14 +3,25 @@ outcome. See docs/rituals.md, "Scheduler API"."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.db.models.scheduling import RunStatus
-from bot.scheduling.ledger import Ledger
+from bot.scheduling.ledger import Ledger, PostIntent
 from bot.scheduling.recurrence import Recurrence
+
+
+class NotPostedAgain(Exception):
+    """The occurrence may already be in the channel, so it is not posted again: its post
+    was deleted since (`post_deleted`), or the channel's history cannot be read to make
+    sure (`unverifiable`). Raised by `bot.scheduling.posting.send_once`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -70,10 +81,29 @@ class RunContext:
     postponed: bool  # this is the retry of a postponed occurrence
     ledger: Ledger
 
+    @property
+    def nonce(self) -> str:
+        """The occurrence's message nonce (`occurrence_nonce`): the same in every attempt."""
+        return occurrence_nonce(self.key, self.scheduled_for)
+
+    async def intend(self, channel_id: int, after_id: int) -> PostIntent | None:
+        """Call right before sending: records where this run posts; returns the intent of
+        an earlier attempt (which may have posted) if there was one."""
+        return await self.ledger.intend(self.run_id, channel_id, after_id)
+
     async def record_post(self, channel_id: int, post_id: int) -> None:
         """Call right after Discord accepted the post: from then on a crash cannot lead to
         a second post."""
         await self.ledger.record_post(self.run_id, channel_id, post_id)
+
+
+def occurrence_nonce(key: str, scheduled_for: datetime) -> str:
+    """A stable nonce for one occurrence (25 characters, Discord's limit): derived from the
+    job key and the scheduled time, so an attempt after a restart sends the same one and
+    Discord (`enforce_nonce`) answers with the first attempt's message for a few minutes."""
+    when = scheduled_for.astimezone(UTC).isoformat()
+    digest = hashlib.sha256(f"{key}@{when}".encode()).hexdigest()
+    return "f" + digest[:24]
 
 
 class JobKind(Protocol):

@@ -3,18 +3,31 @@ two processes (or a restart racing a late tick) can never both own an occurrence
 
 - claim a fresh occurrence: INSERT; the unique (job_key, scheduled_for) refuses a second one;
 - claim a postponed or crashed one: UPDATE ... WHERE status = <what we saw>; one winner.
+
+Before a run calls Discord it records its intent (`intend`): the channel, and the newest
+message there. A run restarted after a crash finds it and looks for its own post first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
-from bot.db.models.scheduling import RunStatus, ScheduledRun
+from bot.db.models.scheduling import BotPost, RunStatus, ScheduledRun
+
+
+@dataclass(frozen=True)
+class PostIntent:
+    """An earlier attempt meant to post in `channel_id`, after message `after_id` (0: the
+    channel was empty, or its newest message unknown)."""
+
+    channel_id: int
+    after_id: int
 
 
 class Ledger:
@@ -62,6 +75,36 @@ class Ledger:
                 )
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def intend(self, run_id: int, channel_id: int, after_id: int) -> PostIntent | None:
+        """Record that this run is about to post in `channel_id`, whose newest message is
+        `after_id`; return the intent an earlier attempt recorded instead, if any (that
+        attempt may have posted). Committed before it returns, so before the call."""
+        async with self._db.session() as session:
+            row = await session.get(ScheduledRun, run_id)
+            if row is None:
+                return None
+            if row.channel_id is not None and row.post_after_id is not None:
+                return PostIntent(row.channel_id, row.post_after_id)
+            row.channel_id = channel_id
+            row.post_after_id = after_id
+        return None
+
+    async def known_posts(self, channel_id: int, after_id: int) -> set[int]:
+        """Ids of the bot's posts in the channel after `after_id` that something already
+        recorded (another occurrence, a nudge, a budgeted post): never adopted."""
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                union(
+                    select(ScheduledRun.post_id).where(
+                        ScheduledRun.channel_id == channel_id, ScheduledRun.post_id > after_id
+                    ),
+                    select(BotPost.message_id).where(
+                        BotPost.channel_id == channel_id, BotPost.message_id > after_id
+                    ),
+                )
+            )
+            return {int(i) for i in rows.all() if i is not None}
 
     async def record_post(self, run_id: int, channel_id: int, post_id: int) -> None:
         async with self._db.session() as session:

@@ -16,13 +16,26 @@ import discord
 
 from bot.db.models.recognition import SUGGESTION_TIME
 from bot.guilds import GuildSettingsService
-from bot.scheduling import JobSpec, Outcome, Recurrence, RunContext, Weekly
+from bot.scheduling import JobSpec, NotPostedAgain, Outcome, Recurrence, RunContext, Weekly
+from bot.scheduling.posting import send_once
 from bot.spotlight.discord_io import SpotlightPoster
 from bot.spotlight.service import SpotlightService
 
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "spotlight"
+PICK_PREFIX = "foyer:spotlight:pick:"
+
+
+def _is_suggestion(message: discord.Message) -> bool:
+    """A suggestion list (`send_once`'s marker): one embed, and only pick buttons, whose
+    members may differ from one attempt to the next."""
+    ids = [
+        getattr(child, "custom_id", None) or ""
+        for row in message.components
+        for child in getattr(row, "children", [])
+    ]
+    return len(message.embeds) == 1 and all(i.startswith(PICK_PREFIX) for i in ids)
 
 
 class WeeklySuggestions:
@@ -68,7 +81,9 @@ class WeeklySuggestions:
         lang = await self._settings.language(guild.id)
         embed, view = await self._poster.suggestion_message(guild, lang, weekly=True)
         try:
-            message = await channel.send(embed=embed, view=view)
+            message = await send_once(ctx, channel, marker=_is_suggestion, embed=embed, view=view)
+        except NotPostedAgain as not_again:
+            return Outcome.failed(not_again.reason)
         except discord.Forbidden:
             log.warning("cannot post the weekly suggestion", extra={"guild_id": guild.id})
             return Outcome.failed("forbidden")

@@ -1,4 +1,5 @@
-"""`nonce` + `enforce_nonce` on message creates, as Discord honours them."""
+"""`nonce` + `enforce_nonce` on message creates, as Discord honours them, and the fault that
+lets a call succeed before answering 502 (the client never learns its message was made)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,20 @@ def channel_of(client: discord.Client, channel_id: int) -> discord.TextChannel:
     channel = client.get_channel(channel_id)
     assert isinstance(channel, discord.TextChannel)
     return channel
+
+
+async def test_a_502_after_the_create_is_retried_by_discord_py_into_the_same_message(
+    sandbox: Sandbox,
+) -> None:
+    """discord.py retries a 5xx with the nonce it drew: Discord gives back the message it
+    already made, so one message exists and the client gets its id."""
+    town = build_town(sandbox)
+    sandbox.faults.next("POST", MESSAGES, status=502, after=True)
+    async with RunningClient(sandbox, make_bot()) as client:
+        sent = await channel_of(client, town.general.id).send("hello")
+    calls = sandbox.calls_to("POST", MESSAGES)
+    assert [c.status for c in calls] == [502, 200]
+    assert [m.id for m in sandbox.messages_in(town.general)] == [sent.id]
 
 
 async def test_the_same_nonce_returns_the_first_message_within_the_window(

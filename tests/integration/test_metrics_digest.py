@@ -15,7 +15,7 @@ from bot.db.models import GuildSettings
 from bot.guilds import GuildSettingsService
 from bot.metrics.digest import DigestJobs
 from bot.metrics.summary import HealthReport
-from bot.scheduling import RunStatus, Scheduler
+from bot.scheduling import RunContext, RunStatus, Scheduler
 from bot.solicitation import SolicitationBudget
 
 GUILD, CHANNEL = 77, 700
@@ -28,7 +28,7 @@ class Poster:
         self.posts: list[tuple[int, HealthReport]] = []
         self.error = error
 
-    async def __call__(self, channel_id: int, report: HealthReport) -> int:
+    async def __call__(self, ctx: RunContext, channel_id: int, report: HealthReport) -> int:
         if self.error is not None:
             raise self.error
         self.posts.append((channel_id, report))

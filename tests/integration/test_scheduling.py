@@ -12,8 +12,17 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.models import RunStatus, ScheduledRun
-from bot.scheduling import JobSpec, Outcome, Recurrence, RunContext, Scheduler, Weekly
+from bot.db.models import BotPost, RunStatus, ScheduledRun
+from bot.scheduling import (
+    JobSpec,
+    Outcome,
+    Recurrence,
+    RunContext,
+    Scheduler,
+    Weekly,
+    occurrence_nonce,
+)
+from bot.scheduling.ledger import PostIntent
 
 PARIS = ZoneInfo("Europe/Paris")
 GUILD_SHARD0 = 10 << 22
@@ -109,6 +118,52 @@ async def test_crash_between_claim_and_post_then_restart_within_grace(database: 
     assert context.attempt == 2 and context.now - context.scheduled_for == timedelta(hours=2)
     [row] = await rows(database)
     assert row.status == RunStatus.POSTED
+
+
+async def test_a_restarted_attempt_has_the_same_nonce_and_finds_the_intent(
+    database: Database,
+) -> None:
+    """The first attempt wrote its intent and died (perhaps after Discord accepted the
+    post): the restarted attempt sends the same nonce and is told where to look first."""
+    clock = ManualClock(FIRST)
+    intents: list[object] = []
+
+    class IntendingKind(FakeKind):
+        async def run(self, ctx: RunContext) -> Outcome:
+            intents.append(await ctx.intend(700, 5000 + ctx.attempt))
+            return await super().run(ctx)
+
+    crashed = make(database, clock, FakeKind([GUILD_SHARD0]))
+    run_id = await crashed.ledger.insert(
+        GUILD_SHARD0, f"fake:{GUILD_SHARD0}", FIRST, RunStatus.CLAIMED, clock.now()
+    )
+    assert run_id is not None
+    assert await crashed.ledger.intend(run_id, 700, 5001) is None  # then the process died
+    first_nonce = occurrence_nonce(f"fake:{GUILD_SHARD0}", FIRST.astimezone(PARIS))
+    clock.advance(timedelta(minutes=30))
+    kind = IntendingKind([GUILD_SHARD0])
+    await make(database, clock, kind).start()
+    (context,) = kind.contexts
+    assert context.nonce == first_nonce and len(first_nonce) <= 25
+    assert context.nonce != occurrence_nonce(f"fake:{GUILD_SHARD0}", FIRST + timedelta(weeks=1))
+    assert intents == [PostIntent(700, 5001)]  # the first attempt's, not overwritten
+    await database_posts(database, channel_id=700, message_id=5003)
+    assert await crashed.ledger.known_posts(700, 5001) == {5003}
+    assert await crashed.ledger.known_posts(700, 5003) == set()
+
+
+async def database_posts(database: Database, *, channel_id: int, message_id: int) -> None:
+    async with database.session() as session:
+        session.add(
+            BotPost(
+                guild_id=GUILD_SHARD0,
+                channel_id=channel_id,
+                day=FIRST.date(),
+                posted_at=FIRST,
+                kind="nudge",
+                message_id=message_id,
+            )
+        )
 
 
 async def test_crash_after_discord_accepted_the_post_is_not_reposted(database: Database) -> None:

@@ -26,8 +26,9 @@ class RunStatus(enum.IntEnum):
 
 
 class ScheduledRun(Base):
-    """One occurrence of one job. `post_id` is written the moment Discord accepts the post,
-    so a crash after that point is never re-posted."""
+    """One occurrence of one job. `channel_id` and `post_after_id` are written just before
+    the post is sent (the intent), `post_id` the moment Discord accepts it, so a crash
+    after either point is never re-posted."""
 
     __tablename__ = "scheduled_runs"
     __table_args__ = (
@@ -49,6 +50,10 @@ class ScheduledRun(Base):
     post_id: Mapped[int | None] = mapped_column(Snowflake)
     thread_id: Mapped[int | None] = mapped_column(Snowflake)
     reason: Mapped[str | None] = mapped_column(String(200))
+    # The intent, written before the first call to Discord: the channel's newest message
+    # then (0: none). With `channel_id` set and `post_id` not, the post may exist: a retry
+    # looks for it after this message before posting (docs/rituals.md).
+    post_after_id: Mapped[int | None] = mapped_column(Snowflake)
 
 
 class BotPost(Base):
