@@ -181,3 +181,53 @@ async def test_a_digest_posted_before_a_crash_is_adopted_not_posted_again(
         (row,) = await rows(bot, "digest")
     assert [m.id for m in bot_posts(sandbox, town.admin_channel)] == [first.id]
     assert (row.status, row.post_id) == (RunStatus.POSTED, first.id)
+
+
+async def test_a_ritual_with_its_ping_role_button_is_adopted_by_its_custom_id(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    clock = ManualClock(START)
+    town = build_town(sandbox)
+    role = sandbox.create_role(town.guild, "Rituels")
+    role.mentionable = True
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        ritual = await add_ritual(sandbox, town, bot, ping_role=role)
+        clock.set(MONDAY)
+        await die_while_posting(bot, sandbox)
+    (first,) = bot_posts(sandbox, town.general)
+    assert first.components  # the bell, `foyer:ritual-role:<id>`
+    sandbox.core.nonce_window = timedelta(0)
+    clock.set(MONDAY + timedelta(hours=1))
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await sandbox.wait_for_bot_idle()
+        await bot.scheduler.run_due()
+        await sandbox.wait_for_bot_idle()
+        (row,) = await rows(bot, "ritual")
+    assert ritual.ping_role_id == role.id
+    assert [m.id for m in bot_posts(sandbox, town.general)] == [first.id]
+    assert (row.status, row.post_id) == (RunStatus.POSTED, first.id)
+    assert len(sandbox.threads_in(town.general)) == 1
+
+
+async def test_a_ritual_whose_channel_history_is_closed_is_not_posted_again(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    """Beyond Discord's window and unable to read the history, the bot cannot make sure:
+    it records the occurrence failed (`unverifiable`) rather than risk a second post."""
+    clock = ManualClock(START)
+    town = build_town(sandbox)
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await add_ritual(sandbox, town, bot)
+        clock.set(MONDAY)
+        await die_while_posting(bot, sandbox)
+    sandbox.core.nonce_window = timedelta(0)
+    history = 1 << 16  # READ_MESSAGE_HISTORY
+    sandbox.set_overwrite(town.general, town.guild.everyone, deny=history)
+    clock.set(MONDAY + timedelta(hours=1))
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await sandbox.wait_for_bot_idle()
+        await bot.scheduler.run_due()
+        await sandbox.wait_for_bot_idle()
+        (row,) = await rows(bot, "ritual")
+    assert len(bot_posts(sandbox, town.general)) == 1
+    assert (row.status, row.reason) == (RunStatus.FAILED, "unverifiable")

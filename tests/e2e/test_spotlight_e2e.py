@@ -250,3 +250,39 @@ async def test_english_when_the_guild_chose_english(community: Community) -> Non
     (embed,) = shown.embeds
     assert embed["title"] == "Spotlight suggestions: the last 28 days"
     assert "answered 4 members (8 answers)" in embed["fields"][0]["value"]
+
+
+async def test_weekly_suggestion_posted_before_a_crash_is_adopted(community: Community) -> None:
+    """Discord accepted the suggestion, the process died before saving its id, and the
+    nonce window is over: the restarted run finds it in #admin and does not post again
+    (a restart is played in-process: `recover` is what `start` runs first)."""
+    sb, town, bot = community.sb, community.town, community.bot
+    await sb.invoke(
+        town.guild, town.admin, "setup", subcommand="set",
+        options={"admin_channel": town.admin_channel, "timezone": "Europe/Paris"},
+    )  # fmt: skip
+    paris = ZoneInfo("Europe/Paris")
+    day = (NOW + timedelta(days=2)).astimezone(paris).date()
+    await sb.invoke(
+        town.guild, town.admin, "spotlight", subcommand="setup",
+        options={"suggestion_day": day.weekday()},
+    )  # fmt: skip
+    bot.clock.set(datetime.combine(day, time(9, 1), tzinfo=paris))
+
+    class Died(BaseException):
+        pass
+
+    async def die(*_: Any) -> None:
+        raise Died
+
+    ledger = bot.scheduler.ledger
+    ledger.record_post, record_post = die, ledger.record_post
+    with pytest.raises(Died):
+        await bot.scheduler.run_due()
+    ledger.record_post = record_post
+    (first,) = sb.messages_in(town.admin_channel)
+    sb.core.nonce_window = timedelta(0)
+    (recovered,) = await bot.scheduler.recover()
+    await sb.wait_for_bot_idle()
+    assert recovered.status == RunStatus.POSTED
+    assert [m.id for m in sb.messages_in(town.admin_channel)] == [first.id]
