@@ -178,6 +178,14 @@ class WelcomeCog(
         )
 
     @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A new session (start, or a reconnect that could not resume: Discord replays
+        nothing): welcome the recent joins the bot did not see."""
+        for guild in [g for g in self.bot.guilds if g.shard_id == shard_id]:
+            members = [(m.id, m.joined_at, m.bot) for m in guild.members]
+            await self.service.reconcile(guild.id, members)
+
+    @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         await self.service.on_leave(payload.guild_id, payload.user.id, self.bot.clock.now())
 

@@ -3,18 +3,32 @@ in a burst), adding greeters, posting the welcome, the greeters' nudge, the admi
 
 `WelcomeService` decides who is welcomed and how; this module does it on Discord. Every
 thread action is paced (`Pacer`) and checked before the call (channel, permissions); a
-refusal becomes `Stop` with the `Problem` to report, which stops the batch: nothing is
-retried. The Discord objects stay here; the service works with ids.
+refusal becomes `Stop` with the `Problem` to report, which stops the batch and is never
+retried; a passing failure (5xx, unretried 429, connection error, timeout) becomes `Retry`
+and the service tries the joins again later.
+
+A thread is never opened twice for one newcomer: while the creation call runs, the
+THREAD_CREATE Discord sends for it is watched, and once it has come the call is given
+`ANSWER_GRACE` to answer before it is cancelled (so discord.py does not re-send a POST whose
+5xx hid a success: it waits at least 1 s before that); and before trying again after a
+failure, the channel's active threads (the cache, then `GET /guilds/{id}/threads/active`)
+are searched for the one a lost answer created: same parent, same name, owned by Foyer,
+created since the first attempt, not used by another welcome. The Discord objects stay
+here; the service works with ids.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+import secrets
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import aiohttp
 import discord
 
 from bot.checks import bot_can_post
@@ -23,7 +37,7 @@ from bot.db.models.welcome import ThreadKind, WelcomeConfig
 from bot.welcome import render
 from bot.welcome.config import missing_permissions, required_permissions
 from bot.welcome.pacing import Pacer, near_thread_limit
-from bot.welcome.problems import Problem, Stop
+from bot.welcome.problems import Problem, Retry, Stop
 from bot.welcome.service import OnOpened, PendingJoin
 
 log = logging.getLogger(__name__)
@@ -32,6 +46,20 @@ ARRIVALS_PER_MESSAGE = 50  # newcomers greeted per message in a shared thread (~
 CAP_BACKOFF = timedelta(minutes=10)  # after Discord's "too many active threads", share
 THREAD_CAP_CODE = 160006  # Discord: maximum number of active threads reached
 GREETERS_ADDED = 3  # greeters added to each private thread, taking turns
+ANSWER_GRACE = 0.5  # s to wait for the creation's answer once its THREAD_CREATE came
+CLOCK_SKEW = timedelta(minutes=1)  # between our clock and a snowflake's, when searching
+PASSING = (aiohttp.ClientError, asyncio.TimeoutError, OSError)  # network: try again later
+
+
+class _CapReached(Exception):
+    """Discord's cap on active threads: share instead."""
+
+
+def _nonce(welcome_id: int, kind: str = "w") -> str | int:
+    """The welcome's nonce, the same on every attempt, so Discord keeps one message
+    (`enforce_nonce`) when an answer was lost; a random one, as discord.py draws, for an
+    unrecorded (opted-out) join."""
+    return f"foyer-{kind}{welcome_id}" if welcome_id else secrets.randbits(64)
 
 
 @dataclass(frozen=True)
@@ -42,20 +70,37 @@ class Place:
     channel: discord.TextChannel
 
 
-def refusal(exc: discord.HTTPException, place: Place, required: Sequence[str]) -> Stop:
-    """Discord said no: the failure for the rows and the problem for the admins."""
+def refusal(exc: discord.HTTPException, place: Place, required: Sequence[str]) -> Stop | Retry:
+    """What Discord's error means: `Retry` when it passes (5xx, a 429 discord.py gave up
+    on), else `Stop` with the failure for the rows and the problem for the admins; only
+    permission problems (403) and a missing channel (404) pause."""
     log.warning(
         "Discord refused a welcome action (%s %s)",
         exc.status,
         exc.code,
         extra={"guild_id": place.guild.id},
     )
+    if isinstance(exc, discord.DiscordServerError) or exc.status >= 500 or exc.status == 429:
+        return Retry(f"http {exc.status}")
     if isinstance(exc, discord.Forbidden):
         problem = Problem("forbidden", pause=True, channel_id=place.channel.id, perms=required)
         return Stop("forbidden", problem)
     if isinstance(exc, discord.NotFound):
         return Stop("channel_missing", Problem("channel_missing", pause=True))
-    return Stop("refused", Problem(f"refused:{exc.code}", pause=True, code=exc.code))
+    key = f"refused:{exc.code or exc.status}"
+    return Stop("refused", Problem(key, pause=False, code=exc.code or None, status=exc.status))
+
+
+@contextlib.contextmanager
+def calling(place: Place, required: Sequence[str]) -> Iterator[None]:
+    """Turn what a call to Discord raises into `Stop` or `Retry`."""
+    try:
+        yield
+    except discord.HTTPException as exc:
+        raise refusal(exc, place, required) from None
+    except PASSING as exc:
+        log.warning("welcome call failed: %r", exc, extra={"guild_id": place.guild.id})
+        raise Retry(type(exc).__name__) from None
 
 
 class DiscordWelcome:
@@ -68,6 +113,7 @@ class DiscordWelcome:
         self._shared: dict[int, tuple[int, discord.Thread]] = {}
         self._capped_until: dict[int, datetime] = {}
         self._greeter_turn: dict[int, int] = {}
+        self._used: set[int] = set()  # threads this process opened or adopted for welcomes
 
     # -- what the cache says -----------------------------------------------------------------
     def guild_ids(self) -> list[int]:
@@ -118,7 +164,8 @@ class DiscordWelcome:
         pending: PendingJoin,
         on_opened: OnOpened,
     ) -> bool:
-        """Open the newcomer's own thread; False when Discord's thread cap says share."""
+        """Open the newcomer's own thread (or take up the one an earlier attempt opened);
+        False when Discord's thread cap says share."""
         guild, channel = place.guild, place.channel
         member = guild.get_member(pending.user_id)
         if member is None:  # the service checked just before, without awaiting
@@ -126,41 +173,142 @@ class DiscordWelcome:
         greeter = guild.get_role(cfg.greeter_role_id) if cfg.greeter_role_id else None
         kind = ThreadKind(cfg.thread_kind_used)
         required = list(required_permissions(kind))
-        await self._pace(guild.id)
-        try:
-            thread = await channel.create_thread(
-                name=render.thread_name(lang, member.display_name),
-                type=discord.ChannelType(int(kind)),
-                auto_archive_duration=cfg.auto_archive_minutes,  # type: ignore[arg-type]
-                invitable=True,
-                reason="Foyer welcome thread",
-            )
-        except discord.HTTPException as exc:
-            if exc.code == THREAD_CAP_CODE:
+        name = render.thread_name(lang, member.display_name)
+        again = pending.thread_id is not None or pending.attempted_at is not None
+        thread = await self._thread_of(place, pending, name, required)
+        if thread is None:
+            pending.attempted_at = pending.attempted_at or discord.utils.utcnow()
+            await self._pace(guild.id)
+            try:
+                thread = await self._create_thread(
+                    channel, name, kind, cfg, "Foyer welcome thread", required, place
+                )
+            except _CapReached:
                 self._capped_until[guild.id] = self._clock.now() + CAP_BACKOFF
                 return False
-            raise refusal(exc, place, required) from None
-        await on_opened(
-            guild.id, channel.id, thread.id, [pending], owner_id=member.id, shared=False
-        )
+        if pending.thread_id != thread.id:
+            await on_opened(
+                guild.id, channel.id, thread.id, [pending], owner_id=member.id, shared=False
+            )
         values = render.template_values(member, guild, greeter)
         try:
-            await thread.add_user(member)
-        except discord.NotFound:
-            log.info("newcomer left before being added", extra={"guild_id": guild.id})
-            return True
-        except discord.HTTPException as exc:
-            raise refusal(exc, place, required) from None
+            with calling(place, required):
+                await thread.add_user(member)  # a PUT: asking twice is harmless
+        except Stop as stop:
+            if stop.failure == "channel_missing":  # 404 here: the newcomer left
+                log.info("newcomer left before being added", extra={"guild_id": guild.id})
+                return True
+            raise
         if kind == ThreadKind.PRIVATE and greeter is not None:
             await self._add_greeters(place, thread, greeter, exclude=member.id)
-        try:
+        if again and thread.last_message_id is not None:
+            return True  # the welcome of an earlier attempt is there already
+        with calling(place, ["send_messages_in_threads"]):
             await thread.send(
                 render.welcome_text(cfg, lang, values, greeter),
                 allowed_mentions=render.mentions([member], greeter),
+                nonce=_nonce(pending.welcome_id),
             )
-        except discord.HTTPException as exc:
-            raise refusal(exc, place, ["send_messages_in_threads"]) from None
         return True
+
+    async def _thread_of(
+        self, place: Place, pending: PendingJoin, name: str, required: Sequence[str]
+    ) -> discord.Thread | None:
+        """The thread an earlier attempt for `pending` opened, if any."""
+        guild = place.guild
+        if pending.thread_id is not None:
+            known = guild.get_thread(pending.thread_id)
+            if known is not None:
+                return known
+            with calling(place, required):
+                fetched = await guild.fetch_channel(pending.thread_id)
+            return fetched if isinstance(fetched, discord.Thread) else None
+        if pending.attempted_at is None:
+            return None
+        floor = discord.utils.time_snowflake(pending.attempted_at - CLOCK_SKEW)
+        me = guild.me.id
+
+        def ours(thread: discord.Thread) -> bool:
+            return (
+                thread.parent_id == place.channel.id
+                and thread.owner_id == me
+                and thread.name == name
+                and thread.id >= floor
+                and thread.id not in self._used
+            )
+
+        found = [th for th in guild.threads if ours(th)]
+        if not found:
+            with calling(place, required):
+                found = [th for th in await guild.active_threads() if ours(th)]
+        if not found:
+            return None
+        thread = min(found, key=lambda th: th.id)
+        self._used.add(thread.id)
+        log.info("welcome thread from an earlier attempt taken up", extra={"guild_id": guild.id})
+        return thread
+
+    async def _create_thread(
+        self,
+        channel: discord.TextChannel,
+        name: str,
+        kind: ThreadKind,
+        cfg: WelcomeConfig,
+        reason: str,
+        required: Sequence[str],
+        place: Place,
+    ) -> discord.Thread:
+        """Create a thread once: if Discord's THREAD_CREATE for it comes but the answer does
+        not within `ANSWER_GRACE` (a 5xx that hid the success makes discord.py wait, then
+        send it again), the call is cancelled and the thread taken as it is. Raises
+        `_CapReached` on Discord's active-thread cap, else `Stop`/`Retry`."""
+        me = channel.guild.me.id
+
+        def ours(thread: discord.Thread) -> bool:
+            return (
+                thread.parent_id == channel.id
+                and thread.owner_id == me
+                and thread.name == name
+                and thread.id not in self._used
+            )
+
+        seen: asyncio.Future[Any] = asyncio.ensure_future(
+            self._client.wait_for("thread_create", check=ours)
+        )
+        call = asyncio.ensure_future(
+            channel.create_thread(
+                name=name,
+                type=discord.ChannelType(int(kind)),
+                auto_archive_duration=cfg.auto_archive_minutes,  # type: ignore[arg-type]
+                invitable=True,
+                reason=reason,
+            )
+        )
+        try:
+            await asyncio.wait({call, seen}, return_when=asyncio.FIRST_COMPLETED)
+            if not call.done():
+                await asyncio.wait({call}, timeout=ANSWER_GRACE)
+            if call.done() and call.exception() is None:
+                thread: discord.Thread = call.result()
+            elif seen.done() and not seen.cancelled():
+                thread = seen.result()
+                log.info(
+                    "welcome thread created though Discord's answer was lost: taken as is",
+                    extra={"guild_id": channel.guild.id},
+                )
+            else:
+                exc = call.exception()
+                if isinstance(exc, discord.HTTPException) and exc.code == THREAD_CAP_CODE:
+                    raise _CapReached
+                with calling(place, required):
+                    raise exc  # type: ignore[misc]
+        finally:
+            for task in (call, seen):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(call, seen, return_exceptions=True)
+        self._used.add(thread.id)
+        return thread
 
     async def welcome_shared(
         self,
@@ -177,16 +325,16 @@ class DiscordWelcome:
         guild, channel = place.guild, place.channel
         thread = await self._shared_thread(place, cfg, lang, key)
         await on_opened(guild.id, channel.id, thread.id, joins, owner_id=None, shared=True)
-        present = [m for p in joins if (m := guild.get_member(p.user_id)) is not None]
+        present = [(p, m) for p in joins if (m := guild.get_member(p.user_id)) is not None]
         for i in range(0, len(present), ARRIVALS_PER_MESSAGE):
-            group = present[i : i + ARRIVALS_PER_MESSAGE]
+            group = [m for _, m in present[i : i + ARRIVALS_PER_MESSAGE]]
             await self._pace(guild.id)
-            try:
+            with calling(place, ["send_messages_in_threads"]):
                 await thread.send(
-                    render.arrivals(lang, group), allowed_mentions=render.mentions(group)
+                    render.arrivals(lang, group),
+                    allowed_mentions=render.mentions(group),
+                    nonce=_nonce(present[i][0].welcome_id, "a"),
                 )
-            except discord.HTTPException as exc:
-                raise refusal(exc, place, ["send_messages_in_threads"]) from None
 
     async def _add_greeters(
         self, place: Place, thread: discord.Thread, greeter: discord.Role, *, exclude: int
@@ -205,11 +353,12 @@ class DiscordWelcome:
         start = turn * count % len(people)
         for person in (people * 2)[start : start + count]:
             try:
-                await thread.add_user(person)
-            except discord.NotFound:
-                continue  # left meanwhile
-            except discord.HTTPException as exc:
-                raise refusal(exc, place, ["send_messages_in_threads"]) from None
+                with calling(place, ["send_messages_in_threads"]):
+                    await thread.add_user(person)
+            except Stop as stop:
+                if stop.failure == "channel_missing":
+                    continue  # left meanwhile
+                raise
 
     async def _shared_thread(
         self, place: Place, cfg: WelcomeConfig, lang: str, key: int
@@ -221,22 +370,26 @@ class DiscordWelcome:
             return current[1]
         greeter = guild.get_role(cfg.greeter_role_id) if cfg.greeter_role_id else None
         kind = ThreadKind(cfg.thread_kind_used)
+        required = list(required_permissions(kind))
         await self._pace(guild.id)
         try:
-            thread = await channel.create_thread(
-                name=render.shared_thread_name(lang),
-                type=discord.ChannelType(int(kind)),
-                auto_archive_duration=cfg.auto_archive_minutes,  # type: ignore[arg-type]
-                invitable=True,
-                reason="Foyer shared welcome thread (many joins at once)",
+            thread = await self._create_thread(
+                channel,
+                render.shared_thread_name(lang),
+                kind,
+                cfg,
+                "Foyer shared welcome thread (many joins at once)",
+                required,
+                place,
             )
+        except _CapReached:
+            raise Stop("refused", Problem("refused:160006", pause=False, code=160006)) from None
+        self._shared[guild.id] = (key, thread)  # a retry after a lost answer reuses it
+        with calling(place, required):
             await thread.send(
                 render.shared_intro(lang, guild.name, greeter),
                 allowed_mentions=render.mentions(role=greeter),
             )
-        except discord.HTTPException as exc:
-            raise refusal(exc, place, list(required_permissions(kind))) from None
-        self._shared[guild.id] = (key, thread)
         if kind == ThreadKind.PRIVATE and greeter is not None:
             await self._add_greeters(place, thread, greeter, exclude=0)
         return thread

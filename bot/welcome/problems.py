@@ -1,11 +1,18 @@
-"""Problems with Discord during a welcome: record them, tell the admins once, stop.
+"""Problems with Discord during a welcome: record them, tell the admins once, stop or wait.
 
-A refusal (403, 404, another 4xx) is never retried: the Discord side (discord_io) turns it
-into `Stop` carrying the `Problem`, the batch stops, the reason goes on the pending welcome
-rows, the guild's welcome is paused until `/welcome setup` is run again, and the admins
-hear about each distinct problem once (the claim is stored on `welcome_configs.problem`,
-so a restart does not repeat it). No discord.py here: the notice is sent by the callable
-the service is given.
+Two kinds, told apart by the Discord side (discord_io):
+- A refusal (`Stop`): Discord said no and asking again would get the same answer. Only
+  permission problems pause the guild's welcome until `/welcome setup` is run again: 403
+  (Missing Permissions 50013, Missing Access 50001) and 404 (the channel is gone). Another
+  4xx fails that batch's joins and is reported, without pausing. A refusal is never retried.
+- A passing failure (`Retry`): Discord's 5xx (after discord.py's own retries), a 429 it
+  did not retry, a connection error or a timeout. The joins are kept and tried again later,
+  with a growing delay (`service.RETRY_DELAYS`); nothing is paused, and the admins hear
+  about it only when it lasts (`RETRY_NOTICE_AFTER` failed rounds in a row).
+
+The reason goes on the rows that could not be welcomed, and the admins hear about each
+distinct problem once (the claim is stored on `welcome_configs.problem`, so a restart does
+not repeat it). No discord.py here: the notice is sent by the callable the service is given.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ class Problem:
     channel_id: int | None = None
     perms: Sequence[str] = ()
     code: int | None = None
+    status: int | None = None
 
 
 class Stop(Exception):
@@ -45,6 +53,15 @@ class Stop(Exception):
         super().__init__(failure)
         self.failure = failure
         self.problem = problem
+
+
+class Retry(Exception):
+    """Discord failed for now (5xx, unretried 429, connection, timeout): try again later.
+    `reason` is for the log (`http 502`, `timeout`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ProblemReporter:
@@ -80,6 +97,7 @@ class ProblemReporter:
             channel_id=problem.channel_id,
             perms=problem.perms,
             code=problem.code,
+            status=problem.status,
         )
         await self._tell(guild_id, text)
 

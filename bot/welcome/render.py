@@ -118,15 +118,21 @@ def problem_notice(
     channel_id: int | None = None,
     perms: Sequence[str] = (),
     code: int | None = None,
+    status: int | None = None,
 ) -> str:
     """What the admins read about a problem (`kind` or `kind:detail`), and that the welcome
-    is paused when it is."""
+    is paused when it is. A refusal names Discord's code, or the HTTP status when Discord
+    gave no code (never "error 0")."""
+    if code:
+        detail = t("welcome.notice.refused_code", lang, code=code)
+    else:
+        detail = t("welcome.notice.refused_status", lang, status=status or "?")
     text = t(
         f"welcome.notice.{problem.split(':', 1)[0]}",
         lang,
         channel=f"<#{channel_id}>" if channel_id is not None else "",
         perms=permission_labels(perms, lang),
-        code=code or 0,
+        detail=detail,
     )
     if pause:
         text += "\n" + t("welcome.notice.paused", lang)

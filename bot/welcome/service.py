@@ -1,18 +1,28 @@
 """The welcome flow: setup, joins (queued, paced, shared in bursts), reply tracking, nudges.
 
 On join the member is recorded at once (one `welcomes` row per join, even when no thread
-can be made), then a per-guild worker has `ThreadOpener` open their thread at the pacer's
+can be made), then a per-guild worker has the Discord side open their thread at the pacer's
 pace. During a burst, or near Discord's active-thread cap, newcomers are greeted in one
-shared thread instead. Any refusal by Discord stops the guild's welcome, records the reason
-on the row (`failure`) and tells the admins once (`ProblemReporter`); nothing is retried.
-The calls to Discord go through `WelcomeDiscord` (bot/welcome/discord_io.py), so these rules
-are written with ids and need no discord.py.
+shared thread instead. A refusal by Discord records the reason on the rows (`failure`) and
+tells the admins once (`ProblemReporter`); a permission problem also pauses the guild's
+welcome. A passing failure (`Retry`: 5xx, timeout...) keeps the joins and tries them again
+after `RETRY_DELAYS`, for at most `RECONCILE_WINDOW` after the join.
+
+Joins the bot did not see (a lost gateway session, the bot stopped or killed) are picked up
+by `reconcile`, at start and after each new session: the members who joined in the window
+(`RECONCILE_WINDOW`, and never before Foyer's arrival in the guild nor before the welcome's
+last `/welcome setup`) with no welcome row are welcomed, and rows of that window left without
+a thread (`interrupted`, or a crash before their turn) are tried again. Nobody is welcomed
+twice: a join with a row is skipped (checked again when the batch is recorded). The calls
+to Discord go through `WelcomeDiscord` (bot/welcome/discord_io.py), so these rules are
+written with ids and need no discord.py.
 
 Failure codes on `welcomes.failure`: `missing_permissions` (checked before calling Discord),
 `forbidden` (Discord said 403), `channel_missing` (deleted channel, 404), `refused` (another
-Discord error), `paused` (the guild's welcome is stopped after one of those), `left` (gone
-before their thread was made), `disabled` (welcome turned off meanwhile), `interrupted`
-(the bot shut down before the join's turn came).
+4xx), `paused` (the guild's welcome is stopped after a 403 or 404), `left` (gone before their
+thread was made), `disabled` (welcome turned off meanwhile), `interrupted` (the bot shut
+down before the join's turn came: the next start tries again), `unavailable` (Discord kept
+failing until the window closed).
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from bot.clock import Clock
@@ -34,13 +44,18 @@ from bot.guilds import GuildSettingsService
 from bot.solicitation import SolicitationBudget
 from bot.welcome.config import ChannelPermissions, ThreadChoice, choose_thread_kind, validate_setup
 from bot.welcome.pacing import BurstDetector
-from bot.welcome.problems import ProblemReporter, Stop
+from bot.welcome.problems import Problem, ProblemReporter, Retry, Stop
 from bot.welcome.store import NewJoin, WelcomeStore
 from bot.welcome.tracking import apply_message, finished
 
 log = logging.getLogger(__name__)
 
 LIMIT_KEY = 0  # shared-thread key when the active-thread cap (not a burst) forces sharing
+RECONCILE_WINDOW = timedelta(hours=24)  # joins older than this are not welcomed late
+RETRY_DELAYS = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0)  # s between rounds after a Retry
+RETRY_NOTICE_AFTER = 4  # failed rounds in a row before the admins hear about it
+SAME_JOIN = timedelta(minutes=1)  # a row this close to a join's time is that join's row
+UNFINISHED = "interrupted"  # the failure a restart tries again (with rows left at NULL)
 
 Place = TypeVar("Place")
 
@@ -51,6 +66,9 @@ class PendingJoin:
     user_id: int
     joined_at: datetime
     welcome_id: int = 0  # 0: not recorded (opted-out member)
+    recorded: bool = False  # its row exists (or it is an opted-out member's)
+    thread_id: int | None = None  # the thread opened for it, once there is one
+    attempted_at: datetime | None = None  # when a thread was first asked for (Discord time)
 
 
 class OnOpened(Protocol):
@@ -124,6 +142,10 @@ class WelcomeService:
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._tracking = asyncio.Lock()
+        # the batch each worker handles: what is left of it, and who goes to the shared thread
+        self._current: dict[int, tuple[deque[PendingJoin], list[PendingJoin]]] = {}
+        self._failed_rounds: dict[int, int] = {}  # passing failures in a row, per guild
+        self.retry_delays: Sequence[float] = RETRY_DELAYS
         self.open_threads: dict[int, int] = {}  # welcome thread id -> guild id
 
     async def start(self) -> None:
@@ -137,14 +159,21 @@ class WelcomeService:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        leftover = [
-            NewJoin(guild_id, p.user_id, p.joined_at)
-            for guild_id, queue in self._queues.items()
-            for p in self._recorded(guild_id, list(queue))
-        ]
+        leftover: dict[int, list[PendingJoin]] = {g: list(q) for g, q in self._queues.items()}
+        for guild_id, (remaining, shared) in self._current.items():
+            leftover.setdefault(guild_id, []).extend([*shared, *remaining])
         self._queues.clear()
-        if leftover:
-            await self.store.record_joins(leftover, failure="interrupted")
+        self._current.clear()
+        fresh = [
+            NewJoin(guild_id, p.user_id, p.joined_at)
+            for guild_id, joins in leftover.items()
+            for p in self._recorded(guild_id, [p for p in joins if not p.recorded])
+        ]
+        if fresh:
+            await self.store.record_joins(fresh, failure=UNFINISHED)
+        for guild_id, joins in leftover.items():
+            ids = [p.welcome_id for p in joins if p.welcome_id and p.thread_id is None]
+            await self.store.set_failure(guild_id, ids, UNFINISHED)
 
     async def config(self, guild_id: int) -> WelcomeConfig | None:
         if guild_id not in self._configs:
@@ -167,6 +196,8 @@ class WelcomeService:
         """Store the thread on the rows, watch it, and declare it to the recorder."""
         now = self.clock.now()
         ids = [p.welcome_id for p in joins if p.welcome_id]
+        for pending in joins:
+            pending.thread_id = thread_id
         await self.store.set_thread(guild_id, ids, thread_id, at=now, shared=shared)
         self.open_threads[thread_id] = guild_id
         recorder = self._recorder()
@@ -212,16 +243,19 @@ class WelcomeService:
         cfg = await self.config(guild_id)
         if cfg is None or not cfg.enabled:
             return False
-        joined_at = joined_at or self.clock.now()
-        if self.detector.observe(guild_id, joined_at, cfg.burst_threshold).started:
+        self._enqueue(cfg, PendingJoin(guild_id, user_id, joined_at or self.clock.now()))
+        return True
+
+    def _enqueue(self, cfg: WelcomeConfig, pending: PendingJoin) -> None:
+        """Queue a join for the guild's worker (started if idle); the burst rule sees it."""
+        guild_id = pending.guild_id
+        if self.detector.observe(guild_id, pending.joined_at, cfg.burst_threshold).started:
             self._spawn(self.problems.burst(guild_id, cfg))
-        pending = PendingJoin(guild_id, user_id, joined_at)
         self._queues.setdefault(guild_id, deque()).append(pending)
         if guild_id not in self._workers:
             self._workers[guild_id] = asyncio.create_task(
                 self._work(guild_id), name=f"foyer-welcome-{guild_id}"
             )
-        return True
 
     async def wait_idle(self) -> None:
         """Until every queued join has been handled (tests and shutdown)."""
@@ -234,21 +268,19 @@ class WelcomeService:
             while queue:
                 batch = list(queue)
                 queue.clear()
+                self._current[guild_id] = (deque(batch), [])
                 try:
                     await self._handle(guild_id, batch)
                 except Exception:
                     log.exception("welcome batch failed", extra={"guild_id": guild_id})
+                self._current.pop(guild_id, None)  # not when cancelled: close() reads it
         finally:
             self._workers.pop(guild_id, None)
 
     async def _handle(self, guild_id: int, batch: list[PendingJoin]) -> None:
-        """Record the batch in one transaction, then welcome each join in order."""
-        kept = self._recorded(guild_id, batch)
-        ids = await self.store.record_joins(
-            [NewJoin(guild_id, p.user_id, p.joined_at) for p in kept]
-        )
-        for pending, welcome_id in zip(kept, ids, strict=True):
-            pending.welcome_id = welcome_id
+        """Record the batch's new joins in one transaction, then welcome each in order."""
+        batch = await self._record(guild_id, batch)
+        ids = [p.welcome_id for p in batch if p.welcome_id]
         cfg = await self.config(guild_id)
         if cfg is None or not cfg.enabled or not self.discord_io.has_guild(guild_id):
             await self.store.set_failure(guild_id, ids, "disabled")
@@ -259,6 +291,7 @@ class WelcomeService:
         lang = await self.guild_settings.language(guild_id)
         remaining = deque(batch)
         shared: list[PendingJoin] = []
+        self._current[guild_id] = (remaining, shared)
         try:
             place = await self.discord_io.usable_channel(guild_id, cfg)
             if cfg.problem is not None:
@@ -276,10 +309,119 @@ class WelcomeService:
                 await self.discord_io.welcome_shared(
                     place, cfg, lang, shared, self._opened, key=self._shared_key(guild_id)
                 )
+            self._failed_rounds.pop(guild_id, None)
         except Stop as stop:
             await self.problems.report(guild_id, stop.problem)
             left = [p.welcome_id for p in [*shared, *remaining] if p.welcome_id]
             await self.store.set_failure(guild_id, left, stop.failure)
+        except Retry as retry:
+            await self._retry_later(guild_id, [*shared, *remaining], retry)
+
+    async def _record(self, guild_id: int, batch: list[PendingJoin]) -> list[PendingJoin]:
+        """Record the joins not recorded yet (one transaction) and return the batch
+        without the joins that already have their row (never welcomed twice)."""
+        fresh = [p for p in batch if not p.recorded]
+        if not fresh:
+            return batch
+        seen = await self.store.joins_of(
+            guild_id, {p.user_id for p in fresh}, since=min(p.joined_at for p in fresh) - SAME_JOIN
+        )
+        twice = {
+            id(p)
+            for p in fresh
+            if any(abs(at - p.joined_at) <= SAME_JOIN for at in seen.get(p.user_id, ()))
+        }
+        batch = [p for p in batch if id(p) not in twice]
+        fresh = [p for p in fresh if id(p) not in twice]
+        kept = self._recorded(guild_id, fresh)
+        ids = await self.store.record_joins(
+            [NewJoin(guild_id, p.user_id, p.joined_at) for p in kept]
+        )
+        for pending, welcome_id in zip(kept, ids, strict=True):
+            pending.welcome_id = welcome_id
+        for pending in fresh:
+            pending.recorded = True
+        return batch
+
+    async def _retry_later(self, guild_id: int, joins: list[PendingJoin], retry: Retry) -> None:
+        """Discord failed for now: wait (longer each round), then try the joins again at the
+        head of the queue; a join older than `RECONCILE_WINDOW` is given up."""
+        rounds = self._failed_rounds.get(guild_id, 0) + 1
+        self._failed_rounds[guild_id] = rounds
+        log.warning(
+            "welcome failed for now (%s), round %d: trying again",
+            retry.reason,
+            rounds,
+            extra={"guild_id": guild_id},
+        )
+        now = self.clock.now()
+        late = [p for p in joins if now - p.joined_at > RECONCILE_WINDOW]
+        await self.store.set_failure(
+            guild_id, [p.welcome_id for p in late if p.welcome_id], "unavailable"
+        )
+        if rounds == RETRY_NOTICE_AFTER:
+            await self.problems.report(guild_id, Problem("unavailable", pause=False))
+        keep = [p for p in joins if p not in late]
+        if not keep:
+            return
+        await asyncio.sleep(self.retry_delays[min(rounds, len(self.retry_delays)) - 1])
+        self._queues.setdefault(guild_id, deque()).extendleft(reversed(keep))
+
+    # -- joins the bot did not see ------------------------------------------------------------
+    async def reconcile(
+        self, guild_id: int, members: Sequence[tuple[int, datetime | None, bool]]
+    ) -> int:
+        """Welcome the guild's recent joins the bot missed; return how many were queued.
+
+        `members` are (user id, joined at, is a bot) as Discord lists them now. The window
+        starts at the latest of `RECONCILE_WINDOW` ago, Foyer's arrival in the guild and the
+        last `/welcome setup`; in it, a member with no welcome row is welcomed, and a row
+        without a thread (interrupted, or left by a crash) is tried again. Opted-out members
+        have no rows, so they are not welcomed late (they could be welcomed twice).
+        """
+        cfg = await self.config(guild_id)
+        if cfg is None or not cfg.enabled or cfg.paused:
+            return 0
+        settings = await self.guild_settings.get(guild_id)
+        since = max(self.clock.now() - RECONCILE_WINDOW, settings.joined_at, cfg.updated_at)
+        busy = {p.user_id for p in self._queues.get(guild_id, ())}
+        current = self._current.get(guild_id)
+        if current is not None:
+            busy |= {p.user_id for part in current for p in part}
+        rows = await self.store.joins_since(guild_id, since - SAME_JOIN)
+        has_row = {row.user_id for row in rows}
+        present = {user_id: at for user_id, at, is_bot in members if not is_bot and at}
+        recorder = self._recorder()
+        missed = [
+            PendingJoin(guild_id, user_id, at)
+            for user_id, at in present.items()
+            if at >= since
+            and user_id not in has_row
+            and user_id not in busy
+            and not (recorder is not None and recorder.is_opted_out(guild_id, user_id))
+        ]
+        unfinished = [
+            PendingJoin(
+                guild_id,
+                row.user_id,
+                row.joined_at,
+                row.id,
+                recorded=True,
+                attempted_at=row.joined_at,
+            )
+            for row in rows
+            if row.thread_id is None
+            and row.failure in (None, UNFINISHED)
+            and row.user_id in present
+            and row.user_id not in busy
+            and row.joined_at >= since
+        ]
+        joins = sorted([*missed, *unfinished], key=lambda p: p.joined_at)
+        for pending in joins:
+            self._enqueue(cfg, pending)
+        if joins:
+            log.info("welcoming %d joins the bot missed", len(joins), extra={"guild_id": guild_id})
+        return len(joins)
 
     def _recorded(self, guild_id: int, joins: list[PendingJoin]) -> list[PendingJoin]:
         """The joins to record: opted-out members are welcomed but not recorded."""

@@ -117,6 +117,34 @@ class WelcomeStore:
             await session.flush()
             return [r.id for r in rows]
 
+    async def joins_of(
+        self, guild_id: int, user_ids: Iterable[int], *, since: datetime
+    ) -> dict[int, list[datetime]]:
+        """When these members' recorded joins since `since` happened: user id -> times."""
+        user_ids = list(user_ids)
+        found: dict[int, list[datetime]] = {}
+        if not user_ids:
+            return found
+        async with self._db.session() as session:
+            result = await session.execute(
+                select(Welcome.user_id, Welcome.joined_at).where(
+                    Welcome.guild_id == guild_id,
+                    Welcome.user_id.in_(user_ids),
+                    Welcome.joined_at >= since,
+                )
+            )
+            for user_id, joined_at in result.all():
+                found.setdefault(user_id, []).append(joined_at)
+        return found
+
+    async def joins_since(self, guild_id: int, since: datetime) -> list[Welcome]:
+        """The guild's welcome rows of joins since `since` (for reconciling missed joins)."""
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                select(Welcome).where(Welcome.guild_id == guild_id, Welcome.joined_at >= since)
+            )
+            return list(rows.all())
+
     async def set_thread(
         self, guild_id: int, ids: Iterable[int], thread_id: int, *, at: datetime, shared: bool
     ) -> None:

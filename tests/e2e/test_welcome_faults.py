@@ -1,0 +1,230 @@
+"""Welcomes through Discord's faults and the bot's absences, end to end.
+
+Passing failures (5xx, a 429 discord.py gave up on) are tried again and never pause; a
+5xx that hid a created thread never opens a second one; joins the bot did not see (it was
+stopped, or its session was lost) are welcomed at the next start or new session, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.db.models import Welcome
+from bot.i18n import t
+from bot.welcome.service import WelcomeService
+from demo.harness import running_foyer
+from demo.scenario import Town, build_town
+from discord_sandbox import Sandbox
+
+pytestmark = pytest.mark.e2e
+
+CREATE_THREAD = ("POST", "/channels/{channel_id}/threads")
+POST_MESSAGE = ("POST", "/channels/{channel_id}/messages")
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 15.0) -> None:  # noqa: ASYNC109
+    """Until `check()` holds (the new session's reconcile runs in its own task)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def service(bot: Any) -> WelcomeService:
+    svc: WelcomeService = bot.get_cog("WelcomeCog").service
+    svc.retry_delays = (0.05,)  # the rounds' spacing, shortened for the test
+    return svc
+
+
+async def settle(sb: Sandbox, bot: Any) -> None:
+    await sb.wait_for_bot_idle()
+    await service(bot).wait_idle()
+    await sb.wait_for_bot_idle()
+
+
+async def rows(bot: Any, town: Town) -> list[Welcome]:
+    async with bot.db.session() as session:
+        found = await session.scalars(
+            select(Welcome).where(Welcome.guild_id == town.guild.id).order_by(Welcome.id)
+        )
+        return list(found.all())
+
+
+async def setup(sb: Sandbox, town: Town) -> None:
+    await sb.invoke(
+        town.guild, town.admin, "setup", subcommand="set", options={"admin_channel": town.help}
+    )
+    res = await sb.invoke(
+        town.guild, town.admin, "welcome", subcommand="setup", options={"channel": town.general}
+    )
+    assert t("welcome.saved", "fr") in (res.content or "")
+
+
+def threads_of(sb: Sandbox, town: Town, user_id: int) -> list[Any]:
+    """The welcome threads whose welcome message pings `user_id`."""
+    found = []
+    for thread in sb.threads_in(town.general):
+        if any(f"<@{user_id}>" in (m.content or "") for m in sb.messages_in(thread)):
+            found.append(thread)
+    return found
+
+
+@pytest.fixture
+async def foyer(sandbox: Sandbox, database_url: str) -> AsyncIterator[tuple[Sandbox, Any, Town]]:
+    town = build_town(sandbox)
+    clock = ManualClock(datetime.now(UTC))  # after the town: its members were there before Foyer
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await setup(sandbox, town)
+        yield sandbox, bot, town
+
+
+@pytest.mark.parametrize("status", [503, 429])
+async def test_a_passing_failure_is_tried_again_and_pauses_nothing(
+    foyer: tuple[Sandbox, Any, Town], status: int
+) -> None:
+    """A 503 (discord.py does not retry it) or a 429 without Discord's edge headers reaches
+    the bot as an error: the join is tried again, nothing pauses, no "error 0"."""
+    sb, bot, town = foyer
+    sb.faults.next(*CREATE_THREAD, status=status, count=3)
+    ana = await sb.join(town.guild, "ana")
+    await settle(sb, bot)
+    bob = await sb.join(town.guild, "bob")
+    await settle(sb, bot)
+
+    assert len(sb.calls_to(*CREATE_THREAD)) == 5  # 3 failed rounds, then ana's, then bob's
+    assert len(threads_of(sb, town, ana.user.id)) == 1
+    assert len(threads_of(sb, town, bob.user.id)) == 1
+    assert [(r.failure, r.thread_id is not None) for r in await rows(bot, town)] == [
+        (None, True),
+        (None, True),
+    ]
+    notices = [m.content or "" for m in sb.messages_in(town.help)]
+    assert not any("0)" in n or t("welcome.notice.paused", "fr") in n for n in notices)
+    show = await sb.invoke(town.guild, town.admin, "welcome", subcommand="show")
+    assert "en pause" not in (show.content or "")
+
+
+async def test_sixteen_seconds_of_502_do_not_pause_the_welcome(
+    foyer: tuple[Sandbox, Any, Town],
+) -> None:
+    """Five 502s: discord.py retries for about 16 s and gives up; Foyer tries again."""
+    sb, bot, town = foyer
+    sb.faults.next(*CREATE_THREAD, status=502, count=5)
+    ana = await sb.join(town.guild, "ana")
+    await settle(sb, bot)
+    assert len(threads_of(sb, town, ana.user.id)) == 1
+    (row,) = await rows(bot, town)
+    assert row.failure is None and row.thread_id is not None
+    async with bot.db.session() as session:
+        from bot.db.models.welcome import WelcomeConfig
+
+        cfg = await session.get(WelcomeConfig, town.guild.id)
+    assert cfg is not None and not cfg.paused
+
+
+async def test_a_502_after_the_thread_was_made_opens_no_second_thread(
+    foyer: tuple[Sandbox, Any, Town],
+) -> None:
+    sb, bot, town = foyer
+    sb.faults.next(*CREATE_THREAD, status=502, count=1, after=True)
+    ana = await sb.join(town.guild, "ana")
+    await settle(sb, bot)
+    assert len(sb.threads_in(town.general)) == 1
+    assert len(threads_of(sb, town, ana.user.id)) == 1
+    (row,) = await rows(bot, town)
+    assert row.thread_id == sb.threads_in(town.general)[0].id and row.failure is None
+
+
+async def test_after_five_hidden_successes_the_existing_thread_is_taken_up(
+    foyer: tuple[Sandbox, Any, Town],
+) -> None:
+    """Every creation answered 503 although Discord made the thread: the next round finds
+    the thread in the channel's active threads instead of opening another one."""
+    sb, bot, town = foyer
+    sb.faults.next(*CREATE_THREAD, status=503, count=1, after=True)
+    ana = await sb.join(town.guild, "ana")
+    await settle(sb, bot)
+    (thread,) = sb.threads_in(town.general)
+    assert len(threads_of(sb, town, ana.user.id)) == 1
+    assert ana.user.id in thread.thread_members
+    (row,) = await rows(bot, town)
+    assert row.thread_id == thread.id
+
+
+async def test_joins_while_the_bot_is_stopped_are_welcomed_once_at_start(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    sb = sandbox
+    town = build_town(sb)
+    clock = ManualClock(datetime.now(UTC))  # after the town: its members were there before Foyer
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await setup(sb, town)
+        early = await sb.join(town.guild, "early")
+        await settle(sb, bot)
+    # stopped: these joins reach nobody
+    away = [await sb.join(town.guild, f"away{i}") for i in range(4)]
+    old = await sb.join(town.guild, "old", at=datetime.now(UTC) - timedelta(days=2))
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await eventually(lambda: len(sb.threads_in(town.general)) >= 5)
+        await settle(sb, bot)
+        for member in [early, *away]:
+            assert len(threads_of(sb, town, member.user.id)) == 1, member.user.username
+        assert threads_of(sb, town, old.user.id) == []  # before the welcome existed
+        recorded = await rows(bot, town)
+        assert sorted(r.user_id for r in recorded) == sorted(m.user.id for m in [early, *away])
+        assert all(r.thread_id is not None and r.failure is None for r in recorded)
+    # a third start finds nothing to do
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await settle(sb, bot)
+        assert len(await rows(bot, town)) == 5
+    assert len(sb.threads_in(town.general)) == 5
+
+
+async def test_joins_queued_at_shutdown_are_welcomed_at_the_next_start(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    sb = sandbox
+    town = build_town(sb)
+    clock = ManualClock(datetime.now(UTC))  # after the town: its members were there before Foyer
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await setup(sb, town)
+        svc = service(bot)
+        svc.retry_delays = (30.0,)  # Discord down: the joins wait in the queue
+        sb.faults.next(*CREATE_THREAD, status=503, count=1)
+        queued = [await sb.join(town.guild, f"q{i}") for i in range(3)]
+        await sb.wait_for_bot_idle()
+        await sb.wait_for_call(*CREATE_THREAD)
+    interrupted = await rows(bot, town)
+    assert [r.failure for r in interrupted] == ["interrupted"] * 3
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await eventually(lambda: len(sb.threads_in(town.general)) >= 3)
+        await settle(sb, bot)
+        for member in queued:
+            assert len(threads_of(sb, town, member.user.id)) == 1
+        assert [r.failure for r in await rows(bot, town)] == [None] * 3
+
+
+async def test_joins_during_a_lost_session_are_welcomed_after_the_new_one(
+    foyer: tuple[Sandbox, Any, Town],
+) -> None:
+    sb, bot, town = foyer
+    seen = await sb.join(town.guild, "seen")
+    await settle(sb, bot)
+    # members join while the session is lost: Discord never sends their GUILD_MEMBER_ADD,
+    # the next session (IDENTIFY, not RESUME) lists them in GUILD_CREATE
+    missed = [sb.create_member(town.guild, f"m{i}", joined_at=datetime.now(UTC)) for i in range(3)]
+    sb.core.hub.identified.clear()
+    await sb.send_invalid_session(resumable=False)
+    await asyncio.wait_for(sb.core.hub.identified.wait(), 10)
+    await eventually(lambda: len(sb.threads_in(town.general)) == 4)
+    await settle(sb, bot)
+    for member in [seen, *missed]:
+        assert len(threads_of(sb, town, member.user.id)) == 1
+    assert len(await rows(bot, town)) == 4
