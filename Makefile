@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 INSTALL := pip install --no-cache-dir -c constraints.txt -e
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-suite lint run migrate clean help
+.PHONY: demo test test-suite lint run migrate clean help bench-soak
 
 help:
 	@echo "make demo   - set up, then replay weeks of a simulated community against a local Discord"
 	@echo "make test   - set up, then run ruff, mypy and the whole test suite"
 	@echo "make run    - start the bot on Discord (needs DISCORD_TOKEN, see README.md)"
 	@echo "make lint   - ruff and mypy only"
+	@echo "make bench-soak - crashes, restarts and Discord faults against foyer run (SOAK_ARGS=--quick)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -37,6 +38,10 @@ lint: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/foyer run
+
+# The soak benchmark (docs/benchmarks.md): the full run by default, `SOAK_ARGS=--quick` for CI's.
+bench-soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py $(SOAK_ARGS)
 
 migrate: $(STAMP)
 	$(BIN)/foyer migrate
