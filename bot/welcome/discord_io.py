@@ -98,6 +98,8 @@ def calling(place: Place, required: Sequence[str]) -> Iterator[None]:
         yield
     except discord.HTTPException as exc:
         raise refusal(exc, place, required) from None
+    except discord.RateLimited as exc:  # only with a max_ratelimit_timeout
+        raise Retry(f"rate limited {exc.retry_after:.0f} s") from None
     except PASSING as exc:
         log.warning("welcome call failed: %r", exc, extra={"guild_id": place.guild.id})
         raise Retry(type(exc).__name__) from None
