@@ -714,7 +714,6 @@ async def compare(
         "detail": {
             "sent": dict(Counter(sent.messages.values()))
             | {
-                "replies": len(sent.reply_target),
                 "threads": len(sent.thread_owner),
                 "joins": len(sent.joins),
                 "reactions": len(sent.reactions),
