@@ -9,6 +9,7 @@ does not catch, so the ledger row stays claimed exactly as a SIGKILL there would
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,11 +66,31 @@ async def add_ritual(sandbox: Sandbox, town: Town, bot: Any, ping_role: Any = No
     return ritual
 
 
-async def die_while_posting(bot: Any, sandbox: Sandbox) -> None:
-    """Run the due occurrence; the process dies once Discord accepted the post."""
+async def started(bot: Any) -> None:
+    """Let on_ready's `Scheduler.start` finish its catch-up, so the test's own `run_due`
+    after moving the clock is the one that runs the occurrence."""
+    for _ in range(200):
+        if bot.scheduler.started:
+            break
+        await asyncio.sleep(0.05)
+    await bot.scheduler.run_due()  # waits behind start's catch-up; nothing is due yet
+
+
+async def die_while_posting(bot: Any, sandbox: Sandbox, clock: ManualClock, when: datetime) -> None:
+    """At `when`, run the due occurrence; the process dies once Discord accepted the post."""
+    await started(bot)
+    clock.set(when)
     bot.scheduler.ledger.record_post = dying
     with pytest.raises(Died):
         await bot.scheduler.run_due()
+    await sandbox.wait_for_bot_idle()
+
+
+async def catch_up(bot: Any, sandbox: Sandbox) -> None:
+    """What the restarted process's `Scheduler.start` does (on_ready may still be on its
+    way to it): finish the claimed rows, then run what is due."""
+    await bot.scheduler.recover()
+    await bot.scheduler.run_due()
     await sandbox.wait_for_bot_idle()
 
 
@@ -82,8 +103,7 @@ async def test_a_ritual_posted_before_a_crash_is_adopted_not_posted_again(
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
         await add_ritual(sandbox, town, bot)
         await sandbox.post(town.general, town.members[0], "bonjour")  # history before it
-        clock.set(MONDAY)
-        await die_while_posting(bot, sandbox)
+        await die_while_posting(bot, sandbox, clock, MONDAY)
         (claimed,) = await rows(bot, "ritual")
     (first,) = bot_posts(sandbox, town.general)
     assert claimed.status == RunStatus.CLAIMED and claimed.post_id is None
@@ -95,9 +115,7 @@ async def test_a_ritual_posted_before_a_crash_is_adopted_not_posted_again(
 
     clock.set(MONDAY + timedelta(hours=1))  # within the scheduler's 6 h grace
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
-        await sandbox.wait_for_bot_idle()
-        await bot.scheduler.run_due()
-        await sandbox.wait_for_bot_idle()
+        await catch_up(bot, sandbox)
         (row,) = await rows(bot, "ritual")
 
     assert [m.id for m in bot_posts(sandbox, town.general)] == [first.id]
@@ -121,6 +139,7 @@ async def test_a_ritual_thread_already_opened_is_adopted_after_a_502(
         sandbox.faults.next(
             "POST", f"/channels/{town.general.id}/messages/*/threads", status=502, after=True
         )
+        await started(bot)
         clock.set(MONDAY)
         await bot.scheduler.run_due()
         await sandbox.wait_for_bot_idle()
@@ -142,6 +161,7 @@ async def test_a_502_after_the_ritual_post_is_retried_into_the_same_message(
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
         await add_ritual(sandbox, town, bot)
         sandbox.faults.next("POST", f"/channels/{town.general.id}/messages", status=502, after=True)
+        await started(bot)
         clock.set(MONDAY)
         await bot.scheduler.run_due()
         await sandbox.wait_for_bot_idle()
@@ -167,17 +187,14 @@ async def test_a_digest_posted_before_a_crash_is_adopted_not_posted_again(
     clock = ManualClock(DIGEST_MONDAY - timedelta(hours=2))
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
         await bot.guild_settings.update(town.guild.id, admin_channel_id=town.admin_channel.id)
-        clock.set(DIGEST_MONDAY + timedelta(minutes=1))
-        await die_while_posting(bot, sandbox)
+        await die_while_posting(bot, sandbox, clock, DIGEST_MONDAY + timedelta(minutes=1))
     (first,) = bot_posts(sandbox, town.admin_channel)
     if nonce_window == "after":
         sandbox.core.nonce_window = timedelta(0)
 
     clock.set(DIGEST_MONDAY + timedelta(minutes=30))
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
-        await sandbox.wait_for_bot_idle()
-        await bot.scheduler.run_due()
-        await sandbox.wait_for_bot_idle()
+        await catch_up(bot, sandbox)
         (row,) = await rows(bot, "digest")
     assert [m.id for m in bot_posts(sandbox, town.admin_channel)] == [first.id]
     assert (row.status, row.post_id) == (RunStatus.POSTED, first.id)
@@ -192,16 +209,13 @@ async def test_a_ritual_with_its_ping_role_button_is_adopted_by_its_custom_id(
     role.mentionable = True
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
         ritual = await add_ritual(sandbox, town, bot, ping_role=role)
-        clock.set(MONDAY)
-        await die_while_posting(bot, sandbox)
+        await die_while_posting(bot, sandbox, clock, MONDAY)
     (first,) = bot_posts(sandbox, town.general)
     assert first.components  # the bell, `foyer:ritual-role:<id>`
     sandbox.core.nonce_window = timedelta(0)
     clock.set(MONDAY + timedelta(hours=1))
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
-        await sandbox.wait_for_bot_idle()
-        await bot.scheduler.run_due()
-        await sandbox.wait_for_bot_idle()
+        await catch_up(bot, sandbox)
         (row,) = await rows(bot, "ritual")
     assert ritual.ping_role_id == role.id
     assert [m.id for m in bot_posts(sandbox, town.general)] == [first.id]
@@ -218,16 +232,13 @@ async def test_a_ritual_whose_channel_history_is_closed_is_not_posted_again(
     town = build_town(sandbox)
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
         await add_ritual(sandbox, town, bot)
-        clock.set(MONDAY)
-        await die_while_posting(bot, sandbox)
+        await die_while_posting(bot, sandbox, clock, MONDAY)
     sandbox.core.nonce_window = timedelta(0)
     history = 1 << 16  # READ_MESSAGE_HISTORY
     sandbox.set_overwrite(town.general, town.guild.everyone, deny=history)
     clock.set(MONDAY + timedelta(hours=1))
     async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
-        await sandbox.wait_for_bot_idle()
-        await bot.scheduler.run_due()
-        await sandbox.wait_for_bot_idle()
+        await catch_up(bot, sandbox)
         (row,) = await rows(bot, "ritual")
     assert len(bot_posts(sandbox, town.general)) == 1
     assert (row.status, row.reason) == (RunStatus.FAILED, "unverifiable")
