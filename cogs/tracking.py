@@ -2,12 +2,16 @@
 
 Metadata only: ids, kinds, times, reply targets. Message text is never read (the bot has no
 MESSAGE_CONTENT intent anyway). Gap recovery runs when a shard becomes ready (start, or a
-reconnect that could not resume: a fresh IDENTIFY); after RESUMED nothing is needed,
-Discord replayed the missed events.
+reconnect that could not resume: a fresh IDENTIFY), in a task of its own; after RESUMED
+nothing is needed, Discord replayed the missed events of that session. What a fresh
+session cannot replay is kept: from the moment a recovered session was lost (or the
+start), until the next recovery runs, whatever RESUMEs happen in between (op 7 or a
+dropped socket right after the new IDENTIFY resume the *new* session, not the lost one).
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import discord
@@ -30,9 +34,19 @@ class Tracking(commands.Cog):
         self.recovery = GapRecovery(
             bot.db, bot.guild_settings, bot.recorder, self.events, bot.clock
         )
-        # When each shard lost the gateway; before the first connection, when we started.
+        # Per shard, since when events may be missing with no recovery run yet: before a
+        # shard's first recovery, since the start.
         self._started_at = bot.clock.now()
-        self._disconnected_at: dict[int, datetime] = {}
+        self._gap_since: dict[int, datetime] = {}
+        self._recovered: set[int] = set()  # shards whose current session was recovered
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.recoveries = 0  # shard recoveries finished (logs, tests)
+
+    async def cog_unload(self) -> None:
+        """Stop recoveries in progress: their cursors hold where the next start goes on."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # -- listeners ----------------------------------------------------------------------
     @commands.Cog.listener()
@@ -148,18 +162,32 @@ class Tracking(commands.Cog):
     # -- gap recovery ---------------------------------------------------------------------
     @commands.Cog.listener()
     async def on_shard_disconnect(self, shard_id: int) -> None:
-        self._disconnected_at.setdefault(shard_id, self.bot.clock.now())
+        if shard_id in self._recovered:  # else the gap already open goes on
+            self._gap_since.setdefault(shard_id, self.bot.clock.now())
+
+    @commands.Cog.listener()
+    async def on_shard_connect(self, shard_id: int) -> None:
+        """READY of a fresh session: until its recovery ran, no RESUME fills the gap."""
+        self._recovered.discard(shard_id)
 
     @commands.Cog.listener()
     async def on_shard_resumed(self, shard_id: int) -> None:
-        self._disconnected_at.pop(shard_id, None)  # Discord replayed what we missed
+        if shard_id in self._recovered:
+            self._gap_since.pop(shard_id, None)  # Discord replayed what we missed
 
     @commands.Cog.listener()
     async def on_shard_ready(self, shard_id: int) -> None:
         """A fresh session (start, or a reconnect that could not resume): fill the gap."""
-        since = self._disconnected_at.pop(shard_id, self._started_at)
+        since = self._gap_since.pop(shard_id, self._started_at)
+        self._recovered.add(shard_id)
+        task = asyncio.create_task(self._recover_shard(shard_id, since))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _recover_shard(self, shard_id: int, since: datetime) -> None:
         for guild in [g for g in self.bot.guilds if g.shard_id == shard_id]:
             await self.recovery.recover(guild, since)
+        self.recoveries += 1
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:

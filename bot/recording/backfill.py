@@ -1,5 +1,6 @@
-"""Gap recovery, the database side: where each channel's record stops, which member
-changes happened while the bot was away, which unreadable channels admins already heard of.
+"""Gap recovery, the database side: where each channel's record stops, the gaps still to
+read (`backfill_gaps`, so a restart continues them), which member changes happened while
+the bot was away, which unreadable channels admins already heard of.
 
 The tracking cog walks Discord (history, member list) and feeds what it finds to the
 recorder; recording is idempotent, so a message fetched twice is stored once.
@@ -11,14 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from bot.db import Database
 from bot.db.models import BotState
-from bot.db.models.activity import ActivityEvent, EventKind, Member
+from bot.db.models.activity import ActivityEvent, BackfillGap, EventKind, Member
 from bot.recording.events import MemberJoined, MemberLeft
 
-HISTORY_LIMIT = 1_000  # messages fetched per channel and recovery: bounded, rate-limit friendly
+PAGE = 100  # messages per history request: Discord's maximum
+PAGE_DELAY = 0.5  # seconds between two history requests of a recovery (pacing)
+PAGES_PER_TURN = 10  # pages one place reads before the next place's turn
 E = ActivityEvent
 
 
@@ -36,6 +39,68 @@ async def cursor(db: Database, guild_id: int, place_id: int, *, thread: bool, be
             )
         )
     return int(last or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """What is left to read of one place's history: after `after_id`, up to `before_id`."""
+
+    place_id: int
+    after_id: int
+    before_id: int
+
+
+async def open_gap(
+    db: Database, guild_id: int, place_id: int, *, after: int, before: int, now: datetime
+) -> Gap:
+    """Open a gap in a place's record, or widen the one an earlier run left open (its
+    unread part and this one merge: what lies between was recorded live and is read
+    again, which stores nothing twice)."""
+    async with db.session() as session:
+        row = await session.get(BackfillGap, (guild_id, place_id))
+        if row is None:
+            row = BackfillGap(
+                guild_id=guild_id,
+                place_id=place_id,
+                after_id=after,
+                before_id=before,
+                opened_at=now,
+            )
+            session.add(row)
+        else:
+            row.after_id = min(row.after_id, after)
+            row.before_id = max(row.before_id, before)
+        return Gap(place_id, row.after_id, row.before_id)
+
+
+async def open_gaps(db: Database, guild_id: int) -> dict[int, Gap]:
+    """The gaps still open in a guild, per place."""
+    async with db.session() as session:
+        rows = (
+            await session.scalars(select(BackfillGap).where(BackfillGap.guild_id == guild_id))
+        ).all()
+    return {r.place_id: Gap(r.place_id, r.after_id, r.before_id) for r in rows}
+
+
+async def advance(db: Database, guild_id: int, gap: Gap, after_id: int) -> Gap:
+    """Move a gap's cursor past a page whose messages are written."""
+    async with db.session() as session:
+        await session.execute(
+            update(BackfillGap)
+            .where(BackfillGap.guild_id == guild_id, BackfillGap.place_id == gap.place_id)
+            .values(after_id=after_id)
+        )
+    return Gap(gap.place_id, after_id, gap.before_id)
+
+
+async def close_gap(db: Database, guild_id: int, place_id: int) -> None:
+    """The gap is read to its end (or its place is gone)."""
+    async with db.session() as session:
+        await session.execute(
+            delete(BackfillGap).where(
+                BackfillGap.guild_id == guild_id, BackfillGap.place_id == place_id
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,6 +211,7 @@ class Recorder:
                 await conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
                 await conn.exec_driver_sql(f"PRAGMA cache_size=-{CACHE_KIB}")
             state = await self._state_for(conn, batch)
+            loaded = set(state.threads)
             rows: dict[store.Key, Row] = {}
             members: list[tuple[Event, Row]] = []
             for event in batch:
@@ -244,23 +245,35 @@ class Recorder:
                 ],
             )
         self.stored += len(new)
-        answered: dict[int, set[int]] = {tid: set() for tid in state.threads}
+        # Only threads whose answerers were loaded (every thread of the batch, see
+        # `_state_for`): caching an empty set for any other would forget who answered.
+        answered: dict[int, set[int]] = {tid: set() for tid in loaded}
         for tid, author in state.answered:
-            answered[tid].add(author)
+            if tid in answered:
+                answered[tid].add(author)
         self._answered.update(answered)
-        for tid, info in state.threads.items():
-            self._threads.setdefault(tid, info)
+        for tid in loaded:
+            self._threads.setdefault(tid, state.threads[tid])
         self._threads.trim()
         self._answered.trim()
 
     async def _state_for(self, conn: AsyncConnection, batch: list[Event]) -> BatchState:
-        """What classification needs, from the caches and a few batched queries."""
+        """What classification needs, from the caches and a few batched queries.
+
+        Every thread the batch touches (its messages, and its creations: gap recovery
+        records each active thread's creation again at every start) gets its owner,
+        context and answerers from the cache or the database, never a blank default: a
+        thread answered before a restart, or a ritual thread, stays what it was."""
         guilds = {e.guild_id for e in batch}
         lookup: set[int] = set()  # messages whose author the cog could not tell
         replied: set[int] = set()
         threads: set[int] = set()
+        created: dict[int, ThreadInfo] = {}  # what a creation says, for threads not stored
         for e in batch:
-            if isinstance(e, MessageCreated):
+            if isinstance(e, ThreadCreated):
+                threads.add(e.thread_id)
+                created.setdefault(e.thread_id, ThreadInfo(e.owner_id, ThreadContext.ORDINARY))
+            elif isinstance(e, MessageCreated):
                 if e.thread_id is not None:
                     threads.add(e.thread_id)
                 if e.reply_to is not None:
@@ -274,7 +287,10 @@ class Recorder:
             state.messages = await store.known_messages(conn, guilds, lookup)
         missing = {t for t in threads if t not in self._threads}
         loaded = await store.thread_infos(conn, guilds, missing) if missing else {}
-        state.threads = {t: self._threads.get(t) or loaded[t] for t in threads}
+        unseen = ThreadInfo(None, ThreadContext.ORDINARY)
+        state.threads = {
+            t: self._threads.get(t) or loaded.get(t) or created.get(t) or unseen for t in threads
+        }
         unknown = {t for t in threads if t not in self._answered}
         answered = await store.answered_pairs(conn, guilds, unknown) if unknown else {}
         for t in threads:

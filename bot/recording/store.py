@@ -70,8 +70,9 @@ async def known_messages(
 async def thread_infos(
     conn: AsyncConnection, guild_ids: Collection[int], thread_ids: set[int]
 ) -> dict[int, ThreadInfo]:
-    """Owner and context of tracked threads; unknown threads are ordinary, owner unknown."""
-    found = {tid: ThreadInfo(None, ThreadContext.ORDINARY) for tid in thread_ids}
+    """Owner and context of the tracked threads among `thread_ids` (the others are not
+    in the result)."""
+    found: dict[int, ThreadInfo] = {}
     for chunk in _chunks(thread_ids):
         result = await conn.execute(
             select(THREADS.c.thread_id, THREADS.c.owner_id, THREADS.c.context).where(

@@ -223,3 +223,22 @@ class DailyGuildActivity(Base):
     conversations: Mapped[int] = mapped_column(default=0)
     member_conversations: Mapped[int] = mapped_column(default=0)
     member_threads: Mapped[int] = mapped_column(default=0)
+
+
+class BackfillGap(Base):
+    """A stretch of a channel's (or thread's) history still to read after an outage.
+
+    Gap recovery opens one per place at each start and fresh session, reads it page by
+    page, oldest first, and moves `after_id` past each page once its messages are written;
+    the row is deleted when the gap is closed. A restart finds it and continues from
+    `after_id`, however long the outage was. Ids only: no member, no text."""
+
+    __tablename__ = "backfill_gaps"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    place_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    # The newest message read so far (exclusive): history is read after it.
+    after_id: Mapped[int] = mapped_column(Snowflake)
+    # The upper bound: from there on, the bot was recording live.
+    before_id: Mapped[int] = mapped_column(Snowflake)
+    opened_at: Mapped[datetime]
