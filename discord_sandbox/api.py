@@ -22,6 +22,7 @@ from .gateway import GUILD_MEMBERS
 from .interacting import InteractingMixin
 from .openapi import ResponseValidator, Violation
 from .permissions import Overwrite
+from .ratelimits import RateLimiter
 from .server import API_PREFIX, build_app
 from .snowflake import utcnow
 from .state import CATEGORY, Channel, Guild, Member, Message, Role, User
@@ -37,6 +38,9 @@ class Sandbox(InteractingMixin):
     application's and its bot user's name.
     Requesting another privileged intent closes the gateway with 4014, and without Message
     Content other people's text is blank over REST as well as in dispatches.
+    ``rate_limits`` turns on Discord's per-route buckets and global limit (429s the client
+    must wait out); ``heartbeat_interval`` (seconds, sent in HELLO) also sets when a silent
+    client is closed with 4009 (1.5 intervals without a heartbeat).
     """
 
     def __init__(
@@ -50,11 +54,16 @@ class Sandbox(InteractingMixin):
         token: str | None = None,
         interaction_deadline: float | None = 3.0,
         bot_name: str = "Sandbox Bot",
+        rate_limits: bool = False,
+        heartbeat_interval: float = 41.25,
     ) -> None:
         self.token = token or "sandbox." + secrets.token_urlsafe(24)
         self.core = Core(token=self.token, allowed_intents=allowed_intents, bot_name=bot_name)
         self.core.shard_count = shard_count
         self.core.interaction_deadline = interaction_deadline
+        self.core.hub.heartbeat_interval_ms = round(heartbeat_interval * 1000)
+        if rate_limits:
+            self.core.rate_limiter = RateLimiter()
         self.host, self.port = host, port
         self.validator = ResponseValidator() if validate_responses else None
         self._runner: web.AppRunner | None = None
@@ -380,6 +389,11 @@ class Sandbox(InteractingMixin):
         ]
 
     # -- faults and synchronisation -------------------------------------------------------------
+    def advance_clock(self, seconds: float) -> None:
+        """Move the sandbox's clock forward: interaction deadlines and token lifetimes
+        (15 minutes) see that much more time gone by."""
+        self.core.clock_offset += seconds
+
     async def drop_socket(self, code: int = 4000) -> None:
         """Close the bot's gateway socket(s); the client resumes and gets the missed events."""
         await self.core.hub.drop(code)

@@ -14,6 +14,8 @@ from typing import Any
 from . import payloads
 from .faults import Faults
 from .gateway import MESSAGE_CONTENT, GatewayHub, blank_content
+from .permissions import MANAGE_THREADS, VIEW_CHANNEL
+from .ratelimits import RateLimiter
 from .snowflake import utcnow
 from .state import PRIVATE_THREAD, Channel, Guild, Member, Message, User, World
 
@@ -63,6 +65,11 @@ class Core:
         self.interactions: dict[str, Any] = {}
         #: Seconds a bot has to acknowledge an interaction (Discord: 3); None = no limit.
         self.interaction_deadline: float | None = 3.0
+        #: Seconds an interaction token stays valid for follow-ups and edits (Discord: 15 min).
+        self.token_lifetime = 15 * 60.0
+        #: Seconds added to the event loop's clock (``Sandbox.advance_clock``).
+        self.clock_offset = 0.0
+        self.rate_limiter: RateLimiter | None = None
         self.call_done = asyncio.Condition()
         self.dms: dict[int, int] = {}
         self.dm_messages: list[tuple[int, dict[str, Any]]] = []
@@ -74,6 +81,27 @@ class Core:
     def now(self) -> datetime:
         """Return the current time (UTC)."""
         return utcnow()
+
+    def clock(self) -> float:
+        """Return the monotonic seconds that interaction deadlines and token lifetimes use:
+        the event loop's clock, moved forward by ``Sandbox.advance_clock``."""
+        return asyncio.get_running_loop().time() + self.clock_offset
+
+    def bot_sees(self, channel: Channel | None) -> bool:
+        """Say whether the bot gets events from ``channel``: VIEW_CHANNEL as resolved for
+        it (threads use their parent); a private thread only if the bot is a member of it
+        or has Manage Threads."""
+        if channel is None:
+            return True
+        perms = self.world.permissions_in(channel, self.world.bot_user.id)
+        if not perms & VIEW_CHANNEL:
+            return False
+        if channel.type == PRIVATE_THREAD:
+            return self.world.bot_user.id in channel.thread_members or bool(perms & MANAGE_THREADS)
+        return True
+
+    def _sees_channel_id(self, channel_id: int) -> bool:
+        return self.bot_sees(self.world.channels.get(channel_id))
 
     def dm_channel_for(self, user_id: int) -> int:
         """Return the (stub) DM channel id for a user, creating it once."""
@@ -214,6 +242,8 @@ class Core:
             m = guild.members.get(msg.author.id)
             if m is not None and msg.webhook_id is None:
                 data["member"] = {k: v for k, v in payloads.member(m).items() if k != "user"}
+        if not self._sees_channel_id(msg.channel_id):
+            return
         bot_id = self.world.bot_user.id
         visible = msg.author.id == bot_id or bot_id in msg.mentions
         await self.hub.dispatch(event, data, guild_id=msg.guild_id, content_visible=visible)
@@ -221,6 +251,8 @@ class Core:
     async def delete_message(self, msg: Message) -> None:
         """Delete a message and dispatch MESSAGE_DELETE."""
         self.world.messages.pop(msg.id, None)
+        if not self._sees_channel_id(msg.channel_id):
+            return
         data: dict[str, Any] = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
         if msg.guild_id:
             data["guild_id"] = str(msg.guild_id)
@@ -268,7 +300,8 @@ class Core:
             if add and user.id in guild.members:
                 data["member"] = payloads.member(guild.members[user.id])
         event = "MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE"
-        await self.hub.dispatch(event, data, guild_id=msg.guild_id)
+        if self._sees_channel_id(msg.channel_id):
+            await self.hub.dispatch(event, data, guild_id=msg.guild_id)
         return True
 
     # -- threads ----------------------------------------------------------------------------
@@ -299,11 +332,12 @@ class Core:
         self.world.guilds[parent.guild_id].channels[tid] = thread
         if from_message is not None:
             from_message.thread_id = tid
-        await self.hub.dispatch(
-            "THREAD_CREATE",
-            {**payloads.channel(thread), "newly_created": True},
-            guild_id=parent.guild_id,
-        )
+        if self.bot_sees(thread):
+            await self.hub.dispatch(
+                "THREAD_CREATE",
+                {**payloads.channel(thread), "newly_created": True},
+                guild_id=parent.guild_id,
+            )
         await self.thread_members_update(thread, added=[owner.id])
         return thread
 
@@ -320,12 +354,16 @@ class Core:
                 setattr(thread, key, bool(fields[key]))
         if fields.get("auto_archive_duration"):
             thread.auto_archive_duration = int(fields["auto_archive_duration"])
-        await self.hub.dispatch("THREAD_UPDATE", payloads.channel(thread), guild_id=thread.guild_id)
+        if self.bot_sees(thread):
+            await self.hub.dispatch(
+                "THREAD_UPDATE", payloads.channel(thread), guild_id=thread.guild_id
+            )
 
     async def delete_channel(self, channel: Channel) -> None:
         """Delete a channel or thread (threads and messages under it go too) and dispatch
         CHANNEL_DELETE or THREAD_DELETE; later REST calls get 404 Unknown Channel."""
         guild = self.world.guilds[channel.guild_id]
+        seen = self.bot_sees(channel)
         for child in [c for c in guild.channels.values() if c.parent_id == channel.id]:
             if child.is_thread:
                 await self.delete_channel(child)
@@ -342,7 +380,8 @@ class Core:
                 "type": channel.type,
                 "parent_id": str(channel.parent_id),
             }
-            await self.hub.dispatch("THREAD_DELETE", data, guild_id=guild.id)
+            if seen:
+                await self.hub.dispatch("THREAD_DELETE", data, guild_id=guild.id)
         else:
             await self.hub.dispatch("CHANNEL_DELETE", payloads.channel(channel), guild_id=guild.id)
 
@@ -357,7 +396,16 @@ class Core:
             "added_members": [payloads.thread_member(thread, u) for u in added or []],
             "removed_member_ids": [str(u) for u in removed or []],
         }
-        await self.hub.dispatch("THREAD_MEMBERS_UPDATE", data, guild_id=thread.guild_id)
+        bot_id = self.world.bot_user.id
+        if bot_id in (added or []) and thread.type == PRIVATE_THREAD:
+            perms = self.world.permissions_in(thread, bot_id)
+            if perms & VIEW_CHANNEL and not perms & MANAGE_THREADS:
+                # the thread was hidden until now: Discord sends it when the bot is added
+                await self.hub.dispatch(
+                    "THREAD_CREATE", payloads.channel(thread), guild_id=thread.guild_id
+                )
+        if bot_id in (removed or []) or self.bot_sees(thread):
+            await self.hub.dispatch("THREAD_MEMBERS_UPDATE", data, guild_id=thread.guild_id)
 
     # -- members ----------------------------------------------------------------------------
     async def add_member(self, guild: Guild, member: Member) -> None:

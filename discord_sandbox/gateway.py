@@ -29,6 +29,8 @@ MESSAGE_CONTENT = 1 << 15
 #: Heartbeat requests per session per minute (discord.py sends at most 110 frames a minute).
 SYNC_BUDGET = 60
 PRIVILEGED = GUILD_MEMBERS | (1 << 8) | MESSAGE_CONTENT
+#: A client that sends no heartbeat for this many intervals is closed with 4009.
+HEARTBEAT_SLACK = 1.5
 
 EVENT_INTENTS = {
     "GUILD_MEMBER_ADD": GUILD_MEMBERS,
@@ -123,6 +125,7 @@ class GatewayHub:
         self.sessions: dict[str, Session] = {}
         self.identified = asyncio.Event()
         self.connections = 0
+        self.timed_out = 0
 
     # -- dispatch -----------------------------------------------------------------------
     async def dispatch(
@@ -191,25 +194,49 @@ class GatewayHub:
         await ws.prepare(request)
         self.connections += 1
         session: Session | None = None
+        loop = asyncio.get_running_loop()
+        last_beat = [loop.time()]
+
+        async def watchdog() -> None:
+            # Discord closes a socket that missed its heartbeat with 4009 and ends the
+            # session: a RESUME on it then gets op 9 d:false.
+            timeout = self.heartbeat_interval_ms / 1000 * HEARTBEAT_SLACK
+            while not ws.closed:
+                late = last_beat[0] + timeout - loop.time()
+                if late > 0:
+                    await asyncio.sleep(late)
+                    continue
+                if session is not None and session.ws in (ws, None):
+                    self.sessions.pop(session.id, None)  # not if resumed on another socket
+                    self.timed_out += 1
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await ws.close(code=4009, message=b"Session timed out")
+                return
+
+        guard = asyncio.create_task(watchdog())
         await ws.send_str(
             json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         )
-        async for msg in ws:
-            if msg.type != WSMsgType.TEXT:
-                continue
-            frame = json.loads(msg.data)
-            op, d = frame.get("op"), frame.get("d")
-            if op == 1:
-                if session is not None and isinstance(d, int):
-                    session.acked_seq = max(session.acked_seq, d)
-                    session.acked.set()
-                await ws.send_str('{"op": 11}')
-            elif op == 2:
-                session = await self._identify(ws, d)
-            elif op == 6:
-                session = await self._resume(ws, d)
-            elif op == 8 and session is not None:
-                await self._members_chunk(session, d)
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                op, d = frame.get("op"), frame.get("d")
+                if op == 1:
+                    last_beat[0] = loop.time()
+                    if session is not None and isinstance(d, int):
+                        session.acked_seq = max(session.acked_seq, d)
+                        session.acked.set()
+                    await ws.send_str('{"op": 11}')
+                elif op == 2:
+                    session = await self._identify(ws, d)
+                elif op == 6:
+                    session = await self._resume(ws, d)
+                elif op == 8 and session is not None:
+                    await self._members_chunk(session, d)
+        finally:
+            guard.cancel()
         if session is not None and session.ws is ws:
             session.ws = None
         return ws

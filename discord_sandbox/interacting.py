@@ -143,7 +143,7 @@ class InteractingMixin:
             self.world.ids.new(), new_token(), itype, guild.id, ch.id, member.user, message=message
         )
         self.core.interactions[rec.token] = rec
-        rec.created = asyncio.get_running_loop().time()
+        rec.created = self.core.clock()
         payload = base_payload(
             self.world, guild, ch, member, itype=itype, token=rec.token, iid=rec.id, locale=locale
         )

@@ -17,10 +17,20 @@ class Deviation:
     route: str
     where_prefix: str
     reason: str
+    message_contains: str = ""
 
 
-#: Violations the suite accepts. Empty: every answer the sandbox gives matches the schema.
-ACCEPTED: list[Deviation] = []
+#: Violations the suite accepts (``*`` = any method or route).
+ACCEPTED: list[Deviation] = [
+    Deviation(
+        "*",
+        "*",
+        "errors/",
+        "ErrorDetails types an error's `code` as an integer, but Discord's form errors carry "
+        "string codes (`BASE_TYPE_MAX_LENGTH`, ...), as docs/reference#error-messages shows.",
+        message_contains="is not of type 'integer'",
+    ),
+]
 
 #: Where the sandbox follows the schema rather than what Discord is seen to send (not
 #: violations, listed so nobody mistakes them for Discord's exact behaviour).
@@ -35,8 +45,11 @@ SCHEMA_OVER_OBSERVED: dict[str, str] = {
 
 def is_accepted(method: str, route: str, status: int, where: str, message: str) -> bool:
     """Say whether a violation is on the accepted list."""
-    del status, message
+    del status
     return any(
-        d.method == method and d.route == route and where.startswith(d.where_prefix)
+        d.method in ("*", method)
+        and d.route in ("*", route)
+        and where.startswith(d.where_prefix)
+        and d.message_contains in message
         for d in ACCEPTED
     )

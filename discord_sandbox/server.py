@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from .core import Call, Core
+from .limits import FormError
 from .openapi import ResponseValidator
 from .rest import channels, guilds, interactions, meta
 from .rest.common import CORE, PAYLOAD, UPLOADS, ApiError, json_response
@@ -23,6 +24,7 @@ from .rest.common import CORE, PAYLOAD, UPLOADS, ApiError, json_response
 API_PREFIX = "/api/v10"
 NO_AUTH = ("/interactions/", "/webhooks/")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RATE_HEADERS: web.RequestKey[dict[str, str]] = web.RequestKey("sandbox_rate_headers", dict)
 
 
 def _bucket(route: str) -> str:
@@ -66,6 +68,20 @@ async def _read_body(request: web.Request, call: Call) -> None:
     request[PAYLOAD] = call.json
 
 
+def _rate_limited(retry_after: float, is_global: bool) -> web.Response:
+    """Answer 429 as Discord's edge does (discord.py retries only when ``Via`` is set)."""
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": round(retry_after, 3),
+        "global": is_global,
+        "code": 0,
+    }
+    resp = json_response(body, status=429)
+    resp.headers["Via"] = "1.1 google"
+    resp.headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
+    return resp
+
+
 def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Application:
     """Build the sandbox's aiohttp application."""
 
@@ -87,7 +103,8 @@ def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Applica
         call.status = response.status
         if isinstance(response, web.Response) and response.body:
             call.response = json.loads(response.body)  # type: ignore[arg-type]
-        for key, value in rate_limit_headers(route).items():
+        headers = request.get(RATE_HEADERS) or rate_limit_headers(route)
+        for key, value in headers.items():
             response.headers.setdefault(key, value)
         if validator is not None and resource is not None and response.status < 500:
             validator.check(request.method, route, response.status, call.response)
@@ -116,11 +133,21 @@ def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Applica
             resp = json_response(fault.response_body(), status=fault.status)
             resp.headers.update(headers)
             return resp
+        if core.rate_limiter is not None:
+            verdict = core.rate_limiter.check(
+                request.method, route, call.path, dict(request.match_info)
+            )
+            request[RATE_HEADERS] = verdict.headers
+            if verdict.refused:
+                return _rate_limited(verdict.retry_after, verdict.is_global)
         try:
             await _read_body(request, call)
             return await handler(request)
         except ApiError as err:
             return json_response({"message": err.message, "code": err.code}, status=err.status)
+        except FormError as err:
+            form = {"message": "Invalid Form Body", "code": 50035, "errors": err.errors}
+            return json_response(form, status=400)
         except (ValueError, KeyError, TypeError) as err:
             body: dict[str, Any] = {
                 "message": "Invalid Form Body",

@@ -8,6 +8,8 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from .. import payloads
+from ..core import Core
+from ..limits import check_message, check_thread_name
 from ..permissions import (
     MANAGE_MESSAGES,
     MANAGE_THREADS,
@@ -24,7 +26,6 @@ from .common import (
     core_of,
     json_response,
     message_of,
-    missing_permissions,
     no_content,
     payload,
     require,
@@ -35,6 +36,21 @@ from .common import (
 ADD_REACTIONS = 1 << 6
 ATTACH_FILES = 1 << 15
 CREATE_PUBLIC_THREADS, CREATE_PRIVATE_THREADS = 1 << 35, 1 << 36
+
+
+def _refuse_archived(ch: Channel) -> None:
+    """Only active threads can be changed: 400 50083 (opcodes-and-status-codes, threads)."""
+    if ch.is_thread and ch.archived:
+        raise ApiError(400, 50083, "Thread is archived")
+
+
+def _refuse_locked(core: Core, ch: Channel) -> None:
+    """In a locked thread only Manage Threads may create or edit messages (threads: Locked
+    Threads); an archived locked thread is not reopened by a message."""
+    if ch.archived:
+        raise ApiError(400, 50083, "Thread is archived")
+    if not core.world.permissions_in(ch, core.world.bot_user.id) & MANAGE_THREADS:
+        raise ApiError(403, 160005, "Thread is locked")
 
 
 async def get_channel(request: web.Request) -> web.Response:
@@ -48,6 +64,7 @@ async def edit_channel(request: web.Request) -> web.Response:
     ch = channel_of(request)
     body = payload(request)
     if ch.is_thread:
+        check_thread_name(body.get("name"), required=False)
         if ch.owner_id != core.world.bot_user.id or {"locked"} & set(body):
             require(core, ch, MANAGE_THREADS)
         await core.update_thread(ch, body)
@@ -105,13 +122,16 @@ async def create_message(request: web.Request) -> web.Response:
         return json_response(core.record_dm(dm_user, body))
     ch = channel_of(request)
     require(core, ch, SEND_MESSAGES_IN_THREADS if ch.is_thread else SEND_MESSAGES)
+    check_message(body)
     if ch.is_thread and ch.locked:
-        raise missing_permissions()
+        _refuse_locked(core, ch)
+    ref = (body.get("message_reference") or {}).get("message_id")
+    if ref and not core.world.permissions_in(ch, core.world.bot_user.id) & READ_MESSAGE_HISTORY:
+        raise ApiError(403, 160002, "Cannot reply without permission to read message history")
     if ch.is_thread and ch.archived:  # posting in an archived thread reopens it
         await core.update_thread(ch, {"archived": False})
     if request.get(UPLOADS):
         require(core, ch, ATTACH_FILES)
-    ref = (body.get("message_reference") or {}).get("message_id")
     reply_to = int(ref) if ref else None
     if reply_to is not None and reply_to not in core.world.messages:
         raise ApiError(400, 50035, "Invalid Form Body")
@@ -168,6 +188,10 @@ async def edit_message(request: web.Request) -> web.Response:
     msg = message_of(request, ch)
     if msg.author.id != core.world.bot_user.id:
         raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+    _refuse_archived(ch)
+    if ch.locked:
+        _refuse_locked(core, ch)
+    check_message(payload(request))
     await core.edit_message(msg, payload(request))
     return json_response(payloads.message(core.world, msg))
 
@@ -189,6 +213,7 @@ async def add_own_reaction(request: web.Request) -> web.Response:
     ch = channel_of(request)
     msg = message_of(request, ch)
     emoji = unquote(request.match_info["emoji_name"])
+    _refuse_archived(ch)
     if not msg.reactions.get(emoji):
         require(core, ch, ADD_REACTIONS | READ_MESSAGE_HISTORY)
     await core.react(msg, core.world.bot_user, emoji)
@@ -200,6 +225,7 @@ async def remove_own_reaction(request: web.Request) -> web.Response:
     core = core_of(request)
     ch = channel_of(request)
     msg = message_of(request, ch)
+    _refuse_archived(ch)
     await core.react(msg, core.world.bot_user, unquote(request.match_info["emoji_name"]), add=False)
     return no_content()
 
@@ -210,6 +236,7 @@ async def remove_user_reaction(request: web.Request) -> web.Response:
     ch = channel_of(request)
     msg = message_of(request, ch)
     require(core, ch, MANAGE_MESSAGES)
+    _refuse_archived(ch)
     user = core.world.users.get(snowflake(request, "user_id"))
     if user is None:
         raise unknown("user")
@@ -223,6 +250,7 @@ async def _open_thread(request: web.Request, ch: Channel, from_message: bool) ->
     if ch.is_thread or ch.type != 0:
         raise ApiError(400, 50024, "Cannot execute action on this channel type")
     ttype = 11 if from_message else int(body.get("type") or 12)
+    check_thread_name(body.get("name"))
     require(core, ch, CREATE_PRIVATE_THREADS if ttype == 12 else CREATE_PUBLIC_THREADS)
     msg = message_of(request, ch) if from_message else None
     if msg is not None and msg.thread_id:
@@ -306,6 +334,8 @@ async def _thread_member(request: web.Request, user_id: int, add: bool) -> web.R
         and th.owner_id != core.world.bot_user.id
     ):
         require(core, th, MANAGE_THREADS)
+    if add:
+        _refuse_archived(th)
     if add and user_id not in th.thread_members:
         th.thread_members[user_id] = core.now()
         await core.thread_members_update(th, added=[user_id])

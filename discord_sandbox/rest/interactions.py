@@ -7,13 +7,13 @@ credential), exactly like Discord. The callback answers 200 JSON: discord.py's
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
 
 from .. import payloads
 from ..interactions import EPHEMERAL, InteractionRecord
+from ..limits import FormError, check_message, check_modal
 from ..state import Command, Message
 from .common import (
     PAYLOAD,
@@ -28,6 +28,10 @@ from .common import (
 )
 
 LOADING = 1 << 7
+#: Callback types Discord accepts per interaction type (receiving-and-responding: 6 and 7
+#: are for components only, 9 not for a modal submit); a modal submit may update the
+#: message only when it came from a component on one.
+VALID_CALLBACKS = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 5: {4, 5, 6, 7}}
 
 
 def _check_app(request: web.Request, name: str = "application_id") -> int:
@@ -105,9 +109,13 @@ async def delete_command(request: web.Request) -> web.Response:
 
 
 def _record(request: web.Request, token_key: str) -> InteractionRecord:
-    rec = core_of(request).interactions.get(request.match_info[token_key])
+    core = core_of(request)
+    rec = core.interactions.get(request.match_info[token_key])
     if rec is None:
         raise unknown("interaction" if token_key == "interaction_token" else "webhook")
+    if token_key == "webhook_token" and core.clock() - rec.created > core.token_lifetime:
+        # interaction tokens are valid for 15 minutes (receiving-and-responding)
+        raise ApiError(401, 50027, "Invalid Webhook Token")
     return rec
 
 
@@ -167,7 +175,7 @@ async def callback(request: web.Request) -> web.Response:
     if rec.callback_type is not None:
         raise ApiError(400, 40060, "Interaction has already been acknowledged.")
     deadline = core_of(request).interaction_deadline
-    if deadline is not None and asyncio.get_running_loop().time() - rec.created > deadline:
+    if deadline is not None and core_of(request).clock() - rec.created > deadline:
         rec.late = True  # Discord forgets an interaction not acknowledged within 3 s
         rec.answered.set()
         raise unknown("interaction")
@@ -177,6 +185,16 @@ async def callback(request: web.Request) -> web.Response:
     info: dict[str, Any] = {"id": str(rec.id), "type": rec.type}
     resource: dict[str, Any] | None = None
     core = core_of(request)
+    valid = set(VALID_CALLBACKS.get(rec.type, set()))
+    if rec.message is None:
+        valid -= {6, 7}
+    if ctype not in valid:
+        choices = ", ".join(str(t) for t in sorted(valid))
+        raise FormError(["type"], "BASE_TYPE_CHOICES", f"Value must be one of {{{choices}}}.")
+    if ctype in (4, 7):
+        check_message(data, under="data")
+    elif ctype == 9:
+        check_modal(data)
     if ctype == 4:
         rec.original = await _new_response_message(request, rec, data)
         resource = {"type": 4, "message": payloads.message(core.world, rec.original)}
@@ -215,6 +233,7 @@ async def followup(request: web.Request) -> web.Response:
     rec = _record(request, "webhook_token")
     if rec.callback_type is None:
         raise unknown("webhook")
+    check_message(payload(request))
     msg = await _new_response_message(request, rec, payload(request))
     rec.followups.append(msg)
     rec.content_ready.set()
@@ -249,6 +268,7 @@ async def edit_webhook_message(request: web.Request) -> web.Response:
     rec = _record(request, "webhook_token")
     msg = _target(request, rec)
     body = payload(request)
+    check_message(body)
     attachments, files = attachments_from(request, body, core.world.ids.new)
     if files:
         msg.attachments, msg.files = attachments, files
