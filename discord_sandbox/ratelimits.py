@@ -104,6 +104,8 @@ class RateLimiter:
         limit, per = ROUTE_LIMITS.get(key, (50, 1.0))
         name = f"{key[0]} {key[1]}"
         resource = next((params[p] for p in TOP_LEVEL if p in params), "")
+        if "webhook_token" in params:  # a webhook's top-level resource is id + token
+            resource += "/" + params["webhook_token"]
         window = self.windows.setdefault((name, resource, ""), Window(limit, per))
         wait = window.take(now)
         reset_after = window.reset_after(now)

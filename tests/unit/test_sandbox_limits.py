@@ -110,3 +110,14 @@ def test_reactions_one_per_quarter_second_and_global_fifty_a_second() -> None:
     assert [a.is_global for a in answers].count(True) == 1 and answers[-1].refused
     callback = "/interactions/1/t/callback"
     assert not limiter.check("POST", callback, callback, {}).refused  # outside the global limit
+
+
+def test_webhook_buckets_are_per_token() -> None:
+    limiter = RateLimiter(Clock())
+    route = "/webhooks/{webhook_id}/{webhook_token}"
+    for token in ("a", "b"):
+        params = {"webhook_id": "1", "webhook_token": token}
+        verdicts = [limiter.check("POST", route, f"/webhooks/1/{token}", params) for _ in range(50)]
+        assert not any(v.refused for v in verdicts), token
+    params = {"webhook_id": "1", "webhook_token": "a"}
+    assert limiter.check("POST", route, "/webhooks/1/a", params).refused
