@@ -30,6 +30,7 @@ from bot.i18n import FoyerTranslator, t
 from bot.interaction_language import interaction_language
 from bot.recording import Recorder
 from bot.scheduling import Scheduler
+from bot.user_input import check_declared_options
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,10 @@ class FoyerTree(app_commands.CommandTree["FoyerBot"]):
     ephemerally, in that language."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        await interaction_language(interaction)
+        lang = await interaction_language(interaction)
+        if interaction.type is discord.InteractionType.application_command:
+            # Anything may reach the bot through the API: options as each command declared them.
+            check_declared_options(interaction.command, interaction.namespace, lang)
         return True
 
     async def on_error(
