@@ -3,12 +3,14 @@
 All three write the same rows into fresh, migrated SQLite files (WAL, as the bot runs):
 - recorder: `Recorder.record()` for every event, batched flushes (look-ups, classification,
   events, rollups, members and threads in one transaction per batch), then `close()`;
+  each event is first appended to the journal, as in the bot (`--no-journal`: without);
 - naive: one session and one commit per event (ORM add), as a naive bot does; timed on a
   subset (it is slow) and reported per second;
 - floor: the classified rows with plain `sqlite3.executemany` in one transaction (no
   rollups, no look-ups, no type conversion): the fastest the disk layer goes.
 
     .venv/bin/python benchmarks/ingest.py [--events 200000] [--naive 5000] [--repeat 3] [--seed 1]
+        [--no-journal]
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from bot.recording.events import (
     ThreadCreated,
     snowflake_at,
 )
+from bot.recording.journal import Journal
 from bot.recording.store import key_of
 
 GUILDS = [900_000_000_000_000_001 + i for i in range(3)]
@@ -104,9 +107,12 @@ async def fresh_database(path: Path) -> Database:
     return Database(engine)
 
 
-async def run_recorder(events: list[Event], path: Path) -> tuple[float, int]:
+async def run_recorder(
+    events: list[Event], path: Path, *, journal: bool = True
+) -> tuple[float, int]:
     db = await fresh_database(path)
-    recorder = Recorder(db)
+    recorder = Recorder(db, journal=Journal(path.with_suffix(".journal")) if journal else None)
+    await recorder.recover_journal()
     recorder.start()
     began = time.perf_counter()
     for event in events:
@@ -185,6 +191,7 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=5_000, help="events timed for the naive way")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is kept")
+    parser.add_argument("--no-journal", action="store_true", help="the recorder without journal")
     args = parser.parse_args()
 
     events = synthetic_events(args.events, args.seed)
@@ -197,7 +204,9 @@ def main() -> None:
     for round_ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="foyer-ingest-") as tmp:
             folder = Path(tmp)
-            took, stored = asyncio.run(run_recorder(events, folder / "recorder.db"))
+            took, stored = asyncio.run(
+                run_recorder(events, folder / "recorder.db", journal=not args.no_journal)
+            )
             recorder_s = min(recorder_s, took)
             naive_s = min(naive_s, asyncio.run(run_naive(rows[: args.naive], folder / "n.db")))
             floor_s = min(floor_s, run_floor(rows, folder / "floor.db"))
@@ -209,7 +218,7 @@ def main() -> None:
     print(f"ingest: {len(events):,} synthetic events ({stored:,} rows stored); {machine()}")
     print(f"best of {args.repeat} rounds; load average at start: {load:.1f}")
     print(f"{'method':<34}{'events':>10}{'seconds':>10}{'events/s':>12}")
-    label = "recorder (batched, with rollups)"
+    label = "recorder (no journal)" if args.no_journal else "recorder (batched, journal)"
     print(f"{label:<34}{len(events):>10,}{recorder_s:>10.2f}{recorder_rate:>12,.0f}")
     print(
         f"{'naive: one commit per event':<34}{args.naive:>10,}{naive_s:>10.2f}{naive_rate:>12,.0f}"

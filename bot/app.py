@@ -29,8 +29,8 @@ from bot.guilds import GuildSettingsService
 from bot.i18n import FoyerTranslator, t
 from bot.interaction_language import interaction_language
 from bot.recording import Recorder
+from bot.recording.journal import Journal
 from bot.scheduling import Scheduler
-from bot.user_input import check_declared_options
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,7 @@ class FoyerTree(app_commands.CommandTree["FoyerBot"]):
     ephemerally, in that language."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        lang = await interaction_language(interaction)
-        if interaction.type is discord.InteractionType.application_command:
-            # Anything may reach the bot through the API: options as each command declared them.
-            check_declared_options(interaction.command, interaction.namespace, lang)
+        await interaction_language(interaction)
         return True
 
     async def on_error(
@@ -139,7 +136,9 @@ class FoyerBot(commands.AutoShardedBot):
         self.clock: Clock = clock or SystemClock()
         self.db = Database.from_url(settings.database_url)
         self.guild_settings = GuildSettingsService(self.db, self.clock)
-        self.recorder = Recorder(self.db)
+        self.recorder = Recorder(
+            self.db, journal=Journal(settings.journal_path, fsync=settings.journal_fsync)
+        )
         # Cogs register their job kinds in `setup`; the scheduler starts once ready.
         # APScheduler drives it on the real clock only: tests move a ManualClock and call
         # `scheduler.run_due()` themselves.
@@ -156,6 +155,8 @@ class FoyerBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         await upgrade(self.db.engine)
         await self.recorder.load_opt_outs()
+        # What a killed run received but had not written, before the gateway connects.
+        await self.recorder.recover_journal()
         self.recorder.start()
         await self.tree.set_translator(FoyerTranslator())
         for name in extension_names():

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     discord_gateway_url: str = DISCORD_GATEWAY_URL
     heartbeat_file: Path = Path("data/heartbeat")
     heartbeat_max_age: int = Field(default=180, ge=10)
+    # None: beside the SQLite database, else beside the heartbeat file (see journal_path).
+    journal_file: Path | None = None
+    journal_fsync: bool = False
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -101,6 +104,23 @@ class Settings(BaseSettings):
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return None
         return Path(url.database)
+
+    @cached_property
+    def journal_path(self) -> Path:
+        """The recorder's journal: JOURNAL_FILE, else `foyer.journal` beside the SQLite
+        database file (`data/foyer.db` gives `data/foyer.journal`), else beside the
+        heartbeat file (the data folder). A process that runs some shards only gets its
+        own, named after them (`foyer-shards-0-1.journal`): two processes never share one."""
+        if self.journal_file is not None:
+            path = self.journal_file
+        elif self.sqlite_path is not None:
+            path = self.sqlite_path.with_suffix(".journal")
+        else:
+            path = self.heartbeat_file.with_name("foyer.journal")
+        if self.shard_ids is not None:
+            shards = "-".join(str(i) for i in sorted(self.shard_ids))
+            path = path.with_name(f"{path.stem}-shards-{shards}{path.suffix}")
+        return path
 
     def token(self) -> str:
         """Return the bot token, or explain how to get one."""

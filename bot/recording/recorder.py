@@ -8,6 +8,9 @@ rollups, members and threads. A full buffer makes `record()` wait (back-pressure
 than drop anything. A briefly locked or unreachable database is retried with backoff; the
 batch goes back to the front of the buffer if it still fails. Writing is idempotent: an
 event already stored (resume replay, backfill) is skipped and adds nothing to rollups.
+With a journal (bot/recording/journal.py), each event is appended to it before it is
+buffered, and what a killed run left there is written at the next start
+(`recover_journal`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from bot.recording.events import (
     ThreadCreated,
     actor_of,
 )
+from bot.recording.journal import Journal
 from bot.recording.rollups import Rollups
 
 log = logging.getLogger(__name__)
@@ -81,10 +85,12 @@ class Recorder:
         flush_interval: float = 1.0,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         cache_size: int = 20_000,
+        journal: Journal | None = None,
     ) -> None:
         if max_buffer < batch_size:
             raise ValueError("max_buffer must hold at least one batch")
         self._db = db
+        self._journal = journal
         self.batch_size = batch_size
         self.max_buffer = max_buffer
         self.flush_interval = flush_interval
@@ -118,6 +124,20 @@ class Recorder:
         await self.flush()
         if self._buffer:
             log.error("recorder closed with %d events unwritten", len(self._buffer))
+        if self._journal is not None:
+            self._journal.close()
+
+    async def recover_journal(self) -> int:
+        """Open the journal and write what a run that did not close left in it (call at
+        start, before the gateway connects); returns how many events it held."""
+        if self._journal is None:
+            return 0
+        left = self._journal.open()
+        self._buffer.extend(e for e in left if not self._ignored(e))
+        await self.flush()
+        if left:
+            log.info("journal: %d events from the previous run replayed", len(left))
+        return len(left)
 
     async def _run(self) -> None:
         while not self._closed:
@@ -135,18 +155,25 @@ class Recorder:
     def pending(self) -> int:
         return len(self._buffer)
 
-    async def record(self, event: Event) -> None:
-        """Queue an event. Waits while the buffer is full; ignores opted-out actors."""
-        if (
-            self._opted_out
+    def _ignored(self, event: Event) -> bool:
+        """An opted-out member's action (their joins and leaves are kept, anonymous)."""
+        return (
+            bool(self._opted_out)
             and (event.guild_id, actor_of(event)) in self._opted_out
             and not isinstance(event, MemberJoined | MemberLeft)
-        ):
+        )
+
+    async def record(self, event: Event) -> None:
+        """Queue an event (journaled first). Waits while the buffer is full; ignores
+        opted-out actors."""
+        if self._ignored(event):
             return
         while len(self._buffer) >= self.max_buffer:
             self._room.clear()
             self._wake.set()
             await self._room.wait()
+        if self._journal is not None:
+            self._journal.append(event)  # no await between this and the buffer: same order
         self._buffer.append(event)
         if len(self._buffer) >= self.batch_size:
             self._wake.set()
@@ -161,6 +188,11 @@ class Recorder:
         async with self._lock:
             while self._buffer:
                 size = min(self.batch_size, len(self._buffer))
+                # A batch that takes the whole buffer holds every journaled event not yet
+                # written: once it is committed, the journal sealed now can go.
+                journal = self._journal if size == len(self._buffer) else None
+                if journal is not None:
+                    journal.seal()
                 batch = [self._buffer.popleft() for _ in range(size)]
                 self._room.set()
                 try:
@@ -173,6 +205,8 @@ class Recorder:
                 except BaseException:
                     self._buffer.extendleft(reversed(batch))
                     raise
+                if journal is not None:
+                    journal.release()
 
     async def _retrying(self, work: Callable[[], Awaitable[None]]) -> None:
         """Run `work`, retrying with backoff while the database is locked or unreachable."""
@@ -379,6 +413,8 @@ class Recorder:
                     or not (e.guild_id == guild_id and actor_of(e) == user_id)
                 ]
                 self._buffer = deque(kept)
+                if self._journal is not None:  # none of theirs stays on disk either
+                    self._journal.rewrite(kept)
                 for authors in self._answered.values():
                     authors.discard(user_id)
             else:

@@ -32,6 +32,7 @@ from bot.i18n import t
 from bot.recording import backfill
 from bot.recording.discord_events import EventBuilder
 from bot.recording.events import snowflake_at
+from bot.recording.reaction_recovery import ReactionRecovery
 from bot.recording.recorder import Recorder
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,9 @@ class GapRecovery:
                 gaps, unreadable = await self._open_gaps(guild, since)
                 await self._report_unreadable(guild, unreadable)
                 await self._read_gaps(guild, gaps)
+                await ReactionRecovery(self._db, self._recorder, self._events, self._clock).recover(
+                    guild, since
+                )
             except Exception:
                 log.exception("gap recovery failed", extra={"guild_id": guild.id})
 

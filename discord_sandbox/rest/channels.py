@@ -244,6 +244,26 @@ async def remove_user_reaction(request: web.Request) -> web.Response:
     return no_content()
 
 
+async def list_reactions(request: web.Request) -> web.Response:
+    """``GET .../reactions/{emoji_name}``: who reacted, by user id, ``after``/``limit``
+    (1-100, default 25); burst reactions (``type=1``) are never made here: none."""
+    core = core_of(request)
+    ch = channel_of(request)
+    msg = message_of(request, ch)
+    require(core, ch, READ_MESSAGE_HISTORY)
+    q = request.query
+    limit = int(q.get("limit", "25"))
+    if not 1 <= limit <= 100:
+        raise ApiError(400, 50035, "Invalid Form Body")
+    after = int(q.get("after", "0"))
+    users = msg.reactions.get(unquote(request.match_info["emoji_name"]), [])
+    if q.get("type", "0") != "0":
+        users = []
+    page = sorted(u for u in users if u > after)[:limit]
+    world = core.world
+    return json_response([payloads.user(world.users[u]) for u in page if u in world.users])
+
+
 async def _open_thread(request: web.Request, ch: Channel, from_message: bool) -> web.Response:
     core = core_of(request)
     body = payload(request)
@@ -379,6 +399,7 @@ ROUTES = [
     ("GET", M, get_message),
     ("PATCH", M, edit_message),
     ("DELETE", M, delete_message),
+    ("GET", M + "/reactions/{emoji_name}", list_reactions),
     ("PUT", M + "/reactions/{emoji_name}/@me", add_own_reaction),
     ("DELETE", M + "/reactions/{emoji_name}/@me", remove_own_reaction),
     ("DELETE", M + "/reactions/{emoji_name}/{user_id}", remove_user_reaction),

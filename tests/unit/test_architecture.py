@@ -40,7 +40,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.staff",
             "bot.templates",
             "bot.ui",
-            "bot.user_input",
         ),
     ),
     (
