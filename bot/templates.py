@@ -4,6 +4,10 @@
 Python objects. Here a template may only name plain placeholders from an allowed set; it
 is checked when the admin saves it, so a bad template is refused with a clear message and
 never stored, and rendering only substitutes strings.
+
+A template may also be refused for what it would become: `longest_render` fills each
+placeholder with the longest value it can take, so a text that could pass Discord's
+2,000-character limit once filled in is refused when saved, not at every post.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from collections.abc import Iterable, Mapping
 from string import Formatter
 
 from bot.errors import FoyerError
+from bot.user_input import check_text, has_visible_character
 
 MAX_TEMPLATE_LENGTH = 2_000
+#: Discord's limit on a message's content.
+DISCORD_MESSAGE_LIMIT = 2_000
 
 
 def validate(
@@ -21,8 +28,9 @@ def validate(
 ) -> None:
     """Refuse anything but `{name}` with a name from `allowed`; raise a translated error."""
     allowed = set(allowed)
-    if not template.strip():
+    if not has_visible_character(template):
         raise FoyerError("templates.empty")
+    check_text(template)
     if len(template) > max_length:
         raise FoyerError("templates.too_long", length=len(template), limit=max_length)
     try:
@@ -42,6 +50,12 @@ def validate(
                 field=name,
                 allowed=", ".join(f"{{{a}}}" for a in sorted(allowed)),
             )
+
+
+def longest_render(template: str, longest: Mapping[str, int]) -> int:
+    """The length of `template` once rendered with each placeholder at its longest
+    (`longest[name]` characters; a name missing from it counts as empty)."""
+    return len(render(template, {name: "x" * size for name, size in longest.items()}))
 
 
 def render(template: str, values: Mapping[str, str]) -> str:

@@ -17,8 +17,9 @@ from discord import app_commands
 
 from bot import templates
 from bot.errors import FoyerError
-from bot.i18n import cmd
+from bot.i18n import LANGUAGES, cmd, t
 from bot.scheduling import MonthlyNth, Rule, Weekly
+from bot.user_input import check_text, has_visible_character
 
 # Placeholders a ritual text may use.
 TEMPLATE_NAMES = ("date", "question", "server")
@@ -26,6 +27,9 @@ TEMPLATE_NAMES = ("date", "question", "server")
 MAX_TEMPLATE_LENGTH = 1500
 MAX_NAME_LENGTH = 80
 MAX_QUESTION_LENGTH = 500
+MAX_SERVER_NAME_LENGTH = 100  # Discord's limit on a guild name
+# The ping role's mention before the text: `<@&` + a snowflake of up to 20 digits + `> `.
+PING_PREFIX_LENGTH = 24
 ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
 WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
 
@@ -88,16 +92,38 @@ def build_rule(days: frozenset[int], at: time, week_of_month: int | None) -> Rul
 
 
 def validate_name(name: str) -> str:
+    """One line of 1 to MAX_NAME_LENGTH characters, at least one of them visible."""
+    check_text(name, multiline=False)
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME_LENGTH:
         raise FoyerError("rituals.bad_name", limit=MAX_NAME_LENGTH)
+    if not has_visible_character(name):
+        raise FoyerError("rituals.name_not_visible")
     return name
 
 
+def longest_values() -> dict[str, int]:
+    """Each placeholder at its longest: the date in either language, a question at its
+    limit, a server name at Discord's limit."""
+    date = max(len(t("rituals.date", lang, y="0000", m="00", d="00")) for lang in LANGUAGES)
+    return {"date": date, "question": MAX_QUESTION_LENGTH, "server": MAX_SERVER_NAME_LENGTH}
+
+
 def validate_template(template: str) -> str:
+    """A safe template that stays within Discord's limit however it is filled in (the
+    ping role's mention included, so adding one later cannot break it)."""
     templates.validate(template, TEMPLATE_NAMES, max_length=MAX_TEMPLATE_LENGTH)
     if "@everyone" in template or "@here" in template:
         raise FoyerError("rituals.no_mass_ping")
+    longest = PING_PREFIX_LENGTH + templates.longest_render(template, longest_values())
+    if longest > templates.DISCORD_MESSAGE_LIMIT:
+        raise FoyerError(
+            "rituals.text_can_exceed",
+            length=longest,
+            limit=templates.DISCORD_MESSAGE_LIMIT,
+            question=MAX_QUESTION_LENGTH,
+            server=MAX_SERVER_NAME_LENGTH,
+        )
     return template
 
 
@@ -108,8 +134,9 @@ def validate_archive(minutes: int) -> int:
 
 
 def validate_question(text: str) -> str:
+    check_text(text)
     text = " ".join(text.split())
-    if not text or len(text) > MAX_QUESTION_LENGTH:
+    if not has_visible_character(text) or len(text) > MAX_QUESTION_LENGTH:
         raise FoyerError("rituals.bad_question", limit=MAX_QUESTION_LENGTH)
     if "@everyone" in text or "@here" in text:
         raise FoyerError("rituals.no_mass_ping")

@@ -22,14 +22,15 @@ from bot.rituals.schedule import job_key
 from bot.rituals.service import RitualService
 from bot.scheduling import JobSpec, NotPostedAgain, Outcome, RunContext
 from bot.solicitation import SolicitationBudget, postpone_to
-from bot.templates import render
+from bot.templates import DISCORD_MESSAGE_LIMIT, render
 
 log = logging.getLogger(__name__)
 
 
 class PostRefused(Exception):
     """The ritual's channel cannot take the post: Discord answered 403 (`forbidden`), or
-    the channel is gone (`channel_gone`). Never retried."""
+    the channel is gone (`channel_gone`), or the text filled in is over Discord's limit
+    (`too_long`). Never retried."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -143,6 +144,8 @@ class RitualRunner:
             )
 
         try:
+            if len(content) > DISCORD_MESSAGE_LIMIT:  # an old text, saved before the check
+                raise PostRefused("too_long")
             posted = await self._poster.post(post, on_message)
         except NotPostedAgain as not_again:
             # Perhaps posted by an attempt before a crash: never a second post.

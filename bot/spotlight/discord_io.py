@@ -11,6 +11,7 @@ The post pings the spotlighted member and nobody else (`render.spotlight_mention
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from typing import Any, Protocol, cast
@@ -119,9 +120,16 @@ class SpotlightPoster:
             )
         except discord.Forbidden:
             raise FoyerError("spotlight.cannot_post", channel=channel.mention) from None
-        await self.service.record(
-            guild.id, prepared, posted_by=interaction.user.id, source=source, message_id=message.id
-        )
+        try:
+            await self.service.record(
+                guild.id, prepared, posted_by=interaction.user.id, source=source,
+                message_id=message.id,
+            )  # fmt: skip
+        except Exception:
+            # What is posted is always recorded: a post that cannot be recorded comes down.
+            with contextlib.suppress(discord.HTTPException):
+                await message.delete()
+            raise
         return message
 
 

@@ -20,6 +20,7 @@ from bot.errors import FoyerError
 from bot.periods import Period, period_ending
 from bot.spotlight.ranking import MAX_CANDIDATES, Candidate, ContributionStats, rank
 from bot.spotlight.store import SpotlightEffects, SpotlightStore
+from bot.user_input import check_text
 
 SUGGESTION_DAYS = 28
 MAX_NOTE_LENGTH = 1000
@@ -74,7 +75,7 @@ class SpotlightService:
             NO_WEEKLY_SUGGESTION,
             *range(7),
         ):
-            raise ValueError(f"weekday {suggestion_weekday} is not 0-6 or -1")
+            raise FoyerError("spotlight.bad_day", value=suggestion_weekday)
         stop = suggestion_weekday == NO_WEEKLY_SUGGESTION
         return await self._store.update_config(
             guild_id,
@@ -113,7 +114,7 @@ class SpotlightService:
         self, guild_id: int, member_id: int, *, mention: str, note: str | None
     ) -> PreparedSpotlight:
         """Validate a spotlight on `member_id` (`mention` is how errors name them)."""
-        note = (note or "").strip() or None
+        note = check_text(note or "").strip() or None
         if note is not None and len(note) > MAX_NOTE_LENGTH:
             raise FoyerError("spotlight.note_too_long", length=len(note), limit=MAX_NOTE_LENGTH)
         config = await self.config(guild_id)

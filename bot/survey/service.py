@@ -22,6 +22,7 @@ from bot.errors import FoyerError
 from bot.periods import Period
 from bot.survey import store
 from bot.survey.nps import NpsResult, TrendPoint, summarize, trend
+from bot.user_input import check_text
 
 DEFAULT_MIN_INTERVAL = timedelta(days=30)
 MIN_DURATION = timedelta(hours=1)
@@ -175,7 +176,7 @@ class SurveyService:
         """Keep that a "why" was given and its length bucket; the text only if the survey
         stores it."""
         now = self._clock.now()
-        text = text.strip()[:MAX_WHY_LENGTH]
+        text = check_text(text).strip()[:MAX_WHY_LENGTH]
         async with self._db.session() as session:
             survey = await self._open_survey(session, guild_id, survey_id, user_id, now)
             answer = await store.answer_of(session, survey_id, user_id)

@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.staff",
             "bot.templates",
             "bot.ui",
+            "bot.user_input",
         ),
     ),
     (
