@@ -12,7 +12,9 @@ dropped socket right after the new IDENTIFY resume the *new* session, not the lo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import datetime
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -180,7 +182,10 @@ class Tracking(commands.Cog):
         """A fresh session (start, or a reconnect that could not resume): fill the gap."""
         since = self._gap_since.pop(shard_id, self._started_at)
         self._recovered.add(shard_id)
-        task = asyncio.create_task(self._recover_shard(shard_id, since))
+        self._spawn(self._recover_shard(shard_id, since))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -192,7 +197,7 @@ class Tracking(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """A new guild: record who is here (as joins at their `joined_at`)."""
-        await self.recovery.recover(guild, self.bot.clock.now())
+        self._spawn(self.recovery.recover(guild, self.bot.clock.now()))
 
 
 async def setup(bot: FoyerBot) -> None:

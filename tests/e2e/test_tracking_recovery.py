@@ -145,8 +145,9 @@ async def test_thread_answers_stay_counted_once_across_three_fresh_sessions(
 
 
 # -- a RESUME right after a fresh IDENTIFY ----------------------------------------------------
+@pytest.mark.parametrize("fault", ["op 7", "close 4000"])
 async def test_a_resume_right_after_a_fresh_identify_keeps_the_gap(
-    sandbox: Sandbox, database_url: str, db: Database
+    sandbox: Sandbox, database_url: str, db: Database, fault: str
 ) -> None:
     town = build_town(sandbox)
     m0, m1, _ = town.members
@@ -176,7 +177,10 @@ async def test_a_resume_right_after_a_fresh_identify_keeps_the_gap(
         assert session.ws is not None
         await session.ws.close(code=4000)  # its RESUME gets op 9: a fresh IDENTIFY
         await asyncio.wait_for(hub.identified.wait(), 10)
-        await sandbox.send_reconnect()  # op 7 right after it: the new session resumes
+        if fault == "op 7":  # right after it: the new session resumes
+            await sandbox.send_reconnect()
+        else:
+            await sandbox.drop_socket(code=4000)
         await recovered(bot, 2)
         await settle(sandbox, bot)
     assert order == ["resumed", "ready"]
