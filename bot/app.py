@@ -31,6 +31,7 @@ from bot.interaction_language import interaction_language
 from bot.recording import Recorder
 from bot.recording.journal import Journal
 from bot.scheduling import Scheduler
+from bot.user_input import check_declared_options
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,10 @@ class FoyerTree(app_commands.CommandTree["FoyerBot"]):
     ephemerally, in that language."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        await interaction_language(interaction)
+        lang = await interaction_language(interaction)
+        if interaction.type is discord.InteractionType.application_command:
+            # Anything may reach the bot through the API: options as each command declared them.
+            check_declared_options(interaction.command, interaction.namespace, lang)
         return True
 
     async def on_error(
