@@ -1,6 +1,7 @@
-"""The /health answer and the weekly digest as Discord embeds (one per family, then the
-newcomer funnel and rituals, then the signals with the chart), within Discord's limits:
-at most 10 embeds and 6,000 characters in all."""
+"""The /health answer and the weekly digest as Discord embeds: action first (the first
+embed opens with the weak signals: sentence, evidence, one thing to try; or what was
+checked), then one embed per family, the newcomer funnel and rituals, and the chart,
+within Discord's limits: at most 10 embeds and 6,000 characters in all."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ COLOURS = {
     "advocacy": 0xFFD166,
 }
 NEUTRAL = 0x8D99AE
+SIGNAL = 0xF78C6B  # the first embed's colour when a signal fired
 MAX_TOTAL = 6000  # characters in all the embeds of one message
+MAX_DESCRIPTION = 4096  # characters in one embed's description
 
 
 def health_embeds(report: HealthReport, *, title_key: str = "health.title") -> list[discord.Embed]:
@@ -27,10 +30,12 @@ def health_embeds(report: HealthReport, *, title_key: str = "health.title") -> l
     head = render.header(report)
     digest = title_key == "health.digest.title"
     intro = [t("health.digest.intro", lang, days=report.period.days), ""] if digest else []
+    signal_lines = render.signal_lines(report)
+    after = ["", *head[1:], "", t("health.legend", lang)]
     overview = discord.Embed(
         title=t(title_key, lang, days=report.period.days),
-        description="\n".join([*intro, *head[1:], "", t("health.legend", lang)]),
-        colour=NEUTRAL,
+        description="\n".join([*intro, *signal_lines, *after]),
+        colour=SIGNAL if report.signals else NEUTRAL,
     )
     embeds = [overview]
     for family in FAMILIES:
@@ -55,20 +60,25 @@ def health_embeds(report: HealthReport, *, title_key: str = "health.title") -> l
         inline=False,
     )
     embeds.append(newcomers)
-    signals = discord.Embed(
-        title=t("health.signals.title", lang),
-        description="\n".join(render.signal_lines(report)),
-        colour=0xF78C6B if report.signals else NEUTRAL,
-    )
-    signals.set_image(url=f"attachment://{CHART_NAME}")
-    embeds.append(signals)
-    _fit(signals, sum(len(e) for e in embeds))
+    chart = discord.Embed(title=t("health.chart.title", lang), colour=NEUTRAL)
+    chart.set_image(url=f"attachment://{CHART_NAME}")
+    embeds.append(chart)
+    _fit(overview, intro, signal_lines, after, sum(len(e) for e in embeds))
     return embeds
 
 
-def _fit(last: discord.Embed, total: int) -> None:
-    """Keep the message within Discord's 6,000 characters: many rituals and signals at
-    once are cut at the end of the signals (the full list is in `foyer report`)."""
-    excess = total - MAX_TOTAL
-    if excess > 0 and last.description:
-        last.description = last.description[: max(0, len(last.description) - excess - 1)] + "…"
+def _fit(
+    first: discord.Embed, before: list[str], signals: list[str], after: list[str], total: int
+) -> None:
+    """Keep the message within Discord's 6,000 characters (and the description's 4,096):
+    many signals at once are cut at the end of the signals, before the period lines (the
+    full list is in `foyer report`)."""
+    over = max(total - MAX_TOTAL, len(first.description or "") - MAX_DESCRIPTION)
+    if over <= 0:
+        return
+    kept = list(signals)
+    over += 2  # room for the "…" line
+    while over > 0 and kept:
+        over -= len(kept.pop()) + 1
+    if len(kept) < len(signals):
+        first.description = "\n".join([*before, *kept, "…", *after])

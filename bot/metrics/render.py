@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.i18n import t
 from bot.metrics.figures import Figure, Kind, Trend
+from bot.metrics.signals import plural
 from bot.metrics.summary import HealthReport
 
 ARROWS = {Trend.UP: "↗", Trend.DOWN: "↘", Trend.FLAT: "→"}
@@ -59,12 +60,6 @@ def _base(base: int, lang: str) -> str:
     return t("health.base", lang, base=format_value(base, Kind.COUNT, lang))
 
 
-def plural(key: str, count: int, lang: str) -> str:
-    """`key.one` or `key.other` with `count`: French treats 0 and 1 as singular."""
-    singular = count == 1 or (lang == "fr" and count == 0)
-    return t(f"{key}.{'one' if singular else 'other'}", lang, count=count)
-
-
 def coverage_line(report: HealthReport) -> str:
     """How much of the period Foyer saw: since its arrival N days ago while it was not
     there for the whole period, else how many weeks of activity the figures rest on."""
@@ -98,15 +93,30 @@ def family_lines(report: HealthReport, family: str) -> list[str]:
     return [figure_line(f, report.lang) for f in report.families[family]]
 
 
-def signal_lines(report: HealthReport) -> list[str]:
+def signal_lines(report: HealthReport, *, bold: bool = True) -> list[str]:
+    """Each signal: its sentence, the evidence in numbers, one thing to try. With none,
+    what was checked, and what lacked the data to be."""
     lang = report.lang
+    mark = "**" if bold else ""
     if not report.signals:
-        return [t("health.signals.none", lang)]
+        lines = [t("health.signals.none", lang)]
+        looked = [c.key for c in report.checked if c.enough]
+        short = [c.key for c in report.checked if not c.enough]
+        if looked:
+            lines.append(t("health.signals.checked", lang, rules=_rule_names(looked, lang)))
+        if short:
+            lines.append(t("health.signals.too_little", lang, rules=_rule_names(short, lang)))
+        return lines
     lines = []
     for signal in report.signals:
-        lines.append(f"⚠ {signal.sentence(lang)}")
-        lines.append(f"   {t('health.signals.action', lang, action=signal.action(lang))}")
+        lines.append(f"⚠ {mark}{signal.sentence(lang)}{mark}")
+        lines.append(f"   {signal.evidence(lang)}")
+        lines.append(f"   → {t('health.signals.action', lang, action=signal.action(lang))}")
     return lines
+
+
+def _rule_names(keys: list[str], lang: str) -> str:
+    return ", ".join(t(f"health.signal.{key}.name", lang) for key in keys)
 
 
 def funnel_lines(report: HealthReport) -> list[str]:
@@ -137,7 +147,7 @@ def ritual_lines(report: HealthReport) -> list[str]:
             "health.rituals.row",
             lang,
             name=row.name,
-            occurrences=row.occurrences,
+            occurrences=plural("health.unit.occurrence", row.occurrences, lang),
             participants=" → ".join(map(str, row.participants)) or "0",
         )
         if row.paused:
@@ -157,9 +167,13 @@ def cohort_lines(report: HealthReport) -> list[str]:
 
 
 def plain_text(report: HealthReport) -> str:
-    """The whole report as plain text (no Markdown bold), for the terminal."""
+    """The whole report as plain text (no Markdown bold), for the terminal: the signals
+    first, then the figures."""
     lang = report.lang
     out = [*header(report), ""]
+    out.append(f"## {t('health.signals.title', lang)}")
+    out += signal_lines(report, bold=False)
+    out.append("")
     for family in ("participation", "retention", "contribution", "advocacy"):
         out.append(f"## {t(f'health.family.{family}', lang)}")
         out += [line.replace("**", "") for line in family_lines(report, family)]
@@ -172,9 +186,6 @@ def plain_text(report: HealthReport) -> str:
     out.append("")
     out.append(f"## {t('health.rituals.title', lang)}")
     out += ritual_lines(report)
-    out.append("")
-    out.append(f"## {t('health.signals.title', lang)}")
-    out += signal_lines(report)
     out.append("")
     out.append(t("health.legend", lang))
     return "\n".join(out) + "\n"

@@ -125,11 +125,14 @@ def as_json(report: HealthReport) -> str:
             {
                 "key": s.key,
                 "params": dict(s.params),
+                "p_value": s.p_value,
                 "text": s.sentence(lang),
+                "evidence": s.evidence(lang),
                 "action": s.action(lang),
             }
             for s in report.signals
         ],
+        "signals_checked": [{"key": c.key, "enough_data": c.enough} for c in report.checked],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

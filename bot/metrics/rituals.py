@@ -5,21 +5,14 @@ series (`bot.rituals.engagement`), so the rule lives in one place."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import mean, median
 
 from sqlalchemy import select
 
 from bot.db import Database
 from bot.db.models import Ritual
-from bot.metrics.signals import Signal, ritual_fading
+from bot.metrics.signals import Verdict, ritual_fading
 from bot.periods import Period
-from bot.rituals.engagement import (
-    FADING_BASELINE,
-    FADING_MIN_OCCURRENCES,
-    FADING_RECENT,
-    is_fading,
-    participation,
-)
+from bot.rituals.engagement import fading, fading_enough_data, participation
 
 # Enough occurrences for the fading rule and for a daily ritual over 90 days.
 SERIES_LIMIT = 100
@@ -41,7 +34,9 @@ class RitualRow:
 
 async def rituals_table(
     db: Database, guild_id: int, period: Period
-) -> tuple[list[RitualRow], list[Signal]]:
+) -> tuple[list[RitualRow], list[Verdict]]:
+    """Each ritual's row, and the fading rule's verdict on each (paused ones included: a
+    paused ritual that faded is still worth knowing about until it resumes)."""
     async with db.session() as session:
         rituals = (
             await session.execute(
@@ -51,12 +46,12 @@ async def rituals_table(
             )
         ).all()
     rows: list[RitualRow] = []
-    signals: list[Signal] = []
+    verdicts: list[Verdict] = []
     for ritual_id, name, paused in rituals:
         series = await participation(db, guild_id, ritual_id, SERIES_LIMIT)
         inside = [o for o in series if period.contains(o.scheduled_for)]
         counts = [o.participants for o in series]
-        fading = is_fading(counts)
+        found = fading(counts)
         rows.append(
             RitualRow(
                 ritual_id,
@@ -64,12 +59,8 @@ async def rituals_table(
                 paused,
                 tuple(o.participants for o in inside),
                 sum(o.answers for o in inside),
-                fading,
+                found is not None,
             )
         )
-        if fading:
-            recent = counts[-FADING_RECENT:]
-            usual = counts[-FADING_MIN_OCCURRENCES:-FADING_RECENT]
-            assert len(usual) == FADING_BASELINE
-            signals.append(ritual_fading(name, mean(recent), median(usual)))
-    return rows, signals
+        verdicts.append(ritual_fading(name, found, fading_enough_data(counts)))
+    return rows, verdicts

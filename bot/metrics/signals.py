@@ -1,9 +1,13 @@
-"""Weak signals: small changes worth an admin's attention, each with a minimum amount of
-data below which it stays silent (a signal that fires on noise teaches admins to ignore
-signals). Thresholds are the defaults of docs/metrics.md.
+"""Weak signals: small changes worth an admin's attention. Each rule pairs a size (a fall
+of 10 points, 30 % fewer participants...) with an exact one-sided test on the counts
+behind it (`bot.stats`), so it speaks after 3 or 4 occurrences when the change is large,
+and stays silent on noise: it fires on an unchanged community at most 1 time in 100
+(`ALPHA`; a rule with two branches gives each half). Below its minimum of data a rule
+says nothing. Thresholds are the defaults of docs/metrics.md; `benchmarks/signals.py`
+measures the delays and false alarms.
 
-A `Signal` carries its key and the numbers its sentence needs; `sentence()` and `action()`
-render it in the guild's language from `health.signal.<key>.text` / `.action`.
+A rule returns a `Signal` (it fired: its key and the numbers its sentence, evidence and
+action need) or a falsy `Silent` (it looked: `enough` says whether it had the data to).
 """
 
 from __future__ import annotations
@@ -14,7 +18,19 @@ from dataclasses import dataclass, field
 
 from bot.i18n import t
 from bot.metrics.data import ChannelShare, Measure
+from bot.rituals.engagement import Fading
+from bot.stats import (
+    binomial_cdf,
+    binomial_sf,
+    normal_below,
+    rate_fell,
+    rate_rose,
+    share_fell,
+    share_rose,
+)
+from bot.survey.nps import NpsResult
 
+ALPHA = 0.01  # the largest share of reports on an unchanged community that may fire a rule
 POINTS = 0.10  # a fall (or move) of 10 points
 MIN_RETENTION_BASE = 10  # members active in the earlier period, for both ratios
 MIN_INTERACTIONS = 20  # peer + staff interactions in each period
@@ -23,11 +39,20 @@ MIN_CORE_MESSAGES = 100
 CORE_CONCENTRATION = 2
 CORE_TOP10_SHARE = 0.60
 CORE_TOP_PEOPLE = 10  # the top-10 % rule applies while that top 10 % is this many or fewer
-MIN_INTRODUCTIONS = 5  # introductions whose 48 h window has closed
+MIN_INTRODUCTIONS = 3  # introductions whose 48 h window has closed
 UNANSWERED_SHARE = 0.30
+UNANSWERED_HEALTHY = 0.10  # the test's null: at most 1 introduction in 10 left unanswered
+MIN_NEWCOMERS = 5  # newcomers (or week-4 cohort members) in each period compared
+INTRODUCED_FALL = 0.20  # the share of newcomers introducing themselves, down 20 points
+INTRODUCED_LOW = 0.35  # ...or under 35 %
+INTRODUCED_HEALTHY = 0.50  # the test's null for "under": at least half introduce themselves
+WEEK4_FALL = 0.15
+MIN_NPS_ANSWERS = 10
+NPS_FALL = 15.0
 MIN_SOLICITATION_ACTIVE = 10
 MIN_BOT_POSTS = 8
 SOLICITATION_RISE = 0.20  # bot posts per active member up by 20 % or more
+RITUAL_PARTICIPANTS_FALL = 0.20
 MIN_RITUAL_PARTICIPANTS = 5  # in the previous period
 MIN_OPT_OUTS = 3  # ritual opt-outs in the period, for the opt-out branch
 MIN_CHANNEL_MESSAGES = 200  # member messages in each period
@@ -36,6 +61,11 @@ MIN_CHANNEL_OWN = 20  # the moving channel had at least this many in one period
 SIGNAL_KEYS = (
     "ritual_fading",
     "newcomers_unanswered",
+    "newcomers_not_introducing",
+    "newcomers_not_introducing_low",
+    "newcomers_not_staying",
+    "advocacy_falling",
+    "advocacy_falling_negative",
     "churn_rising",
     "going_vertical",
     "fragile_core",
@@ -43,77 +73,260 @@ SIGNAL_KEYS = (
     "over_solicitation_opt_outs",
     "interests_shifting",
 )
+# The rules, by the key shown when a rule looked and stayed silent (a rule with two
+# branches has one key for both).
+RULE_KEYS = (
+    "ritual_fading",
+    "newcomers_unanswered",
+    "newcomers_not_introducing",
+    "newcomers_not_staying",
+    "advocacy_falling",
+    "churn_rising",
+    "going_vertical",
+    "fragile_core",
+    "over_solicitation",
+    "interests_shifting",
+)
+
+
+def plural(key: str, count: int, lang: str) -> str:
+    """`key.one` or `key.other` with `count`: French treats 0 and 1 as singular."""
+    singular = count == 1 or (lang == "fr" and count == 0)
+    return t(f"{key}.{'one' if singular else 'other'}", lang, count=count)
+
+
+# Params rendered with a plural unit (as `<param>_n`): {param: unit key}.
+_UNITS = {"people": "health.unit.member"}
 
 
 @dataclass(frozen=True)
 class Signal:
     key: str
     params: Mapping[str, object] = field(default_factory=dict)
+    p_value: float | None = None  # the test's: how likely this is on noise alone
+
+    def __bool__(self) -> bool:
+        return True
+
+    def _params(self, lang: str) -> dict[str, object]:
+        shown = dict(self.params)
+        for name, unit in _UNITS.items():
+            value = shown.get(name)
+            if isinstance(value, int):
+                shown[f"{name}_n"] = plural(unit, value, lang)
+        return shown
 
     def sentence(self, lang: str) -> str:
-        return t(f"health.signal.{self.key}.text", lang, **self.params)
+        return t(f"health.signal.{self.key}.text", lang, **self._params(lang))
+
+    def evidence(self, lang: str) -> str:
+        """The numbers behind it, and how unlikely they are on noise."""
+        text = t(f"health.signal.{self.key}.evidence", lang, **self._params(lang))
+        if self.p_value is None:
+            return text
+        odds = 1000 if self.p_value < 0.001 else 100
+        shown = f"{odds:,}".replace(",", "\u202f" if lang == "fr" else ",")
+        return f"{text} {t('health.signals.odds', lang, odds=shown)}"
 
     def action(self, lang: str) -> str:
-        return t(f"health.signal.{self.key}.action", lang, **self.params)
+        return t(f"health.signal.{self.key}.action", lang, **self._params(lang))
+
+
+@dataclass(frozen=True)
+class Silent:
+    """A rule that did not fire: `enough` is False when it lacked the data to look."""
+
+    key: str
+    enough: bool = True
+
+    def __bool__(self) -> bool:
+        return False
+
+
+Verdict = Signal | Silent
 
 
 def _pct(value: float) -> int:
     return round(100 * value)
 
 
-def _fell(current: Measure, previous: Measure, base: int) -> bool:
+def _count(measure: Measure) -> tuple[int, int]:
+    """(successes, base) of a share."""
+    base = measure.base or 0
+    return round((measure.value or 0.0) * base), base
+
+
+def _share_fell(key: str, current: Measure, previous: Measure, base: int, fall: float) -> Verdict:
+    """A share fell by `fall` or more, each resting on `base` or more, Fisher p <= ALPHA."""
     if current.value is None or previous.value is None:
-        return False
+        return Silent(key, enough=False)
     if (current.base or 0) < base or (previous.base or 0) < base:
-        return False
-    return previous.value - current.value >= POINTS - 1e-9
+        return Silent(key, enough=False)
+    if previous.value - current.value < fall - 1e-9:
+        return Silent(key)
+    p = share_fell(*_count(current), *_count(previous))
+    if p > ALPHA:
+        return Silent(key)
+    now, before = _count(current), _count(previous)
+    return Signal(
+        key,
+        {
+            "now": _pct(current.value),
+            "before": _pct(previous.value),
+            "base": now[1],
+            "base_before": before[1],
+        },
+        p,
+    )
 
 
-def churn_rising(current: Measure, previous: Measure) -> Signal | None:
-    """Active retention fell by 10 points or more; each ratio rests on >= 10 members."""
-    if not _fell(current, previous, MIN_RETENTION_BASE):
-        return None
-    assert current.value is not None and previous.value is not None
-    return Signal("churn_rising", {"now": _pct(current.value), "before": _pct(previous.value)})
+def churn_rising(current: Measure, previous: Measure) -> Verdict:
+    """Active retention fell by 10 points or more, Fisher p <= 1 %; each ratio rests on
+    >= 10 members."""
+    return _share_fell("churn_rising", current, previous, MIN_RETENTION_BASE, POINTS)
 
 
-def going_vertical(current: Measure, previous: Measure) -> Signal | None:
-    """Horizontal share fell by 10 points or more; >= 20 interactions in each period."""
-    if not _fell(current, previous, MIN_INTERACTIONS):
-        return None
-    assert current.value is not None and previous.value is not None
-    return Signal("going_vertical", {"now": _pct(current.value), "before": _pct(previous.value)})
+def going_vertical(current: Measure, previous: Measure) -> Verdict:
+    """Horizontal share fell by 10 points or more, Fisher p <= 1 %; >= 20 interactions in
+    each period."""
+    return _share_fell("going_vertical", current, previous, MIN_INTERACTIONS, POINTS)
+
+
+def newcomers_not_staying(current: Measure, previous: Measure) -> Verdict:
+    """Week-4 conversion fell by 15 points or more against the previous period's cohorts,
+    Fisher p <= 1 %; >= 5 newcomers whose week 4 is over in each."""
+    return _share_fell("newcomers_not_staying", current, previous, MIN_NEWCOMERS, WEEK4_FALL)
 
 
 def fragile_core(
     concentration: Measure, top10: Measure, active_members: int, member_messages: int
-) -> Signal | None:
+) -> Verdict:
     """Two people or fewer write half the messages, or the top 10 % write over 60 % while
     that top 10 % is a handful of people (at most 10). Needs >= 10 active members and
     >= 100 member messages (below that, a small core is normal). In a large community the
-    top 10 % is hundreds of people and a heavy tail is the norm (90-9-1), not fragility."""
+    top 10 % is hundreds of people and a heavy tail is the norm (90-9-1), not fragility.
+    A state, not a change: no test."""
     if active_members < MIN_CORE_ACTIVE or member_messages < MIN_CORE_MESSAGES:
-        return None
+        return Silent("fragile_core", enough=False)
     few = concentration.value is not None and concentration.value <= CORE_CONCENTRATION
     top_people = math.ceil(active_members / 10)
     heavy = (
         top10.value is not None and top10.value > CORE_TOP10_SHARE and top_people <= CORE_TOP_PEOPLE
     )
     if not (few or heavy):
-        return None
+        return Silent("fragile_core")
     return Signal(
         "fragile_core",
-        {"people": int(concentration.value or 0), "top_share": _pct(top10.value or 0)},
+        {
+            "people": int(concentration.value or 0),
+            "top_share": _pct(top10.value or 0),
+            "active": active_members,
+            "messages": member_messages,
+        },
     )
 
 
-def newcomers_unanswered(share: Measure) -> Signal | None:
-    """More than 30 % of introductions got no peer reply within 48 h; >= 5 introductions."""
+def newcomers_unanswered(share: Measure) -> Verdict:
+    """More than 30 % of introductions got no peer reply within 48 h, and a binomial test
+    rejects "at most 10 % unanswered" at 1 %; >= 3 introductions whose 48 h are over."""
+    key = "newcomers_unanswered"
     if share.value is None or (share.base or 0) < MIN_INTRODUCTIONS:
-        return None
-    if share.value <= UNANSWERED_SHARE:
-        return None
-    return Signal("newcomers_unanswered", {"share": _pct(share.value), "count": share.base})
+        return Silent(key, enough=False)
+    unanswered, base = _count(share)
+    if share.value <= UNANSWERED_SHARE + 1e-9:
+        return Silent(key)
+    p = binomial_sf(unanswered, base, UNANSWERED_HEALTHY)
+    if p > ALPHA:
+        return Silent(key)
+    return Signal(key, {"share": _pct(share.value), "count": base, "unanswered": unanswered}, p)
+
+
+def newcomers_not_introducing(current: Measure, previous: Measure | None) -> Verdict:
+    """The share of newcomers who posted in their welcome thread fell by 20 points or more
+    (Fisher p <= 0.5 %; `previous` is None when the previous period is not covered), or
+    is under 35 % while a binomial test rejects "at least half" at 0.5 %. >= 5 newcomers
+    in each period."""
+    key = "newcomers_not_introducing"
+    if current.value is None or (current.base or 0) < MIN_NEWCOMERS:
+        return Silent(key, enough=False)
+    introduced, base = _count(current)
+    comparable = (
+        previous is not None
+        and previous.value is not None
+        and (previous.base or 0) >= MIN_NEWCOMERS
+        and previous.value - current.value >= INTRODUCED_FALL - 1e-9
+    )
+    if comparable:
+        assert previous is not None and previous.value is not None
+        p = share_fell(introduced, base, *_count(previous))
+        if p <= ALPHA / 2:
+            return Signal(
+                key,
+                {
+                    "now": _pct(current.value),
+                    "before": _pct(previous.value),
+                    "newcomers": base,
+                    "introduced": introduced,
+                },
+                p,
+            )
+    if current.value < INTRODUCED_LOW - 1e-9:
+        p = binomial_cdf(introduced, base, INTRODUCED_HEALTHY)
+        if p <= ALPHA / 2:
+            return Signal(
+                "newcomers_not_introducing_low",
+                {"now": _pct(current.value), "newcomers": base, "introduced": introduced},
+                p,
+            )
+    return Silent(key)
+
+
+def advocacy_falling(current: NpsResult, previous: NpsResult | None) -> Verdict:
+    """NPS down 15 points or more against the previous period (a z-test on the two scores,
+    p <= 0.5 %; `previous` None when not covered), or below 0 with more detractors than
+    promoters by a sign test at 0.5 %. >= 10 answers in each period."""
+    key = "advocacy_falling"
+    if current.nps is None or current.answers < MIN_NPS_ANSWERS:
+        return Silent(key, enough=False)
+    if previous is not None and previous.nps is not None and previous.answers >= MIN_NPS_ANSWERS:
+        drop = previous.nps - current.nps
+        spread = math.hypot(_nps_error(current), _nps_error(previous))
+        if drop >= NPS_FALL - 1e-9 and spread > 0:
+            p = normal_below(-drop / spread)
+            if p <= ALPHA / 2:
+                return Signal(
+                    key,
+                    {
+                        "now": round(current.nps),
+                        "before": round(previous.nps),
+                        "answers": current.answers,
+                        "answers_before": previous.answers,
+                    },
+                    p,
+                )
+    if current.nps < 0:
+        decided = current.promoters + current.detractors
+        p = binomial_sf(current.detractors, decided, 0.5)
+        if p <= ALPHA / 2:
+            return Signal(
+                "advocacy_falling_negative",
+                {
+                    "now": round(current.nps),
+                    "answers": current.answers,
+                    "promoters": current.promoters,
+                    "detractors": current.detractors,
+                },
+                p,
+            )
+    return Silent(key)
+
+
+def _nps_error(result: NpsResult) -> float:
+    """Standard error of an NPS, in points."""
+    n = result.answers
+    mean = (result.promoters - result.detractors) / n
+    variance = max((result.promoters + result.detractors) / n - mean * mean, 0.0)
+    return 100.0 * math.sqrt(variance / n)
 
 
 def over_solicitation(
@@ -121,63 +334,92 @@ def over_solicitation(
     active: tuple[int, int],
     ritual_participants: tuple[int, int],
     ritual_opt_outs: tuple[int, int] | None = None,
-) -> Signal | None:
-    """Bot posts per active member rose by 20 % or more while ritual participants fell, or
-    ritual opt-outs rose. Pairs are (current, previous). Needs >= 10 active members in each
-    period, >= 8 bot posts now and >= 5 ritual participants before."""
-    if (
-        ritual_opt_outs is not None
-        and ritual_opt_outs[0] > ritual_opt_outs[1]
-        and ritual_opt_outs[0] >= MIN_OPT_OUTS
-    ):
-        return Signal(
-            "over_solicitation_opt_outs",
-            {"before": ritual_opt_outs[1], "now": ritual_opt_outs[0]},
-        )
+) -> Verdict:
+    """Ritual opt-outs rose (>= 3, Poisson test at 0.5 %), or bot posts per active member
+    rose by 20 % or more while ritual participants fell by 20 % or more (Poisson test at
+    0.5 %). Pairs are (current, previous). The second branch needs >= 10 active members in
+    each period, >= 8 bot posts now and >= 5 ritual participants before."""
+    key = "over_solicitation"
+    if ritual_opt_outs is not None and ritual_opt_outs[0] >= MIN_OPT_OUTS:
+        now, before = ritual_opt_outs
+        p = rate_rose(now, 1, before, 1)
+        if now > before and p <= ALPHA / 2:
+            return Signal(
+                "over_solicitation_opt_outs", {"opt_outs": now, "opt_outs_before": before}, p
+            )
     if min(active) < MIN_SOLICITATION_ACTIVE or bot_posts[0] < MIN_BOT_POSTS:
-        return None
+        return Silent(key, enough=ritual_opt_outs is not None)
     if ritual_participants[1] < MIN_RITUAL_PARTICIPANTS:
-        return None
+        return Silent(key, enough=ritual_opt_outs is not None)
     per_now, per_before = bot_posts[0] / active[0], bot_posts[1] / active[1]
     rose = per_now >= per_before * (1 + SOLICITATION_RISE) and per_now > per_before
-    fell = ritual_participants[0] < ritual_participants[1]
-    if not (rose and fell):
-        return None
+    now, before = ritual_participants
+    fell = now <= before * (1 - RITUAL_PARTICIPANTS_FALL) + 1e-9
+    p = rate_fell(now, 1, before, 1)
+    if not (rose and fell and p <= ALPHA / 2):
+        return Silent(key)
     return Signal(
-        "over_solicitation",
-        {"before": ritual_participants[1], "now": ritual_participants[0]},
+        key,
+        {
+            "before": before,
+            "now": now,
+            "posts": bot_posts[0],
+            "posts_before": bot_posts[1],
+        },
+        p,
     )
 
 
-def interests_shifting(channels: Sequence[ChannelShare]) -> Signal | None:
-    """A channel's share of member messages moved by 10 points or more; needs >= 200
+def interests_shifting(channels: Sequence[ChannelShare]) -> Verdict:
+    """A channel's share of member messages moved by 10 points or more, and a Fisher test
+    says so at 1 % divided by the number of channels looked at (Bonferroni); needs >= 200
     member messages in each period and >= 20 in the channel in one of them. Names the
     channel that moved most."""
+    key = "interests_shifting"
     total_now = sum(c.messages for c in channels)
     total_before = sum(c.previous for c in channels)
     if total_now < MIN_CHANNEL_MESSAGES or total_before < MIN_CHANNEL_MESSAGES:
-        return None
-    best: tuple[float, ChannelShare] | None = None
-    for channel in channels:
-        if max(channel.messages, channel.previous) < MIN_CHANNEL_OWN:
-            continue
+        return Silent(key, enough=False)
+    looked = [c for c in channels if max(c.messages, c.previous) >= MIN_CHANNEL_OWN]
+    best: tuple[float, ChannelShare, float] | None = None
+    for channel in looked:
         move = channel.messages / total_now - channel.previous / total_before
-        if abs(move) >= POINTS - 1e-9 and (best is None or abs(move) > abs(best[0])):
-            best = (move, channel)
+        if abs(move) < POINTS - 1e-9 or (best is not None and abs(move) <= abs(best[0])):
+            continue
+        test = share_rose if move > 0 else share_fell
+        p = test(channel.messages, total_now, channel.previous, total_before)
+        if p <= ALPHA / len(looked):
+            best = (move, channel, p)
     if best is None:
-        return None
-    move, channel = best
+        return Silent(key)
+    move, channel, p = best
     return Signal(
-        "interests_shifting",
+        key,
         {
             "channel": f"<#{channel.channel_id}>",
             "now": round(100 * channel.messages / total_now),
             "before": round(100 * channel.previous / total_before),
+            "messages": channel.messages,
+            "total": total_now,
         },
+        p,
     )
 
 
-def ritual_fading(name: str, recent: float, usual: float) -> Signal:
-    """The rituals module decides whether a ritual is fading (rule and threshold there);
-    this renders its verdict: `recent` and `usual` participant counts."""
-    return Signal("ritual_fading", {"ritual": name, "recent": round(recent), "usual": round(usual)})
+def ritual_fading(name: str, verdict: Fading | None, enough: bool = True) -> Verdict:
+    """The rituals module decides whether a ritual is fading (`bot.rituals.engagement`,
+    rule and thresholds there); this renders its verdict."""
+    if verdict is None:
+        return Silent("ritual_fading", enough=enough)
+    return Signal(
+        "ritual_fading",
+        {
+            "ritual": name,
+            "recent": round(verdict.recent_mean),
+            "usual": round(verdict.usual_mean),
+            "occurrences": len(verdict.recent),
+            "usual_occurrences": len(verdict.usual),
+            "last": " → ".join(map(str, verdict.recent)),
+        },
+        verdict.p_value,
+    )

@@ -25,6 +25,7 @@ from bot.metrics.newcomers import FunnelStage
 from bot.metrics.reading import Frame, Inputs, fold_and_read_frame, read_inputs
 from bot.metrics.retention import CohortRow
 from bot.metrics.rituals import RitualRow, rituals_table
+from bot.metrics.signals import Silent
 from bot.periods import Period, local_date, period_ending, week_of
 
 
@@ -46,6 +47,8 @@ class HealthReport:
     signals: list[signals.Signal]
     funnel: list[FunnelStage]
     rituals: list[RitualRow] = field(default_factory=list)
+    # the rules that looked and stayed silent (`enough`: they had the data to look)
+    checked: list[Silent] = field(default_factory=list)
 
     def figures(self) -> Iterator[Figure]:
         for family in FAMILIES:
@@ -98,8 +101,25 @@ async def build_report(db: Database, guild_id: int, days: int, now: datetime) ->
     data = await read_inputs(db, frame, now)
     report = _assemble(frame, data, now)
     report.rituals, fading = await rituals_table(db, guild_id, frame.current)
-    report.signals = fading + report.signals
+    _sort_verdicts(report, fading)
     return report
+
+
+def _sort_verdicts(report: HealthReport, rituals: list[signals.Verdict]) -> None:
+    """The fired signals first in the report, rituals first; the silent rules once each
+    (a rule is `enough` when it had the data to look at least once)."""
+    verdicts = [*rituals, *report.signals, *report.checked]
+    report.signals = [v for v in verdicts if isinstance(v, signals.Signal)]
+    fired = {s.key for s in report.signals}
+    enough: dict[str, bool] = {}
+    for verdict in verdicts:
+        if isinstance(verdict, signals.Silent):
+            enough[verdict.key] = enough.get(verdict.key, False) or verdict.enough
+    report.checked = [
+        signals.Silent(key, enough[key])
+        for key in signals.RULE_KEYS
+        if key in enough and not any(f.startswith(key) for f in fired)
+    ]
 
 
 async def fold_ahead(db: Database, guild_id: int, now: datetime, days: int) -> None:
@@ -177,6 +197,7 @@ def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
     families: dict[str, list[Figure]] = {family: [] for family in FAMILIES}
     for figure in sorted(all_figures, key=lambda f: list(SPECS).index(f.key)):
         families[SPECS[figure.key].family].append(figure)
+    verdicts = _signals(data, cur, prev, now_summary.messages, previous_covered, retention_covered)
     return HealthReport(
         guild_id=frame.guild_id,
         lang=guild_language(frame.language, frame.preferred_locale),
@@ -191,10 +212,9 @@ def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
         families=families,
         cohorts=retention.cohort_table(joined, data.days_posted, now, frame.tz),
         weekly=_seen_weeks(_with_newcomers(data.weekly, joined, frame.tz), frame),
-        signals=_signals(
-            data, cur, prev, now_summary.messages, previous_covered, retention_covered
-        ),
+        signals=[v for v in verdicts if isinstance(v, signals.Signal)],
         funnel=newcomers.funnel_stages(data.funnels[0]),
+        checked=[v for v in verdicts if isinstance(v, signals.Silent)],
     )
 
 
@@ -205,14 +225,20 @@ def _signals(
     member_messages: int,
     previous_covered: bool,
     retention_covered: bool,
-) -> list[signals.Signal]:
-    """Each rule on this report's figures; comparisons only when the data covers both."""
+) -> list[signals.Verdict]:
+    """Each rule on this report's figures; comparisons only when the data covers both
+    periods (a rule that needs the previous period and cannot have it lacks data)."""
     active = (
         int(cur["participation.active_members"].value or 0),
         int(prev["participation.active_members"].value or 0),
     )
-    found = [
+    introduced = [Measure(f.introduced.rate, f.introduced.eligible) for f in data.funnels]
+    found: list[signals.Verdict] = [
         signals.newcomers_unanswered(newcomers.unanswered(data.funnels[0])),
+        signals.newcomers_not_introducing(
+            introduced[0], introduced[1] if previous_covered else None
+        ),
+        signals.advocacy_falling(data.nps[0], data.nps[1] if previous_covered else None),
         signals.fragile_core(
             cur["contribution.concentration"],
             cur["contribution.top10_share"],
@@ -225,6 +251,9 @@ def _signals(
             signals.going_vertical(
                 cur["contribution.horizontal_share"], prev["contribution.horizontal_share"]
             ),
+            signals.newcomers_not_staying(
+                cur["retention.week4_conversion"], prev["retention.week4_conversion"]
+            ),
             signals.over_solicitation(
                 data.bot_posts,
                 active,
@@ -236,13 +265,20 @@ def _signals(
             ),
             signals.interests_shifting(data.channels),
         ]
+    else:
+        found += [
+            signals.Silent(key, enough=False)
+            for key in ("going_vertical", "newcomers_not_staying", "interests_shifting")
+        ]
     if retention_covered:
         found.append(
             signals.churn_rising(
                 cur["retention.active_retention"], prev["retention.active_retention"]
             )
         )
-    return [s for s in found if s is not None]
+    else:
+        found.append(signals.Silent("churn_rising", enough=False))
+    return found
 
 
 def _seen_weeks(weekly: list[WeekActivity], frame: Frame) -> list[WeekActivity]:

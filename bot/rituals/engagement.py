@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from statistics import median
 
 from sqlalchemy import func, select
 
@@ -20,10 +19,19 @@ from bot.db import Database
 from bot.db.models import ActivityEvent, Member, RunStatus, ScheduledRun
 from bot.db.models.activity import ActorRole, EventKind, ThreadContext
 from bot.rituals.schedule import job_key
+from bot.stats import rate_fell
 
-FADING_RECENT = 3
-FADING_BASELINE = 8
-FADING_MIN_OCCURRENCES = FADING_RECENT + FADING_BASELINE
+# The "ritual fading" rule (docs/metrics.md, "Weak signals"): the mean of the last 2 (or
+# 3) occurrences is 30 % or more below the mean of the up to 8 before, and an exact
+# one-sided Poisson test says so at 1 % (0.5 % for each of the two windows). At least 4
+# posted occurrences, and 3 participants per occurrence usually.
+FADING_RECENT = (2, 3)
+FADING_BASELINE = 8  # at most this many occurrences before the recent ones
+FADING_MIN_BASELINE = 2
+FADING_MIN_OCCURRENCES = min(FADING_RECENT) + FADING_MIN_BASELINE
+FADING_MIN_USUAL = 3.0  # mean participants per occurrence in the baseline
+FADING_FALL = 0.30
+FADING_ALPHA = 0.01
 
 
 @dataclass(frozen=True)
@@ -35,16 +43,57 @@ class OccurrenceEngagement:
     first_timers: int
 
 
-def is_fading(participants: Sequence[int]) -> bool:
-    """The weak signal: each of the last 3 occurrences had fewer participants than the
-    median of the 8 before. Needs at least 11 occurrences (oldest first); never fires on
-    less."""
+@dataclass(frozen=True)
+class Fading:
+    """The evidence of a fading ritual: the recent occurrences' participants, the usual
+    ones (the baseline before them), and the test's p-value."""
+
+    recent: tuple[int, ...]
+    usual: tuple[int, ...]
+    p_value: float
+
+    @property
+    def recent_mean(self) -> float:
+        return sum(self.recent) / len(self.recent)
+
+    @property
+    def usual_mean(self) -> float:
+        return sum(self.usual) / len(self.usual)
+
+
+def fading_enough_data(participants: Sequence[int]) -> bool:
+    """Whether the fading rule can say anything: 4 occurrences, 3 participants usually."""
     if len(participants) < FADING_MIN_OCCURRENCES:
         return False
-    recent = participants[-FADING_RECENT:]
-    baseline = participants[-FADING_MIN_OCCURRENCES:-FADING_RECENT]
-    threshold = median(baseline)
-    return all(p < threshold for p in recent)
+    recent = min(FADING_RECENT)
+    usual = participants[-recent - FADING_BASELINE : -recent]
+    return sum(usual) / len(usual) >= FADING_MIN_USUAL
+
+
+def fading(participants: Sequence[int]) -> Fading | None:
+    """The weak signal over a ritual's participants per occurrence (oldest first): the
+    strongest of the two windows (last 2, last 3 occurrences) that passes the rule."""
+    best: Fading | None = None
+    alpha = FADING_ALPHA / len(FADING_RECENT)  # two windows looked at: Bonferroni
+    for size in FADING_RECENT:
+        if len(participants) < size + FADING_MIN_BASELINE:
+            continue
+        recent = tuple(participants[-size:])
+        usual = tuple(participants[-size - FADING_BASELINE : -size])
+        found = Fading(recent, usual, 1.0)
+        if found.usual_mean < FADING_MIN_USUAL:
+            continue
+        if found.recent_mean > found.usual_mean * (1 - FADING_FALL) + 1e-9:
+            continue
+        p = rate_fell(sum(recent), len(recent), sum(usual), len(usual))
+        if p <= alpha and (best is None or p < best.p_value):
+            best = Fading(recent, usual, p)
+    return best
+
+
+def is_fading(participants: Sequence[int]) -> bool:
+    """Whether `fading` finds the ritual fading."""
+    return fading(participants) is not None
 
 
 async def participation(

@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.scheduling",
             "bot.solicitation",
             "bot.staff",
+            "bot.stats",
             "bot.templates",
             "bot.ui",
             "bot.user_input",

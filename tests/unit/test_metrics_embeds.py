@@ -30,6 +30,25 @@ PARAMS = {
     "people": 2,
     "top_share": 71,
     "channel": "<#123456789012345678>",
+    "occurrences": 3,
+    "usual_occurrences": 8,
+    "last": "3 → 2 → 1",
+    "unanswered": 5,
+    "base": 40,
+    "base_before": 50,
+    "newcomers": 20,
+    "introduced": 4,
+    "answers": 30,
+    "answers_before": 25,
+    "promoters": 5,
+    "detractors": 15,
+    "active": 12,
+    "messages": 150,
+    "posts": 40,
+    "posts_before": 20,
+    "opt_outs": 5,
+    "opt_outs_before": 0,
+    "total": 900,
 }
 
 
@@ -57,7 +76,8 @@ def crowded(lang: str, *, history: bool = True) -> HealthReport:
         families=families,
         cohorts=cohort_table([], {}, NOW, ZoneInfo("UTC")),
         weekly=[WeekActivity("2026-W48", date(2026, 11, 23))],
-        signals=[Signal(k, PARAMS) for k in SIGNAL_KEYS] + [Signal("ritual_fading", PARAMS)] * 6,
+        signals=[Signal(k, PARAMS, 0.0001) for k in SIGNAL_KEYS]
+        + [Signal("ritual_fading", PARAMS, 0.001)] * 6,
         funnel=[FunnelStage("joined", 1000), FunnelStage("introduced", 800, 1000)],
         rituals=[
             RitualRow(i, f"Rituel numéro {i} au nom assez long", i % 2 == 0, (9,) * 13, 99, True)

@@ -69,19 +69,27 @@ def test_templates_are_checked_by_the_safe_formatter() -> None:
         assert err.value.key == key
 
 
-def test_fading_needs_eleven_occurrences() -> None:
-    assert not is_fading([10, 10, 10, 10, 10, 10, 10, 1, 1, 1])  # only 10
+def test_fading_needs_four_occurrences_and_three_participants_usually() -> None:
+    assert not is_fading([20, 2, 1])  # 3 occurrences
+    assert is_fading([20, 20, 2, 1])
+    # a baseline of 2.5 participants per occurrence is too small to read a fall in
+    assert not is_fading([3, 2, 0, 0])
+    # 3 usually: a fall to none is not told from noise on 2 occurrences, it is on 8
+    assert not is_fading([3, 3, 0, 0])
+    assert is_fading([3] * 8 + [0, 0])
 
 
-def test_fading_last_three_below_the_median_of_the_eight_before() -> None:
-    # baseline 8, 9, 10, 11, 12, 13, 14, 15 -> median 11.5; 11, 10, 9 are all below.
-    assert is_fading([8, 9, 10, 11, 12, 13, 14, 15, 11, 10, 9])
-    # 12 is not below 11.5: not fading.
-    assert not is_fading([8, 9, 10, 11, 12, 13, 14, 15, 11, 12, 9])
-    # equal to the median is not below it.
-    assert not is_fading([4, 4, 4, 4, 4, 4, 4, 4, 3, 3, 4])
-    # only the last 11 count: an old peak is ignored.
-    assert is_fading([100, 5, 5, 5, 5, 6, 6, 6, 6, 4, 4, 4])
+def test_fading_is_a_large_fall_that_noise_does_not_explain() -> None:
+    # 50 % over 3 occurrences on a ritual of 20: p = 0.0075 at the third (over 0.5 %
+    # for each window), fires at the fourth
+    assert not is_fading([20] * 8 + [17, 13, 10])
+    assert is_fading([20] * 8 + [17, 13, 10, 10])
+    # the same 25 % fall is noise on a ritual of 8, not on one of 80
+    assert not is_fading([8] * 8 + [6, 6, 6])
+    assert not is_fading([80] * 8 + [60, 60, 60])  # significant, but under 30 %
+    assert is_fading([80] * 8 + [56, 56])
+    # only the 8 occurrences before the recent ones are the baseline: an old peak is ignored
+    assert not is_fading([100, 100, 5, 5, 5, 5, 6, 6, 6, 6, 4, 4, 4])
 
 
 def test_presets_match_the_issue() -> None:
