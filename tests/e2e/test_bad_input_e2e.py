@@ -30,6 +30,7 @@ from bot.db.models import (
 )
 from bot.db.models.activity import ActorRole, EventKind, Interaction
 from bot.db.models.scheduling import RunStatus
+from bot.errors import FoyerError
 from bot.i18n import t
 from demo.harness import FoyerEnv, running_foyer
 from demo.scenario import build_town
@@ -220,6 +221,12 @@ async def test_values_outside_choices_and_ranges_are_refused_and_save_nothing(
     said = await ask(env, "spotlight", "setup", suggestion_day=9)
     assert said.startswith("« 9 » ne fait pas partie des choix de l'option ")
     assert "lundi" in said and "désactivée" in said  # the choices, as the admin sees them
+    # the service keeps its own rule for other callers: a translated error, not a ValueError
+    service = env.bot.get_cog("SpotlightCog").service
+    with pytest.raises(FoyerError) as refused:
+        await service.configure(env.town.guild.id, suggestion_weekday=9)
+    assert refused.value.render("fr") == t("spotlight.bad_day", "fr", value=9)
+    assert (await counts(env))["spotlight_config"] == 0
 
 
 # -- ritual texts at their longest, names that show nothing ---------------------------------
