@@ -55,6 +55,15 @@ async def render_files(report: HealthReport) -> list[discord.File]:
     return [discord.File(io.BytesIO(png), filename=CHART_NAME)]
 
 
+def is_digest(message: discord.Message) -> bool:
+    """A digest (`send_once`'s marker, never the text): embeds and the chart, attached or
+    shown by an embed. Its number of embeds may change between two attempts."""
+    return bool(message.embeds) and (
+        any(a.filename == CHART_NAME for a in message.attachments)
+        or any(CHART_NAME in (e.image.url or "") for e in message.embeds)
+    )
+
+
 def digest_jobs(
     client: discord.Client, db: Database, guild_settings: GuildSettingsService, clock: Clock
 ) -> DigestJobs:
@@ -66,6 +75,7 @@ def digest_jobs(
         message = await send_once(
             ctx,
             channel,
+            marker=is_digest,
             embeds=health_embeds(report, title_key="health.digest.title"),
             files=await render_files(report),
         )

@@ -28,14 +28,19 @@ PICK_PREFIX = "foyer:spotlight:pick:"
 
 
 def _is_suggestion(message: discord.Message) -> bool:
-    """A suggestion list (`send_once`'s marker): one embed, and only pick buttons, whose
-    members may differ from one attempt to the next."""
+    """A suggestion list (`send_once`'s marker): one embed without an image, no file, and
+    only pick buttons, whose members may differ from one attempt to the next."""
     ids = [
         getattr(child, "custom_id", None) or ""
         for row in message.components
         for child in getattr(row, "children", [])
     ]
-    return len(message.embeds) == 1 and all(i.startswith(PICK_PREFIX) for i in ids)
+    return (
+        len(message.embeds) == 1
+        and not message.embeds[0].image.url
+        and not message.attachments
+        and all(i.startswith(PICK_PREFIX) for i in ids)
+    )
 
 
 class WeeklySuggestions:
