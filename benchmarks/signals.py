@@ -4,7 +4,8 @@ healthy communities (false alarms).
 Simulated communities, generated week by week (seeds below), feed the signal rules the
 inputs `build_report` gives them, computed by the same pure functions: the ritual's
 participants per occurrence through `bot.rituals.engagement.fading`; newcomers through the
-welcome module's `compute_funnel` (`NewcomerFacts`) and `bot.metrics.newcomers.unanswered`,
+welcome module's `compute_funnel` (`NewcomerFacts`; the period's and the last 14 days') and
+`bot.metrics.newcomers.unanswered`,
 and `bot.metrics.retention.week4_conversion`; active retention through
 `retention.active_retention`; contributor concentration through `activity.summarise` and
 `contribution.concentration`; NPS as `NpsResult`; channel shares as `ChannelShare`; then
@@ -47,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.metrics import contribution, newcomers, retention, signals
 from bot.metrics.activity import summarise
 from bot.metrics.data import ChannelShare, Measure, MemberActivity, Person
+from bot.metrics.reading import RECENT_NEWCOMERS
 from bot.periods import Period
 from bot.rituals.engagement import fading, fading_enough_data
 from bot.survey.nps import NpsResult
@@ -248,6 +250,7 @@ class Simulation:
         total = (int(self.interactions[cur_weeks].sum()), int(self.interactions[prev_weeks].sum()))
         horizontal = [Measure(p / n if n else None, n) for p, n in zip(peer, total, strict=True)]
         funnels = (self._funnel(now), self._funnel(before))
+        recent = self._funnel(Period(now.end - RECENT_NEWCOMERS, now.end))
         introduced = [Measure(f.introduced.rate, f.introduced.eligible) for f in funnels]
         week4 = [
             retention.week4_conversion(self.people, self.days, period, moment)
@@ -271,7 +274,9 @@ class Simulation:
         series = [int(x) for x in self.ritual[: week + 1]]
         found: list[signals.Verdict] = [
             signals.ritual_fading("R", fading(series), fading_enough_data(series)),
-            signals.newcomers_unanswered(newcomers.unanswered(funnels[0])),
+            signals.newcomers_unanswered(
+                newcomers.unanswered(funnels[0]), newcomers.unanswered(recent)
+            ),
             signals.newcomers_not_introducing(introduced[0], introduced[1]),
             signals.newcomers_not_staying(week4[0], week4[1]),
             signals.advocacy_falling(nps[0], nps[1]),

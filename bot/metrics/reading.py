@@ -84,6 +84,9 @@ class Inputs:
     bot_posts: tuple[int, int]
     funnels: tuple[NewcomerFunnel, NewcomerFunnel]
     opt_outs: tuple[int, int]
+    # the newcomers of the last 14 days, whatever the period: the "latest introductions"
+    # the unanswered-newcomers signal reads first (docs/metrics.md, "Weak signals")
+    recent_funnel: NewcomerFunnel | None = None
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -159,7 +162,8 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
         _in_session(db, _member_reads, frame, now), _other_reads(db, frame, now)
     )
     people, activity, active_before, days_posted = members
-    funnels, (heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs) = others
+    funnels, recent, rest = others
+    heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs = rest
     return Inputs(
         activity=activity,
         active_before=active_before,
@@ -173,6 +177,7 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
         bot_posts=bot_posts,
         funnels=funnels,
         opt_outs=opt_outs,
+        recent_funnel=recent,
     )
 
 
@@ -211,16 +216,21 @@ _Rest = tuple[
 ]
 
 
+RECENT_NEWCOMERS = timedelta(days=14)
+
+
 async def _other_reads(
     db: Database, frame: Frame, now: datetime
-) -> tuple[tuple[NewcomerFunnel, NewcomerFunnel], _Rest]:
-    """The welcome module's funnels (it opens its own sessions), then the small reads."""
+) -> tuple[tuple[NewcomerFunnel, NewcomerFunnel], NewcomerFunnel, _Rest]:
+    """The welcome module's funnels (it opens its own sessions): the period's, the previous
+    period's and the last 14 days' (for the signals); then the small reads."""
     cur, prev = frame.current, frame.previous
     funnels = (
         await newcomer_funnel(db, frame.guild_id, cur.start, cur.end, now=now),
         await newcomer_funnel(db, frame.guild_id, prev.start, prev.end, now=now),
     )
-    return funnels, await _in_session(db, _the_rest, db, frame, now)
+    recent = await newcomer_funnel(db, frame.guild_id, now - RECENT_NEWCOMERS, now, now=now)
+    return funnels, recent, await _in_session(db, _the_rest, db, frame, now)
 
 
 async def _the_rest(session: AsyncSession, db: Database, frame: Frame, now: datetime) -> _Rest:

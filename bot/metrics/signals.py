@@ -40,6 +40,7 @@ CORE_CONCENTRATION = 2
 CORE_TOP10_SHARE = 0.60
 CORE_TOP_PEOPLE = 10  # the top-10 % rule applies while that top 10 % is this many or fewer
 MIN_INTRODUCTIONS = 3  # introductions whose 48 h window has closed
+MIN_RECENT_INTRODUCTIONS = 5  # in the last 14 days, to read them instead of the period's
 UNANSWERED_SHARE = 0.30
 UNANSWERED_HEALTHY = 0.10  # the test's null: at most 1 introduction in 10 left unanswered
 MIN_NEWCOMERS = 5  # newcomers (or week-4 cohort members) in each period compared
@@ -226,10 +227,15 @@ def fragile_core(
     )
 
 
-def newcomers_unanswered(share: Measure) -> Verdict:
+def newcomers_unanswered(share: Measure, recent: Measure | None = None) -> Verdict:
     """More than 30 % of introductions got no peer reply within 48 h, and a binomial test
-    rejects "at most 10 % unanswered" at 1 %; >= 3 introductions whose 48 h are over."""
+    rejects "at most 10 % unanswered" at 1 %; >= 3 introductions whose 48 h are over.
+    The introductions are the latest: those of the last 14 days (`recent`) when there are
+    5 or more, else the period's. Which window is read depends only on how many
+    introductions there are, never on the answers: still one test at 1 %."""
     key = "newcomers_unanswered"
+    if recent is not None and (recent.base or 0) >= MIN_RECENT_INTRODUCTIONS:
+        share = recent
     if share.value is None or (share.base or 0) < MIN_INTRODUCTIONS:
         return Silent(key, enough=False)
     unanswered, base = _count(share)

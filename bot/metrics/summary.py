@@ -234,7 +234,10 @@ def _signals(
     )
     introduced = [Measure(f.introduced.rate, f.introduced.eligible) for f in data.funnels]
     found: list[signals.Verdict] = [
-        signals.newcomers_unanswered(newcomers.unanswered(data.funnels[0])),
+        signals.newcomers_unanswered(
+            newcomers.unanswered(data.funnels[0]),
+            None if data.recent_funnel is None else newcomers.unanswered(data.recent_funnel),
+        ),
         signals.newcomers_not_introducing(
             introduced[0], introduced[1] if previous_covered else None
         ),
