@@ -4,7 +4,8 @@ healthy communities (false alarms).
 Simulated communities, generated week by week (seeds below), feed the signal rules the
 inputs `build_report` gives them, computed by the same pure functions: the ritual's
 participants per occurrence through `bot.rituals.engagement.fading`; newcomers through the
-welcome module's `compute_funnel` (`NewcomerFacts`; the period's and the last 14 days') and
+welcome module's `compute_funnel` (`NewcomerFacts` as known at the report; the period's and
+the two recent windows the report reads for the signals) and
 `bot.metrics.newcomers.unanswered`,
 and `bot.metrics.retention.week4_conversion`; active retention through
 `retention.active_retention`; contributor concentration through `activity.summarise` and
@@ -37,7 +38,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -48,11 +49,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.metrics import contribution, newcomers, retention, signals
 from bot.metrics.activity import summarise
 from bot.metrics.data import ChannelShare, Measure, MemberActivity, Person
-from bot.metrics.reading import RECENT_NEWCOMERS
+from bot.metrics.reading import INTRODUCTION_WINDOW, RECENT_NEWCOMERS
 from bot.periods import Period
 from bot.rituals.engagement import fading, fading_enough_data
 from bot.survey.nps import NpsResult
-from bot.welcome.funnel import NewcomerFacts, compute_funnel
+from bot.welcome.funnel import NewcomerFacts, NewcomerFunnel, compute_funnel
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday: week 0
 WEEKS = 30
@@ -219,9 +220,20 @@ class Simulation:
                     day = joined.date() + timedelta(days=int(rng.integers(21, 28)))
                     self.days[uid] = {day}
 
-    def _funnel(self, period: Period) -> Measure:
-        facts = [f for f in self.facts if period.start <= f.joined_at < period.end]
-        return compute_funnel(facts, period.end)
+    def _funnel(self, period: Period, moment: datetime) -> NewcomerFunnel:
+        """The funnel of the newcomers who joined in `period`, as the database holds it at
+        `moment` (nothing that happens later is known yet)."""
+        facts = [
+            replace(
+                f,
+                introduced_at=_known(f.introduced_at, moment),
+                first_peer_reply_at=_known(f.first_peer_reply_at, moment),
+                left_at=_known(f.left_at, moment),
+            )
+            for f in self.facts
+            if period.start <= f.joined_at < period.end
+        ]
+        return compute_funnel(facts, min(period.end, moment))
 
     def verdicts(self, week: int) -> set[str]:
         """The rules that fire in the report made at the end of `week` (by rule key); the
@@ -249,9 +261,13 @@ class Simulation:
         peer = (int(self.peer[cur_weeks].sum()), int(self.peer[prev_weeks].sum()))
         total = (int(self.interactions[cur_weeks].sum()), int(self.interactions[prev_weeks].sum()))
         horizontal = [Measure(p / n if n else None, n) for p, n in zip(peer, total, strict=True)]
-        funnels = (self._funnel(now), self._funnel(before))
-        recent = self._funnel(Period(now.end - RECENT_NEWCOMERS, now.end))
+        funnels = (self._funnel(now, moment), self._funnel(before, moment))
+        recent = self._funnel(Period(moment - RECENT_NEWCOMERS, moment), moment)
+        settled_end = moment - INTRODUCTION_WINDOW
+        settled = self._funnel(Period(settled_end - RECENT_NEWCOMERS, settled_end), moment)
         introduced = [Measure(f.introduced.rate, f.introduced.eligible) for f in funnels]
+        if settled.introduced.eligible >= signals.MIN_NEWCOMERS:  # as summary._signals
+            introduced[0] = Measure(settled.introduced.rate, settled.introduced.eligible)
         week4 = [
             retention.week4_conversion(self.people, self.days, period, moment)
             for period in (now, before)
@@ -298,6 +314,10 @@ class Simulation:
         ]
         self.looked |= {rule_of(v.key) for v in found if v or v.enough}
         return {rule_of(v.key) for v in found if isinstance(v, signals.Signal)}
+
+
+def _known(moment: datetime | None, now: datetime) -> datetime | None:
+    return moment if moment is not None and moment <= now else None
 
 
 def rule_of(key: str) -> str:

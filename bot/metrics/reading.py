@@ -84,9 +84,11 @@ class Inputs:
     bot_posts: tuple[int, int]
     funnels: tuple[NewcomerFunnel, NewcomerFunnel]
     opt_outs: tuple[int, int]
-    # the newcomers of the last 14 days, whatever the period: the "latest introductions"
-    # the unanswered-newcomers signal reads first (docs/metrics.md, "Weak signals")
+    # for the signals, whatever the period (docs/metrics.md, "Weak signals"): the newcomers
+    # of the last 14 days (the latest introductions), and those of the 14 days before the
+    # last 48 hours (every one of them has had 48 hours to introduce themselves)
     recent_funnel: NewcomerFunnel | None = None
+    settled_funnel: NewcomerFunnel | None = None
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -162,7 +164,7 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
         _in_session(db, _member_reads, frame, now), _other_reads(db, frame, now)
     )
     people, activity, active_before, days_posted = members
-    funnels, recent, rest = others
+    funnels, (recent, settled), rest = others
     heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs = rest
     return Inputs(
         activity=activity,
@@ -178,6 +180,7 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
         funnels=funnels,
         opt_outs=opt_outs,
         recent_funnel=recent,
+        settled_funnel=settled,
     )
 
 
@@ -217,19 +220,24 @@ _Rest = tuple[
 
 
 RECENT_NEWCOMERS = timedelta(days=14)
+INTRODUCTION_WINDOW = timedelta(hours=48)  # a newcomer's time to introduce themselves
 
 
 async def _other_reads(
     db: Database, frame: Frame, now: datetime
-) -> tuple[tuple[NewcomerFunnel, NewcomerFunnel], NewcomerFunnel, _Rest]:
+) -> tuple[tuple[NewcomerFunnel, NewcomerFunnel], tuple[NewcomerFunnel, NewcomerFunnel], _Rest]:
     """The welcome module's funnels (it opens its own sessions): the period's, the previous
-    period's and the last 14 days' (for the signals); then the small reads."""
-    cur, prev = frame.current, frame.previous
+    period's, and the two recent ones of the signals; then the small reads."""
+    cur, prev, gid = frame.current, frame.previous, frame.guild_id
     funnels = (
-        await newcomer_funnel(db, frame.guild_id, cur.start, cur.end, now=now),
-        await newcomer_funnel(db, frame.guild_id, prev.start, prev.end, now=now),
+        await newcomer_funnel(db, gid, cur.start, cur.end, now=now),
+        await newcomer_funnel(db, gid, prev.start, prev.end, now=now),
     )
-    recent = await newcomer_funnel(db, frame.guild_id, now - RECENT_NEWCOMERS, now, now=now)
+    settled = now - INTRODUCTION_WINDOW
+    recent = (
+        await newcomer_funnel(db, gid, now - RECENT_NEWCOMERS, now, now=now),
+        await newcomer_funnel(db, gid, settled - RECENT_NEWCOMERS, settled, now=now),
+    )
     return funnels, recent, await _in_session(db, _the_rest, db, frame, now)
 
 

@@ -233,6 +233,10 @@ def _signals(
         int(prev["participation.active_members"].value or 0),
     )
     introduced = [Measure(f.introduced.rate, f.introduced.eligible) for f in data.funnels]
+    settled = data.settled_funnel
+    if settled is not None and settled.introduced.eligible >= signals.MIN_NEWCOMERS:
+        # the latest newcomers who have all had 48 h to introduce themselves
+        introduced[0] = Measure(settled.introduced.rate, settled.introduced.eligible)
     found: list[signals.Verdict] = [
         signals.newcomers_unanswered(
             newcomers.unanswered(data.funnels[0]),
