@@ -5,7 +5,7 @@ Simulated communities, generated week by week (seeds below), feed the signal rul
 inputs `build_report` gives them, computed by the same pure functions: the ritual's
 participants per occurrence through `bot.rituals.engagement.fading`; newcomers through the
 welcome module's `compute_funnel` (`NewcomerFacts` as known at the report; the period's and
-the two recent windows the report reads for the signals) and
+the recent windows the report reads for the signals) and
 `bot.metrics.newcomers.unanswered`,
 and `bot.metrics.retention.week4_conversion`; active retention through
 `retention.active_retention`; contributor concentration through `activity.summarise` and
@@ -266,8 +266,10 @@ class Simulation:
         settled_end = moment - INTRODUCTION_WINDOW
         settled = self._funnel(Period(settled_end - RECENT_NEWCOMERS, settled_end), moment)
         introduced = [Measure(f.introduced.rate, f.introduced.eligible) for f in funnels]
-        if settled.introduced.eligible >= signals.MIN_NEWCOMERS:  # as summary._signals
-            introduced[0] = Measure(settled.introduced.rate, settled.introduced.eligible)
+        # as summary._signals: the latest settled newcomers, or the period's settled ones
+        if settled.introduced.eligible < signals.MIN_RECENT_NEWCOMERS:
+            settled = self._funnel(Period(now.start, settled_end), moment)
+        introduced[0] = Measure(settled.introduced.rate, settled.introduced.eligible)
         week4 = [
             retention.week4_conversion(self.people, self.days, period, moment)
             for period in (now, before)

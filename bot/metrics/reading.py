@@ -84,11 +84,13 @@ class Inputs:
     bot_posts: tuple[int, int]
     funnels: tuple[NewcomerFunnel, NewcomerFunnel]
     opt_outs: tuple[int, int]
-    # for the signals, whatever the period (docs/metrics.md, "Weak signals"): the newcomers
-    # of the last 14 days (the latest introductions), and those of the 14 days before the
-    # last 48 hours (every one of them has had 48 hours to introduce themselves)
+    # for the signals (docs/metrics.md, "Weak signals"): the newcomers of the last 14 days
+    # (the latest introductions); and, every one of them having had 48 hours to introduce
+    # themselves, those of the 14 days before the last 48 hours and those of the period
+    # before the last 48 hours
     recent_funnel: NewcomerFunnel | None = None
     settled_funnel: NewcomerFunnel | None = None
+    settled_period_funnel: NewcomerFunnel | None = None
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -164,7 +166,7 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
         _in_session(db, _member_reads, frame, now), _other_reads(db, frame, now)
     )
     people, activity, active_before, days_posted = members
-    funnels, (recent, settled), rest = others
+    funnels, (recent, settled, settled_period), rest = others
     heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs = rest
     return Inputs(
         activity=activity,
@@ -181,6 +183,7 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
         opt_outs=opt_outs,
         recent_funnel=recent,
         settled_funnel=settled,
+        settled_period_funnel=settled_period,
     )
 
 
@@ -220,14 +223,15 @@ _Rest = tuple[
 
 
 RECENT_NEWCOMERS = timedelta(days=14)
+_SignalFunnels = tuple[NewcomerFunnel, NewcomerFunnel, NewcomerFunnel]
 INTRODUCTION_WINDOW = timedelta(hours=48)  # a newcomer's time to introduce themselves
 
 
 async def _other_reads(
     db: Database, frame: Frame, now: datetime
-) -> tuple[tuple[NewcomerFunnel, NewcomerFunnel], tuple[NewcomerFunnel, NewcomerFunnel], _Rest]:
+) -> tuple[tuple[NewcomerFunnel, NewcomerFunnel], _SignalFunnels, _Rest]:
     """The welcome module's funnels (it opens its own sessions): the period's, the previous
-    period's, and the two recent ones of the signals; then the small reads."""
+    period's, and the three of the signals; then the small reads."""
     cur, prev, gid = frame.current, frame.previous, frame.guild_id
     funnels = (
         await newcomer_funnel(db, gid, cur.start, cur.end, now=now),
@@ -237,6 +241,7 @@ async def _other_reads(
     recent = (
         await newcomer_funnel(db, gid, now - RECENT_NEWCOMERS, now, now=now),
         await newcomer_funnel(db, gid, settled - RECENT_NEWCOMERS, settled, now=now),
+        await newcomer_funnel(db, gid, cur.start, max(cur.start, settled), now=now),
     )
     return funnels, recent, await _in_session(db, _the_rest, db, frame, now)
 

@@ -40,7 +40,10 @@ CORE_CONCENTRATION = 2
 CORE_TOP10_SHARE = 0.60
 CORE_TOP_PEOPLE = 10  # the top-10 % rule applies while that top 10 % is this many or fewer
 MIN_INTRODUCTIONS = 3  # introductions whose 48 h window has closed
-MIN_RECENT_INTRODUCTIONS = 5  # in the last 14 days, to read them instead of the period's
+# the recent windows are read instead of the period's from this many introductions or
+# newcomers: fewer would trade the period's power for recency
+MIN_RECENT_INTRODUCTIONS = 10  # in the last 14 days
+MIN_RECENT_NEWCOMERS = 10  # in the 14 days before the last 48 hours
 UNANSWERED_SHARE = 0.30
 UNANSWERED_HEALTHY = 0.10  # the test's null: at most 1 introduction in 10 left unanswered
 MIN_NEWCOMERS = 5  # newcomers (or week-4 cohort members) in each period compared
@@ -231,7 +234,7 @@ def newcomers_unanswered(share: Measure, recent: Measure | None = None) -> Verdi
     """More than 30 % of introductions got no peer reply within 48 h, and a binomial test
     rejects "at most 10 % unanswered" at 1 %; >= 3 introductions whose 48 h are over.
     The introductions are the latest: those of the last 14 days (`recent`) when there are
-    5 or more, else the period's. Which window is read depends only on how many
+    10 or more, else the period's. Which window is read depends only on how many
     introductions there are, never on the answers: still one test at 1 %."""
     key = "newcomers_unanswered"
     if recent is not None and (recent.base or 0) >= MIN_RECENT_INTRODUCTIONS:

@@ -233,9 +233,11 @@ def _signals(
         int(prev["participation.active_members"].value or 0),
     )
     introduced = [Measure(f.introduced.rate, f.introduced.eligible) for f in data.funnels]
+    # newcomers who have all had 48 h to introduce themselves: the latest, or the period's
     settled = data.settled_funnel
-    if settled is not None and settled.introduced.eligible >= signals.MIN_NEWCOMERS:
-        # the latest newcomers who have all had 48 h to introduce themselves
+    if settled is None or settled.introduced.eligible < signals.MIN_RECENT_NEWCOMERS:
+        settled = data.settled_period_funnel
+    if settled is not None:
         introduced[0] = Measure(settled.introduced.rate, settled.introduced.eligible)
     found: list[signals.Verdict] = [
         signals.newcomers_unanswered(

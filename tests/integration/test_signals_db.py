@@ -1,7 +1,7 @@
 """The newcomer signals on a real database, through `build_report`: they read the latest
 newcomers whatever the period (the last 14 days for unanswered introductions; for
-introductions, the 14 days before the last 48 hours, so a newcomer who joined an hour ago
-is in no base), and fall back on the period's with fewer than 5."""
+introductions, the 14 days before the last 48 hours), and fall back on the period's with
+fewer than 10; a newcomer who joined an hour ago is in no introduction base."""
 
 from __future__ import annotations
 
@@ -48,23 +48,24 @@ async def test_the_latest_introductions_unanswered_speak_in_a_28_day_period(
 ) -> None:
     await arrived(database)
     async with database.session() as s:
-        # 20 newcomers 16 to 25 days ago, all answered; 5 in the last 14 days, 3 unanswered
+        # 30 newcomers 16 to 25 days ago, all answered; 10 in the last 14 days, 6 unanswered
         s.add_all(
-            welcome(i, NOW - (16 + i % 10) * DAY, introduced=True, answered=True) for i in range(20)
+            welcome(i, NOW - (16 + i % 10) * DAY, introduced=True, answered=True) for i in range(30)
         )
         s.add_all(
-            welcome(100 + i, NOW - (3 + i) * DAY, introduced=True, answered=i >= 3)
-            for i in range(5)
+            welcome(100 + i, NOW - (3 + i) * DAY, introduced=True, answered=i >= 6)
+            for i in range(10)
         )
     report = await build_report(database, GUILD, 28, NOW)
     (signal,) = [s for s in report.signals if s.key == "newcomers_unanswered"]
-    assert signal.params == {"share": 60, "count": 5, "unanswered": 3}  # not 3 of 25
+    assert signal.params == {"share": 60, "count": 10, "unanswered": 6}  # not 6 of 40
 
 
 async def test_with_few_recent_introductions_the_periods_are_read(database: Database) -> None:
     await arrived(database)
     async with database.session() as s:
-        # 4 in the last 14 days, 3 unanswered: too few alone; the period's 3 of 6 is noise
+        # 4 in the last 14 days, 3 unanswered: too few alone; the period's 3 of 6 could be
+        # chance
         s.add_all(
             welcome(100 + i, NOW - (3 + i) * DAY, introduced=True, answered=i >= 3)
             for i in range(4)

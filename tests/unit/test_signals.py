@@ -244,12 +244,12 @@ def test_every_signal_has_a_sentence_evidence_and_action_in_both_languages() -> 
         assert signal.evidence("en") != signal.evidence("fr")
 
 
-def test_newcomers_unanswered_reads_the_last_14_days_when_they_hold_five() -> None:
-    period = Measure(3 / 20, 20)  # 3 of 20 over the period: fine
-    recent = Measure(3 / 5, 5)  # 3 of the 5 of the last 14 days: not fine
+def test_newcomers_unanswered_reads_the_last_14_days_when_they_hold_ten() -> None:
+    period = Measure(6 / 40, 40)  # 6 of 40 over the period: fine
+    recent = Measure(6 / 10, 10)  # 6 of the 10 of the last 14 days: not fine
     fired = signals.newcomers_unanswered(period, recent)
-    assert isinstance(fired, Signal) and fired.params["count"] == 5
-    # 4 recent introductions are too few to read alone: the period's are read
-    assert silent(signals.newcomers_unanswered(period, Measure(3 / 4, 4)))
+    assert isinstance(fired, Signal) and fired.params["count"] == 10
+    # 9 recent introductions: the period's are read, whose power they would lose
+    assert silent(signals.newcomers_unanswered(period, Measure(6 / 9, 9)))
     # ...and the other way round: a bad period, a fine fortnight
-    assert silent(signals.newcomers_unanswered(Measure(10 / 20, 20), Measure(0.0, 6)))
+    assert silent(signals.newcomers_unanswered(Measure(20 / 40, 40), Measure(0.0, 10)))
