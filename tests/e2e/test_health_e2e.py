@@ -189,7 +189,10 @@ async def test_a_scripted_month_through_the_real_recorder(
 ) -> None:
     """Messages, replies and a reaction posted through the sandbox over a month, recorded
     by the real recorder: /health counts them as worked out by hand."""
-    town = build_town(sandbox, "Atelier", locale="fr", members=3)
+    # the members joined long before Foyer arrived (and before the messages replayed below)
+    town = build_town(
+        sandbox, "Atelier", locale="fr", members=3, created_at=NOW - timedelta(days=400)
+    )
     m0, m1, m2 = town.members
     general = town.general
     clock = ManualClock(NOW - timedelta(days=21))  # Foyer arrives 21 days ago
@@ -206,6 +209,7 @@ async def test_a_scripted_month_through_the_real_recorder(
         for i in range(3):
             await sandbox.post(general, m0, f"idée {i}", at=NOW - timedelta(days=3, minutes=-i))
         await sandbox.react(first, m1, "🎉")
+        await sandbox.wait_for_bot_idle()
         await bot.recorder.flush()
         res = await sandbox.invoke(town.guild, town.admin, "health")
     embeds = res.embeds

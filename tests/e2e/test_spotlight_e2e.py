@@ -90,8 +90,9 @@ async def community(sandbox: Sandbox, database_url: str) -> AsyncIterator[Commun
         for uid in (c.uid(3), c.uid(4), town.admin.user.id):
             await seed(bot.db, gid, uid, peer=50, helped=20)
         async with bot.db.session() as session:
-            session.add(Member(guild_id=gid, user_id=c.uid(3), opted_out=True))
-            session.add(Member(guild_id=gid, user_id=town.admin.user.id, is_staff=True))
+            # merge: the bot's start-up reconciliation may have stored these members already
+            await session.merge(Member(guild_id=gid, user_id=c.uid(3), opted_out=True))
+            await session.merge(Member(guild_id=gid, user_id=town.admin.user.id, is_staff=True))
             session.add(
                 Spotlight(guild_id=gid, member_id=c.uid(4), posted_at=NOW - timedelta(weeks=1),
                           posted_by=town.admin.user.id, source=1, channel_id=spotlights.id)
