@@ -1,8 +1,9 @@
 """Rituals as admins manage them: add, edit, pause, resume, remove.
 
-Every value is validated before the single write. Discord-side checks (the channel exists,
-the bot may post and open threads there, the ping role is usable) are made by the cog,
-which holds the Discord objects, before it calls in here.
+Every value is validated before the single write, and each check runs in the transaction
+of the write it guards; the SQL itself is in `bot.rituals.store`. Discord-side checks (the
+channel exists, the bot may post and open threads there, the ping role is usable) are made
+by the cog, which holds the Discord objects, before it calls in here.
 """
 
 from __future__ import annotations
@@ -10,17 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.models import GuildSettings, Ritual, RitualQuestion, ScheduledRun
+from bot.db.models import Ritual, ScheduledRun
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService, validate_timezone
 from bot.i18n import t
-from bot.rituals import options
+from bot.rituals import options, store
 from bot.rituals.presets import PRESETS
 from bot.rituals.role_changes import count_role_change
 from bot.rituals.schedule import merged_rule, rule_of, store_rule
@@ -95,32 +92,25 @@ class RitualService:
             store_rule(ritual, spec.rule)
         self._apply(ritual, replace(changes, name=name, template=template))
         async with self._db.session() as session:
-            count = await session.scalar(
-                select(func.count()).select_from(Ritual).where(Ritual.guild_id == guild_id)
-            )
-            if (count or 0) >= MAX_RITUALS_PER_GUILD:
+            if await store.count(session, guild_id) >= MAX_RITUALS_PER_GUILD:
                 raise FoyerError("rituals.too_many", limit=MAX_RITUALS_PER_GUILD)
-            if await self._find(session, guild_id, ritual.name) is not None:
+            if _find(await store.in_guild(session, guild_id), ritual.name) is not None:
                 raise FoyerError("rituals.duplicate_name", name=ritual.name)
-            session.add(ritual)
-            try:
-                await session.flush()
-            except IntegrityError:  # the same name added at the same moment
-                raise FoyerError("rituals.duplicate_name", name=ritual.name) from None
+            store.add(session, ritual)
+            if not await store.flush(session):  # the same name added at the same moment
+                raise FoyerError("rituals.duplicate_name", name=ritual.name)
         return ritual
 
     async def edit(self, guild_id: int, name: str, changes: RitualChanges) -> Ritual:
         async with self._db.session() as session:
-            ritual = await self._get(session, guild_id, name)
+            ritual = _named(await store.in_guild(session, guild_id), name)
             self._apply(ritual, changes)
             if changes.name and ritual.name != name:
-                other = await self._find(session, guild_id, ritual.name)
+                other = _find(await store.in_guild(session, guild_id), ritual.name)
                 if other is not None and other.id != ritual.id:
                     raise FoyerError("rituals.duplicate_name", name=ritual.name)
-            try:
-                await session.flush()
-            except IntegrityError:
-                raise FoyerError("rituals.duplicate_name", name=ritual.name) from None
+            if not await store.flush(session):
+                raise FoyerError("rituals.duplicate_name", name=ritual.name)
         return ritual
 
     def _apply(self, ritual: Ritual, c: RitualChanges) -> None:
@@ -155,7 +145,7 @@ class RitualService:
         """Pausing stops future runs; resuming starts from now (missed ones are not caught
         up)."""
         async with self._db.session() as session:
-            ritual = await self._get(session, guild_id, name)
+            ritual = _named(await store.in_guild(session, guild_id), name)
             ritual.paused = paused
             if not paused:
                 ritual.since = self._clock.now()
@@ -163,17 +153,12 @@ class RitualService:
 
     async def remove(self, guild_id: int, name: str) -> None:
         async with self._db.session() as session:
-            ritual = await self._get(session, guild_id, name)
-            await session.execute(
-                delete(RitualQuestion).where(
-                    RitualQuestion.guild_id == guild_id, RitualQuestion.ritual_id == ritual.id
-                )
-            )
-            await session.delete(ritual)
+            ritual = _named(await store.in_guild(session, guild_id), name)
+            await store.delete_ritual(session, ritual)
 
     async def get(self, guild_id: int, name: str) -> Ritual:
         async with self._db.session() as session:
-            return await self._get(session, guild_id, name)
+            return _named(await store.in_guild(session, guild_id), name)
 
     async def runnable(self, guild_id: int, name: str) -> Ritual:
         """The ritual `/ritual now` may post: a paused one is refused (resume it first)."""
@@ -184,20 +169,13 @@ class RitualService:
 
     async def by_id(self, guild_id: int, ritual_id: int) -> Ritual | None:
         async with self._db.session() as session:
-            return await session.scalar(
-                select(Ritual).where(Ritual.guild_id == guild_id, Ritual.id == ritual_id)
-            )
+            return await store.by_id(session, guild_id, ritual_id)
 
     async def ping_roles(self, guild_id: int) -> dict[int, int]:
         """Each ping role of the guild's rituals, and the ritual it belongs to (the oldest,
         when rituals share one: a member leaving it is one opt-out, counted once)."""
         async with self._db.session() as session:
-            rows = await session.execute(
-                select(Ritual.ping_role_id, func.min(Ritual.id))
-                .where(Ritual.guild_id == guild_id, Ritual.ping_role_id.is_not(None))
-                .group_by(Ritual.ping_role_id)
-            )
-            return {role: ritual for role, ritual in rows if role is not None}
+            return await store.ping_roles(session, guild_id)
 
     async def count_role_changes(self, guild_id: int, before: set[int], after: set[int]) -> None:
         """Count each ritual ping role a member got or lost, between their role ids
@@ -214,57 +192,37 @@ class RitualService:
 
     async def all(self, guild_id: int) -> list[Ritual]:
         async with self._db.session() as session:
-            rows = await session.scalars(
-                select(Ritual).where(Ritual.guild_id == guild_id).order_by(Ritual.name)
-            )
-            return list(rows.all())
+            return await store.sorted_by_name(session, guild_id)
 
     async def active(self) -> list[Ritual]:
         """Every unpaused ritual of every guild the bot is still in (the scheduler keeps
         its own shards)."""
         async with self._db.session() as session:
-            rows = await session.scalars(
-                select(Ritual)
-                .join(GuildSettings, GuildSettings.guild_id == Ritual.guild_id)
-                .where(Ritual.paused.is_(False), GuildSettings.left_at.is_(None))
-            )
-            return list(rows.all())
+            return await store.active(session)
 
     async def last_runs(self, guild_id: int) -> dict[str, ScheduledRun]:
         """The newest ledger row of each of the guild's rituals, by job key."""
         async with self._db.session() as session:
-            newest = (
-                select(ScheduledRun.job_key, func.max(ScheduledRun.scheduled_for).label("at"))
-                .where(ScheduledRun.guild_id == guild_id, ScheduledRun.job_key.like("ritual:%"))
-                .group_by(ScheduledRun.job_key)
-                .subquery()
-            )
-            rows = await session.scalars(
-                select(ScheduledRun).join(
-                    newest,
-                    (ScheduledRun.job_key == newest.c.job_key)
-                    & (ScheduledRun.scheduled_for == newest.c.at),
-                )
-            )
-            return {r.job_key: r for r in rows.all()}
+            return await store.last_runs(session, guild_id)
 
     async def names(self, guild_id: int, prefix: str) -> list[str]:
         return [r.name for r in await self.all(guild_id) if prefix.lower() in r.name.lower()][:25]
 
-    @staticmethod
-    async def _find(session: AsyncSession, guild_id: int, name: str) -> Ritual | None:
-        """The guild's ritual of that name, whatever its case and spacing. Compared in
-        Python: SQLite's lower() leaves non-ASCII letters alone, so "Éveil" would never
-        find "éveil" (a guild has at most MAX_RITUALS_PER_GUILD rituals)."""
-        key = _name_key(name)
-        rituals = await session.scalars(select(Ritual).where(Ritual.guild_id == guild_id))
-        return next((r for r in rituals if _name_key(r.name) == key), None)
 
-    async def _get(self, session: AsyncSession, guild_id: int, name: str) -> Ritual:
-        ritual = await self._find(session, guild_id, name)
-        if ritual is None:
-            raise FoyerError("rituals.not_found", name=name[:80])
-        return ritual
+def _find(rituals: list[Ritual], name: str) -> Ritual | None:
+    """The ritual of that name, whatever its case and spacing. Compared in Python, not in
+    SQL: SQLite's lower() leaves non-ASCII letters alone, so "Éveil" would never find
+    "éveil" (a guild has at most MAX_RITUALS_PER_GUILD rituals)."""
+    key = _name_key(name)
+    return next((r for r in rituals if _name_key(r.name) == key), None)
+
+
+def _named(rituals: list[Ritual], name: str) -> Ritual:
+    """The ritual of that name, or the error that tells the admin none has it."""
+    ritual = _find(rituals, name)
+    if ritual is None:
+        raise FoyerError("rituals.not_found", name=name[:80])
+    return ritual
 
 
 def _name_key(name: str) -> str:
