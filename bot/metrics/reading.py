@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
-from bot.metrics import queries, retention, spans, weekly
+from bot.metrics import retention, spans, store, weekly
 from bot.metrics.data import ChannelShare, Headcount, MemberActivity, Person, WeekActivity
 from bot.metrics.retention import COHORT_WEEKS
 from bot.periods import Period, Week, local_date, utc_midnight, week_of, weeks_for
@@ -121,7 +121,7 @@ async def fold_and_read_frame(db: Database, guild_id: int, current: Period, now:
     lock = _FOLDING.setdefault(guild_id, asyncio.Lock())
     async with lock, db.session() as session:
         await _wait_for_other_processes(session, guild_id)
-        settings = await queries.guild_settings(session, guild_id)
+        settings = await store.guild_settings(session, guild_id)
         if settings is None:
             raise UnknownGuild(guild_id)
         tz = _zone(settings.timezone)
@@ -204,10 +204,10 @@ async def _member_reads(
     # the previous period's cohorts, and the cohort table
     days_from = min(previous.start - retention.WEEK, cohort_start)
     return (
-        await queries.people_since(session, gid, window_start),
+        await store.people_since(session, gid, window_start),
         await spans.member_activity(session, gid, frame.current, today),
         await spans.writers(session, gid, previous, today),
-        await queries.message_days(session, gid, window_start, days_from.date()),
+        await store.message_days(session, gid, window_start, days_from.date()),
     )
 
 
@@ -249,7 +249,7 @@ async def _other_reads(
 async def _the_rest(session: AsyncSession, db: Database, frame: Frame, now: datetime) -> _Rest:
     """The small reads, one after the other."""
     gid, cur, prev = frame.guild_id, frame.current, frame.previous
-    now_heads, before_heads = await queries.headcounts(session, gid, (cur.end, prev.end))
+    now_heads, before_heads = await store.headcounts(session, gid, (cur.end, prev.end))
     return (
         (now_heads, before_heads),
         (await nps_for_period(session, gid, cur), await nps_for_period(session, gid, prev)),
@@ -258,10 +258,10 @@ async def _the_rest(session: AsyncSession, db: Database, frame: Frame, now: date
             await spotlight_effects(session, gid, prev, now=now),
         ),
         await weekly.weekly_activity(session, gid, frame.weeks, frame.folded),
-        await queries.channel_shares(session, gid, cur, prev),
+        await store.channel_shares(session, gid, cur, prev),
         (
-            await queries.bot_messages(session, gid, cur),
-            await queries.bot_messages(session, gid, prev),
+            await store.bot_messages(session, gid, cur),
+            await store.bot_messages(session, gid, prev),
         ),
         (
             await ping_role_opt_outs(db, gid, cur.first_day, cur.end_day),
