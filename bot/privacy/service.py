@@ -2,6 +2,8 @@
 
 Everything here finds personal data through the column markers read by `registry`: no
 table is listed by hand, so a table a later feature adds is covered once it is marked.
+The rules (what an erase deletes or only unlinks, what opting out keeps, which guilds and
+windows are purged) are here; the SQL is in `store`.
 """
 
 from __future__ import annotations
@@ -12,20 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.models import Base, BotState, GuildSettings, Member
+from bot.db.models import Member
 from bot.db.models.guild import DEFAULT_RETENTION_DAYS
-from bot.db.models.state import guild_state_pattern
-from bot.privacy.erase import delete_rows, unlink
+from bot.privacy import store
 from bot.privacy.export import build_export
-from bot.privacy.registry import PersonalTable, guild_tables, personal_tables, retention_columns
+from bot.privacy.registry import personal_tables
 
 GUILD_GRACE_PERIOD = timedelta(days=30)
-_BOT_STATE = Base.metadata.tables[BotState.__tablename__]
 """How long a guild's data outlives the bot's removal. A mistaken kick, or a re-invite after
 a permissions mix-up, loses nothing; after this, every row of the guild is deleted."""
 
@@ -61,7 +58,7 @@ class PrivacyService:
 
     async def is_opted_out(self, guild_id: int, user_id: int) -> bool:
         async with self._db.session() as session:
-            member = await session.get(Member, (guild_id, user_id))
+            member = await store.member(session, guild_id, user_id)
         return bool(member and member.opted_out)
 
     async def opt_out(self, guild_id: int, user_id: int) -> bool:
@@ -76,10 +73,10 @@ class PrivacyService:
         await self._recorder.set_opted_out(guild_id, user_id, True)
         await self._recorder.flush()
         async with self._db.session() as session:
-            member = await session.get(Member, (guild_id, user_id))
-            await self._erase(session, guild_id, user_id, opting_out=True)
+            member = await store.member(session, guild_id, user_id)
+            await store.erase(session, guild_id, user_id, _erasure(opting_out=True))
             if member is None:
-                session.add(Member(guild_id=guild_id, user_id=user_id, opted_out=True))
+                store.add(session, Member(guild_id=guild_id, user_id=user_id, opted_out=True))
             else:
                 member.opted_out = True
         return changed
@@ -89,11 +86,7 @@ class PrivacyService:
         member was opted out."""
         changed = await self.is_opted_out(guild_id, user_id)
         async with self._db.session() as session:
-            await session.execute(
-                update(Member)
-                .where(Member.guild_id == guild_id, Member.user_id == user_id)
-                .values(opted_out=False)
-            )
+            await store.set_opted_out(session, guild_id, user_id, False)
         await self._recorder.set_opted_out(guild_id, user_id, False)
         return changed
 
@@ -113,7 +106,7 @@ class PrivacyService:
         opted_out = await self.is_opted_out(guild_id, user_id)
         await self._recorder.flush()
         async with self._db.session() as session:
-            return await self._erase(session, guild_id, user_id, opting_out=opted_out)
+            return await store.erase(session, guild_id, user_id, _erasure(opting_out=opted_out))
 
     async def export(self, guild_id: int, user_id: int, lang: str = "en") -> bytes:
         """Every row about the member in this guild as JSON, with a header explaining it.
@@ -122,12 +115,7 @@ class PrivacyService:
         rows: dict[str, list[Mapping[str, Any]]] = {}
         async with self._db.session() as session:
             for pt in tables:
-                query = (
-                    select(pt.table)
-                    .where(pt.guild_column == guild_id, _names(pt, user_id))
-                    .order_by(*pt.table.primary_key.columns)
-                )
-                rows[pt.name] = [dict(r) for r in (await session.execute(query)).mappings()]
+                rows[pt.name] = await store.rows_about(session, pt, guild_id, user_id)
         return build_export(tables, rows, guild_id, user_id, self._clock.now(), lang)
 
     async def purge_expired(self, now: datetime, keep: Collection[int] = ()) -> PurgeReport:
@@ -137,27 +125,14 @@ class PrivacyService:
         """
         report = PurgeReport()
         async with self._db.session() as session:
-            gone = await session.scalars(
-                select(GuildSettings.guild_id).where(
-                    GuildSettings.left_at.is_not(None),
-                    GuildSettings.left_at < now - GUILD_GRACE_PERIOD,
-                )
-            )
+            gone = await store.guilds_left_before(session, now - GUILD_GRACE_PERIOD)
             doomed = [g for g in gone if g not in keep]
         for guild_id in doomed:
             async with self._db.session() as session:
-                for table in reversed(guild_tables()):
-                    report.guild_rows += await delete_rows(
-                        session, table, table.c.guild_id == guild_id
-                    )
-                report.guild_rows += await delete_rows(
-                    session, _BOT_STATE, BotState.key.like(guild_state_pattern(guild_id))
-                )
+                report.guild_rows += await store.delete_guild(session, guild_id)
             report.deleted_guilds.append(guild_id)
         async with self._db.session() as session:
-            settings = (
-                await session.execute(select(GuildSettings.guild_id, GuildSettings.retention_days))
-            ).all()
+            settings = await store.retention_days(session)
         by_window: dict[int, list[int]] = defaultdict(list)
         for guild_id, days in settings:
             by_window[days].append(guild_id)
@@ -173,46 +148,23 @@ class PrivacyService:
     async def _expire(self, cutoff: datetime, guild_ids: Iterable[int] | None) -> int:
         """Delete rows older than `cutoff` for these guilds, or (None) for guilds without a
         settings row, which get the default window."""
-        count = 0
         async with self._db.session() as session:
-            known = select(GuildSettings.guild_id)
-            for rc in retention_columns():
-                where_guild = (
-                    rc.guild_column.in_(list(guild_ids))
-                    if guild_ids is not None
-                    else rc.guild_column.not_in(known)
-                )
-                limit = cutoff.date() if rc.is_date else cutoff
-                count += await delete_rows(session, rc.table, and_(where_guild, rc.column < limit))
-        return count
+            return await store.delete_older(session, cutoff, guild_ids)
 
-    async def _erase(
-        self, session: AsyncSession, guild_id: int, user_id: int, *, opting_out: bool
-    ) -> dict[str, int]:
-        touched: dict[str, int] = {}
-        for pt in reversed(personal_tables()):
-            deleting = [
-                uc.column == user_id
+
+def _erasure(*, opting_out: bool) -> list[store.Erasure]:
+    """What erasing a member does to each personal table, children first: rows their
+    `on_forget="delete"` columns name go (except those opting out keeps); their
+    `on_forget="null"` columns are set to NULL and the row stays."""
+    return [
+        store.Erasure(
+            pt,
+            delete_by=tuple(
+                uc
                 for uc in pt.user_columns
                 if uc.on_forget == "delete" and not (opting_out and uc.keep_on_opt_out)
-            ]
-            count = 0
-            if deleting:
-                count += await delete_rows(
-                    session, pt.table, and_(pt.guild_column == guild_id, or_(*deleting))
-                )
-            for uc in pt.user_columns:
-                if uc.on_forget == "null":
-                    count += await unlink(
-                        session,
-                        pt.table,
-                        and_(pt.guild_column == guild_id, uc.column == user_id),
-                        uc.column.name,
-                    )
-            touched[pt.name] = count
-        return touched
-
-
-def _names(pt: PersonalTable, user_id: int) -> ColumnElement[bool]:
-    """Rows of `pt` in which any user column is this member."""
-    return or_(*(uc.column == user_id for uc in pt.user_columns))
+            ),
+            unlink=tuple(uc for uc in pt.user_columns if uc.on_forget == "null"),
+        )
+        for pt in reversed(personal_tables())
+    ]
