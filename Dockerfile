@@ -19,9 +19,8 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt README.md alembic.ini ./
 COPY bot ./bot
 COPY cogs ./cogs
-COPY migrations ./migrations
-# The Makefile's INSTALL line, without the dev extras. Editable, like the Makefile: the
-# migrations folder sits next to the packages and bot/db/migrate.py finds it there.
+# The Makefile's INSTALL line, without the dev extras. Editable, like the Makefile; the
+# migrations ship inside the package (bot/db/migrations).
 RUN pip install --no-cache-dir -c constraints.txt -e .
 
 USER foyer

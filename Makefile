@@ -32,8 +32,8 @@ test-suite: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot cogs discord_sandbox demo tests benchmarks migrations
-	$(BIN)/ruff format --check bot cogs discord_sandbox demo tests benchmarks migrations
+	$(BIN)/ruff check bot cogs discord_sandbox demo tests benchmarks
+	$(BIN)/ruff format --check bot cogs discord_sandbox demo tests benchmarks
 	$(BIN)/mypy
 
 run: $(STAMP)
