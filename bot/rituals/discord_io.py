@@ -115,9 +115,14 @@ class DiscordRitualPoster:
                 name=post.thread_name,
                 auto_archive_duration=post.auto_archive_minutes,
             )
-        except discord.HTTPException:
+        except discord.HTTPException as exc:
             # The post stands (failing it would post it again); the runner tells the admins.
-            log.warning("could not open the ritual thread", extra={"guild_id": post.guild_id})
+            log.warning(
+                "could not open the ritual thread (HTTP %s, code %s)",
+                exc.status,
+                exc.code,
+                extra={"guild_id": post.guild_id},
+            )
             return Posted(message.id, None)
         await self._mark_thread(post, thread)
         return Posted(message.id, thread.id)
