@@ -7,6 +7,9 @@ nothing is needed, Discord replayed the missed events of that session. What a fr
 session cannot replay is kept: from the moment a recovered session was lost (or the
 start), until the next recovery runs, whatever RESUMEs happen in between (op 7 or a
 dropped socket right after the new IDENTIFY resume the *new* session, not the lost one).
+That moment is also kept in the database per shard (`backfill.save_gap_mark`) until the
+recovery opened its gaps: a run killed before that leaves it to the next start, whose gaps
+then begin before the live messages the killed run recorded.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from discord.ext import commands
 
 from bot.app import FoyerBot
 from bot.db.models.activity import ActorRole
+from bot.recording import backfill
 from bot.recording.discord_events import EventBuilder
 from bot.recording.events import MemberJoined, MemberLeft, MessageDeleted, ReactionChanged
 from bot.recording.recovery import GapRecovery
@@ -41,8 +45,27 @@ class Tracking(commands.Cog):
         self._started_at = bot.clock.now()
         self._gap_since: dict[int, datetime] = {}
         self._recovered: set[int] = set()  # shards whose current session was recovered
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._unopened: dict[int, list[datetime]] = {}  # recoveries yet to open their gaps
+        self._marks_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[object]] = set()
         self.recoveries = 0  # shard recoveries finished (logs, tests)
+
+    async def cog_load(self) -> None:
+        """Before the gateway connects: take over what a killed run left unrecovered, and
+        mark this start, before anything live is recorded."""
+        shards = self.bot.shard_ids or range(self.bot.shard_count or 1)
+        marks = await backfill.gap_marks(self.bot.db, shards)
+        for shard_id in shards:
+            self._gap_since[shard_id] = min(marks.get(shard_id, self._started_at), self._started_at)
+            await self._save_mark(shard_id)
+
+    async def _save_mark(self, shard_id: int) -> None:
+        """Store the earliest moment events may be missing with no gap opened for them."""
+        async with self._marks_lock:
+            pending = list(self._unopened.get(shard_id, []))
+            if shard_id in self._gap_since:
+                pending.append(self._gap_since[shard_id])
+            await backfill.save_gap_mark(self.bot.db, shard_id, min(pending, default=None))
 
     async def cog_unload(self) -> None:
         """Stop recoveries in progress: their cursors hold where the next start goes on."""
@@ -164,8 +187,9 @@ class Tracking(commands.Cog):
     # -- gap recovery ---------------------------------------------------------------------
     @commands.Cog.listener()
     async def on_shard_disconnect(self, shard_id: int) -> None:
-        if shard_id in self._recovered:  # else the gap already open goes on
-            self._gap_since.setdefault(shard_id, self.bot.clock.now())
+        if shard_id in self._recovered and shard_id not in self._gap_since:
+            self._gap_since[shard_id] = self.bot.clock.now()  # else the open gap goes on
+            await self._save_mark(shard_id)
 
     @commands.Cog.listener()
     async def on_shard_connect(self, shard_id: int) -> None:
@@ -174,24 +198,29 @@ class Tracking(commands.Cog):
 
     @commands.Cog.listener()
     async def on_shard_resumed(self, shard_id: int) -> None:
-        if shard_id in self._recovered:
-            self._gap_since.pop(shard_id, None)  # Discord replayed what we missed
+        if shard_id in self._recovered and self._gap_since.pop(shard_id, None) is not None:
+            await self._save_mark(shard_id)  # Discord replayed what we missed
 
     @commands.Cog.listener()
     async def on_shard_ready(self, shard_id: int) -> None:
         """A fresh session (start, or a reconnect that could not resume): fill the gap."""
         since = self._gap_since.pop(shard_id, self._started_at)
         self._recovered.add(shard_id)
+        self._unopened.setdefault(shard_id, []).append(since)
         self._spawn(self._recover_shard(shard_id, since))
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, object]) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _recover_shard(self, shard_id: int, since: datetime) -> None:
+        opened = True
         for guild in [g for g in self.bot.guilds if g.shard_id == shard_id]:
-            await self.recovery.recover(guild, since)
+            opened &= await self.recovery.recover(guild, since)
+        if opened:  # backfill_gaps now holds where each gap starts
+            self._unopened[shard_id].remove(since)
+            await self._save_mark(shard_id)
         self.recoveries += 1
 
     @commands.Cog.listener()

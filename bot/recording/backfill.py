@@ -145,6 +145,30 @@ async def member_changes(
     return events, staff
 
 
+def _since_key(shard_id: int) -> str:
+    return f"tracking.gap_since:shard:{shard_id}"
+
+
+async def gap_marks(db: Database, shard_ids: Iterable[int]) -> dict[int, datetime]:
+    """Per shard, since when a run may have missed events that no gap in `backfill_gaps`
+    holds yet (a run killed before its recovery opened its gaps)."""
+    keys = {_since_key(s): s for s in shard_ids}
+    async with db.session() as session:
+        rows = (await session.execute(select(BotState).where(BotState.key.in_(keys)))).scalars()
+        return {keys[r.key]: datetime.fromisoformat(r.value) for r in rows}
+
+
+async def save_gap_mark(db: Database, shard_id: int, since: datetime | None) -> None:
+    """Keep (or, with None, drop) a shard's mark. Written before any live event of the run
+    is recorded: a live message recorded then must not become the next start's lower
+    bound while the messages before it are unread."""
+    async with db.session() as session:
+        if since is None:
+            await session.execute(delete(BotState).where(BotState.key == _since_key(shard_id)))
+        else:
+            await session.merge(BotState(key=_since_key(shard_id), value=since.isoformat()))
+
+
 def _reported_key(guild_id: int, channel_id: int) -> str:
     return f"tracking.unreadable:{guild_id}:{channel_id}"
 

@@ -82,13 +82,16 @@ class GapRecovery:
         self._clock = clock
         self._locks: dict[int, asyncio.Lock] = {}
 
-    async def recover(self, guild: discord.Guild, since: datetime) -> None:
+    async def recover(self, guild: discord.Guild, since: datetime) -> bool:
         """Reconcile members, then read every gap of every readable channel and active
-        thread to its end. `since`: when the bot may have started missing events."""
+        thread to its end. `since`: when the bot may have started missing events. Returns
+        whether the gaps were opened (from then on `backfill_gaps` holds where they start)."""
+        opened = False
         async with self._locks.setdefault(guild.id, asyncio.Lock()):
             try:
                 await self._reconcile_members(guild)
                 gaps, unreadable = await self._open_gaps(guild, since)
+                opened = True
                 await self._report_unreadable(guild, unreadable)
                 await self._read_gaps(guild, gaps)
                 await ReactionRecovery(self._db, self._recorder, self._events, self._clock).recover(
@@ -96,6 +99,7 @@ class GapRecovery:
                 )
             except Exception:
                 log.exception("gap recovery failed", extra={"guild_id": guild.id})
+        return opened
 
     async def _reconcile_members(self, guild: discord.Guild) -> None:
         present = [

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.db import Database
 from bot.db.models.activity import ActivityEvent, BackfillGap, DailyGuildActivity, EventKind
 from bot.recording import backfill
+from bot.recording.recovery import GapRecovery
 from demo.harness import running_foyer
 from demo.scenario import Town, build_town
 from discord_sandbox import Sandbox
@@ -190,6 +191,45 @@ async def test_a_resume_right_after_a_fresh_identify_keeps_the_gap(
     # process start (with more than a page of messages since, it never reached the gap).
     reads = history_calls(sandbox, town.general.id, fetched)
     assert reads and reads[0].query.get("after") == str(seen.id)
+
+
+# -- a run stopped before its recovery opened the gaps ---------------------------------------
+async def test_a_run_stopped_before_its_gaps_opened_leaves_them_to_the_next_start(
+    sandbox: Sandbox, database_url: str, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The soak's lost reply: a message sent while the bot was down, then a start that
+    recorded a live message in the same channel and was killed before its recovery opened
+    the gaps. The next start must not take that live message as where the gap begins."""
+    town = build_town(sandbox)
+    m0, m1, m2 = town.members
+    async with running_foyer(sandbox, database_url=database_url) as bot:
+        await recovered(bot, 1)
+        seen = await sandbox.post(town.general, m0, "before")
+        await settle(sandbox, bot)
+    missed = await sandbox.post(town.general, m1, "while down", reply_to=seen)
+    held = asyncio.Event()
+    opening = GapRecovery._open_gaps
+
+    async def never_opened(self: GapRecovery, *args: Any) -> Any:
+        held.set()
+        await asyncio.Event().wait()  # stopped before the gaps are opened
+        return await opening(self, *args)
+
+    monkeypatch.setattr(GapRecovery, "_open_gaps", never_opened)
+    async with restart(sandbox, database_url) as bot:
+        await asyncio.wait_for(held.wait(), 10)
+        live = await sandbox.post(town.general, m2, "live")
+        await settle(sandbox, bot)
+        assert live.id in (await messages_and_totals(db, town.guild.id))[0]
+    monkeypatch.setattr(GapRecovery, "_open_gaps", opening)
+    async with restart(sandbox, database_url) as bot:
+        await recovered(bot, 1)
+        await settle(sandbox, bot)
+    ids, totals = await messages_and_totals(db, town.guild.id)
+    assert sorted(ids) == sorted([seen.id, missed.id, live.id])
+    assert totals == {"member_messages": 3, "peer_interactions": 1}
+    assert await open_gaps(db) == []
+    assert await backfill.gap_marks(db, [0]) == {}  # recovered: no mark left to read from
 
 
 # -- long outages -------------------------------------------------------------------------------
