@@ -222,8 +222,13 @@ class DiscordWelcome:
             known = guild.get_thread(pending.thread_id)
             if known is not None:
                 return known
-            with calling(place, required):
-                fetched = await guild.fetch_channel(pending.thread_id)
+            try:
+                with calling(place, required):
+                    fetched = await guild.fetch_channel(pending.thread_id)
+            except Stop as stop:
+                if stop.failure == "channel_missing":  # deleted meanwhile: open another
+                    return None
+                raise
             return fetched if isinstance(fetched, discord.Thread) else None
         if pending.attempted_at is None:
             return None

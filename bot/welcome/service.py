@@ -12,17 +12,20 @@ Joins the bot did not see (a lost gateway session, the bot stopped or killed) ar
 by `reconcile`, at start and after each new session: the members who joined in the window
 (`RECONCILE_WINDOW`, and never before Foyer's arrival in the guild nor before the welcome's
 last `/welcome setup`) with no welcome row are welcomed, and rows of that window left without
-a thread (`interrupted`, or a crash before their turn) are tried again. Nobody is welcomed
-twice: a join with a row is skipped (checked again when the batch is recorded). The calls
-to Discord go through `WelcomeDiscord` (bot/welcome/discord_io.py), so these rules are
-written with ids and need no discord.py.
+a thread (`interrupted`, or a crash before their turn) are tried again, and so are rows whose
+own thread was opened but whose welcome message was not sent (`unsent`): it is posted in
+that thread, once (its nonce, and a thread that holds a message already is left alone).
+Nobody is welcomed twice: a join with a row is skipped (checked again when the batch is
+recorded). The calls to Discord go through `WelcomeDiscord` (bot/welcome/discord_io.py), so
+these rules are written with ids and need no discord.py.
 
 Failure codes on `welcomes.failure`: `missing_permissions` (checked before calling Discord),
 `forbidden` (Discord said 403), `channel_missing` (deleted channel, 404), `refused` (another
 4xx), `paused` (the guild's welcome is stopped after a 403 or 404), `left` (gone before their
 thread was made), `disabled` (welcome turned off meanwhile), `interrupted` (the bot shut
-down before the join's turn came: the next start tries again), `unavailable` (Discord kept
-failing until the window closed).
+down before the join's turn came: the next start tries again), `unsent` (the own thread is
+open, its welcome message not sent yet: cleared once sent, else the next start sends it),
+`unavailable` (Discord kept failing until the window closed).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ RETRY_DELAYS = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0)  # s between rounds af
 RETRY_NOTICE_AFTER = 4  # failed rounds in a row before the admins hear about it
 SAME_JOIN = timedelta(minutes=1)  # a row this close to a join's time is that join's row
 UNFINISHED = "interrupted"  # the failure a restart tries again (with rows left at NULL)
+UNSENT = "unsent"  # an own thread opened, its welcome message not sent yet (a restart sends it)
 
 Place = TypeVar("Place")
 
@@ -198,7 +202,9 @@ class WelcomeService:
         ids = [p.welcome_id for p in joins if p.welcome_id]
         for pending in joins:
             pending.thread_id = thread_id
-        await self.store.set_thread(guild_id, ids, thread_id, at=now, shared=shared)
+        await self.store.set_thread(
+            guild_id, ids, thread_id, at=now, shared=shared, failure=None if shared else UNSENT
+        )
         self.open_threads[thread_id] = guild_id
         recorder = self._recorder()
         if recorder is not None:
@@ -304,6 +310,8 @@ class WelcomeService:
                     place, cfg, lang, pending, self._opened
                 ):
                     shared.append(pending)
+                elif pending.thread_id is not None:  # its message is there: no longer unsent
+                    await self.store.clear_failure(guild_id, [pending.welcome_id], UNSENT)
                 remaining.popleft()
             if shared:
                 await self.discord_io.welcome_shared(
@@ -376,8 +384,10 @@ class WelcomeService:
         `members` are (user id, joined at, is a bot) as Discord lists them now. The window
         starts at the latest of `RECONCILE_WINDOW` ago, Foyer's arrival in the guild and the
         last `/welcome setup`; in it, a member with no welcome row is welcomed, and a row
-        without a thread (interrupted, or left by a crash) is tried again. Opted-out members
-        have no rows, so they are not welcomed late (they could be welcomed twice).
+        without a thread (interrupted, or left by a crash) is tried again, as is a row whose
+        own thread exists without its welcome message (`unsent`): the message goes there.
+        Opted-out members have no rows, so they are not welcomed late (they could be welcomed
+        twice).
         """
         cfg = await self.config(guild_id)
         if cfg is None or not cfg.enabled or cfg.paused:
@@ -407,11 +417,14 @@ class WelcomeService:
                 row.joined_at,
                 row.id,
                 recorded=True,
+                thread_id=row.thread_id,
                 attempted_at=row.joined_at,
             )
             for row in rows
-            if row.thread_id is None
-            and row.failure in (None, UNFINISHED)
+            if (
+                (row.thread_id is None and row.failure in (None, UNFINISHED))
+                or (row.thread_id is not None and not row.shared and row.failure == UNSENT)
+            )
             and row.user_id in present
             and row.user_id not in busy
             and row.joined_at >= since

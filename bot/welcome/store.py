@@ -146,11 +146,31 @@ class WelcomeStore:
             return list(rows.all())
 
     async def set_thread(
-        self, guild_id: int, ids: Iterable[int], thread_id: int, *, at: datetime, shared: bool
+        self,
+        guild_id: int,
+        ids: Iterable[int],
+        thread_id: int,
+        *,
+        at: datetime,
+        shared: bool,
+        failure: str | None = None,
     ) -> None:
+        """Store the rows' thread; `failure` marks a welcome message not sent yet."""
         await self._update(
-            guild_id, ids, thread_id=thread_id, thread_created_at=at, shared=shared, failure=None
+            guild_id, ids, thread_id=thread_id, thread_created_at=at, shared=shared, failure=failure
         )
+
+    async def clear_failure(self, guild_id: int, ids: Iterable[int], reason: str) -> None:
+        """Clear `reason` from the rows that have it (the welcome message was sent)."""
+        ids = list(ids)
+        if not ids:
+            return
+        async with self._db.session() as session:
+            await session.execute(
+                update(Welcome)
+                .where(Welcome.guild_id == guild_id, Welcome.id.in_(ids), Welcome.failure == reason)
+                .values(failure=None)
+            )
 
     async def set_failure(self, guild_id: int, ids: Iterable[int], reason: str) -> None:
         await self._update(guild_id, ids, failure=reason[:64])

@@ -229,3 +229,39 @@ async def test_joins_during_a_lost_session_are_welcomed_after_the_new_one(
     for member in [seen, *missed]:
         assert len(threads_of(sb, town, member.user.id)) == 1
     assert len(await rows(bot, town)) == 4
+
+
+async def test_a_thread_left_without_its_message_gets_it_at_the_next_start(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    """The bot stops after the thread was opened and recorded, before the welcome message
+    went out: the next start posts it in that thread, once, and opens no other thread."""
+    sb = sandbox
+    town = build_town(sb)
+    clock = ManualClock(datetime.now(UTC))  # after the town: its members were there before Foyer
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await setup(sb, town)
+        await settle(sb, bot)
+        service(bot).retry_delays = (30.0,)  # the message's retry waits past the stop
+        posts = len(sb.calls_to(*POST_MESSAGE))
+        sb.faults.next(*POST_MESSAGE, status=503, count=1)
+        ana = await sb.join(town.guild, "ana")
+        await eventually(lambda: len(sb.calls_to(*POST_MESSAGE)) > posts)
+        await sb.wait_for_bot_idle()
+    (thread,) = sb.threads_in(town.general)
+    assert threads_of(sb, town, ana.user.id) == []  # stopped before the welcome message
+    (row,) = await rows(bot, town)
+    assert row.thread_id == thread.id
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await eventually(lambda: bool(threads_of(sb, town, ana.user.id)))
+        await settle(sb, bot)
+        assert threads_of(sb, town, ana.user.id) == [thread]
+        welcomes = [m for m in sb.messages_in(thread) if f"<@{ana.user.id}>" in (m.content or "")]
+        assert len(welcomes) == 1
+        (row,) = await rows(bot, town)
+        assert row.thread_id == thread.id and row.failure is None
+    # a third start sends nothing more
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await settle(sb, bot)
+    assert len(sb.threads_in(town.general)) == 1
+    assert len(sb.messages_in(thread)) == len(welcomes)
