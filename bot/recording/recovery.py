@@ -112,8 +112,8 @@ class GapRecovery:
             self._db, guild.id, present, self._clock.now()
         )
         await self._recorder.record_many(events)
-        for user_id, is_staff in staff:
-            await self._recorder.set_staff(guild.id, user_id, is_staff)
+        if staff:  # roles changed while the bot was away: one transaction for them all
+            await self._recorder.set_staff_of_members(guild.id, dict(staff))
         if events:
             log.info("recorded %d missed joins/leaves", len(events), extra={"guild_id": guild.id})
 
