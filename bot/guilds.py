@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import GuildSettings, GuildStaffRole
 from bot.errors import FoyerError
-from bot.i18n import Lang, language_for_locale, parse_language
+from bot.i18n import Lang, language_for_locale, parse_language, parse_register, voiced
 
 
 def validate_timezone(name: str) -> ZoneInfo:
@@ -120,6 +120,7 @@ class GuildSettingsService:
                     else "UTC",
                     # Set, so the cached row never lazy-loads it after the session closed.
                     staff_roles=[],
+                    texts=[],
                 )
                 session.add(row)
             else:
@@ -140,10 +141,14 @@ class GuildSettingsService:
         return row
 
     async def language(self, guild_id: int | None) -> Lang:
+        """The guild's language, carrying its French voice (`bot.i18n.Voice`): what every
+        text Foyer writes for the guild is written with."""
         if guild_id is None:
             return "en"
         row = await self.get(guild_id)
-        return parse_language(row.language or "") or language_for_locale(row.preferred_locale)
+        lang = parse_language(row.language or "") or language_for_locale(row.preferred_locale)
+        texts = {text.key: text.text for text in row.texts}
+        return voiced(lang, row.french_register, row.inclusive_writing, texts)
 
     async def update(
         self,
@@ -155,6 +160,8 @@ class GuildSettingsService:
         staff_role_ids: Iterable[int] | None = None,
         retention_days: int | None = None,
         posts_per_channel_per_day: int | None = None,
+        french_register: str | None = None,
+        inclusive_writing: bool | None = None,
     ) -> GuildSettings:
         """Validate every value first, then write them in one transaction."""
         lang = None
@@ -162,6 +169,8 @@ class GuildSettingsService:
             lang = parse_language(language)
             if lang is None:
                 raise FoyerError("setup.bad_language", value=language[:16])
+        if french_register is not None and parse_register(french_register) is None:
+            raise FoyerError("voice.bad_register", value=french_register[:16])
         if timezone is not None:
             timezone = validate_timezone(timezone).key
         if retention_days is not None and not 30 <= retention_days <= 3650:
@@ -182,6 +191,10 @@ class GuildSettingsService:
                 row.retention_days = retention_days
             if posts_per_channel_per_day is not None:
                 row.posts_per_channel_per_day = posts_per_channel_per_day
+            if french_register is not None:
+                row.french_register = parse_register(french_register) or "vous"
+            if inclusive_writing is not None:
+                row.inclusive_writing = inclusive_writing
             if staff_role_ids is not None:
                 row.staff_roles = [
                     GuildStaffRole(guild_id=guild_id, role_id=r)

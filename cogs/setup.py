@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.access import change_managers, describe_managers
 from bot.app import FoyerBot
 from bot.checks import admin_only, bot_can_post
 from bot.db.models import GuildSettings
@@ -14,6 +15,9 @@ from bot.guilds import suggest_timezones
 from bot.i18n import cmd, t
 from bot.interaction_language import interaction_language
 from bot.staff import member_is_staff
+from bot.voice import render as voice_render
+from bot.voice.service import VoiceService
+from bot.voice.texts import MEMBER_TEXTS
 
 
 @admin_only()
@@ -26,6 +30,7 @@ class SetupCog(
 
     def __init__(self, bot: FoyerBot) -> None:
         self.bot = bot
+        self.voice_service = VoiceService(bot.db, bot.guild_settings, bot.clock)
         super().__init__()
 
     @app_commands.command(
@@ -129,6 +134,103 @@ class SetupCog(
         row = await self.bot.guild_settings.get(interaction.guild.id)
         lang = await interaction_language(interaction)
         await interaction.response.send_message(describe(row, lang), ephemeral=True)
+
+    @app_commands.command(
+        name=cmd("cmd.setup.voice.name"), description=cmd("cmd.setup.voice.description")
+    )
+    @app_commands.rename(
+        register=cmd("cmd.setup.opt.register"), inclusive=cmd("cmd.setup.opt.inclusive")
+    )
+    @app_commands.describe(
+        register=cmd("cmd.setup.opt.register.description"),
+        inclusive=cmd("cmd.setup.opt.inclusive.description"),
+    )
+    @app_commands.choices(
+        register=[
+            app_commands.Choice(name=cmd("cmd.setup.choice.tu"), value="tu"),
+            app_commands.Choice(name=cmd("cmd.setup.choice.vous"), value="vous"),
+        ]
+    )
+    async def voice(
+        self,
+        interaction: discord.Interaction,
+        register: str | None = None,
+        inclusive: bool | None = None,
+    ) -> None:
+        """Without options: the current voice. Answered in the new voice."""
+        assert interaction.guild is not None
+        guild_id = interaction.guild.id
+        done = await self.voice_service.set_voice(guild_id, register=register, inclusive=inclusive)
+        lang = await self.bot.guild_settings.language(guild_id)
+        row = await self.bot.guild_settings.get(guild_id)
+        text = "\n".join([*(t(key, lang) for key in done), voice_render.summary(row, lang)])
+        await self.bot.reply_ephemeral(interaction, text)
+
+    @app_commands.command(
+        name=cmd("cmd.setup.text.name"), description=cmd("cmd.setup.text.description")
+    )
+    @app_commands.rename(
+        key=cmd("cmd.setup.opt.text_key"),
+        text=cmd("cmd.setup.opt.text"),
+        reset=cmd("cmd.setup.opt.reset"),
+    )
+    @app_commands.describe(
+        key=cmd("cmd.setup.opt.text_key.description"),
+        text=cmd("cmd.setup.opt.text.description"),
+        reset=cmd("cmd.setup.opt.reset.description"),
+    )
+    @app_commands.choices(
+        key=[
+            app_commands.Choice(name=cmd(f"cmd.setup.choice.text.{name}"), value=name)
+            for name in MEMBER_TEXTS
+        ]
+    )
+    async def text(
+        self,
+        interaction: discord.Interaction,
+        key: str,
+        text: str | None = None,
+        reset: bool = False,
+    ) -> None:
+        """Without `text`: a preview of what members read now. Each answer shows it."""
+        assert interaction.guild is not None
+        guild_id = interaction.guild.id
+        done = await self.voice_service.edit_text(guild_id, key, text, reset=reset)
+        lang = await self.bot.guild_settings.language(guild_id)
+        preview = await self.voice_service.preview(
+            guild_id, key, lang, member=interaction.user.mention
+        )
+        answer = [*(t(key, lang) for key in done), preview]
+        await self.bot.reply_ephemeral(interaction, "\n\n".join(answer))
+
+    @app_commands.command(
+        name=cmd("cmd.setup.managers.name"), description=cmd("cmd.setup.managers.description")
+    )
+    @app_commands.rename(action=cmd("cmd.setup.opt.action"), role=cmd("cmd.setup.opt.manager_role"))
+    @app_commands.describe(role=cmd("cmd.setup.opt.manager_role.description"))
+    @app_commands.choices(
+        action=[
+            app_commands.Choice(name=cmd("cmd.setup.choice.list"), value="list"),
+            app_commands.Choice(name=cmd("cmd.setup.choice.add"), value="add"),
+            app_commands.Choice(name=cmd("cmd.setup.choice.remove"), value="remove"),
+        ]
+    )
+    async def managers(
+        self,
+        interaction: discord.Interaction,
+        action: str = "list",
+        role: discord.Role | None = None,
+    ) -> None:
+        """Team access (bot.access): who may use the admin commands and the dashboard."""
+        assert interaction.guild is not None
+        role_ids = await change_managers(
+            self.bot.team_access, interaction.guild.id, action, role.id if role else None
+        )
+        lang = await interaction_language(interaction)
+        text = describe_managers(role_ids, lang)
+        if action != "list":
+            text = t("setup.saved", lang) + "\n" + text
+        await self.bot.reply_ephemeral(interaction, text)
 
     @staticmethod
     def _check_can_post(interaction: discord.Interaction, channel: discord.TextChannel) -> None:

@@ -3,11 +3,32 @@
 Catalogues live in `locales/<domain>.json`, one file per feature, each key holding both
 languages side by side so that a missing translation is visible in review and caught by a
 test. Translate first, then format: `t("setup.saved", "fr", channel="#general")`.
+
+The French voice. A guild chooses how Foyer's French speaks to its members: *vous* (the
+default) or *tu*, and whether it writes inclusively ("inscrit·es") or not ("inscrits").
+A catalogue entry holds `"fr"` (the *vous* form) and, whenever the French text addresses
+the reader (vous, votre, vos, an imperative in -ez), `"fr-tu"`, the same text in *tu*.
+A text that does not address the reader has no `"fr-tu"`: the *tu* guild reads its `"fr"`.
+
+The voice travels with the language: the `lang` every caller already passes along is, for
+a French guild, a `Voice` (a `str` subclass equal to "fr", so `lang == "fr"`, dictionary
+look-ups and locale parsing see the language only) that also carries the register and
+the inclusive choice, read by `t()` alone. `bot.guilds.GuildSettingsService.language`
+returns it, so every answer, post, digest and error written with the guild's `lang`
+speaks in its voice without one more parameter anywhere.
+
+Inclusive writing is marked in the French texts as `[[plain|inclusive]]`: "Les
+[[inscrits|inscrit·es]] de la semaine". `t()` keeps the first alternative, or the second
+for a guild that writes inclusively, *before* formatting; square brackets are literal for
+`str.format`, so placeholders keep parsing (`placeholders()` sees the same names), and an
+alternative may itself hold a placeholder. Use it wherever a French text genders people.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from string import Formatter
@@ -15,6 +36,15 @@ from typing import Literal, cast
 
 import discord
 from discord import app_commands
+
+from bot.i18n.commands import forget_commands, mention, remember_commands
+from bot.i18n.formatting import TextFormatter
+
+__all__ = [
+    "forget_commands",
+    "mention",
+    "remember_commands",
+]
 
 Lang = Literal["en", "fr"]
 LANGUAGES: tuple[Lang, ...] = ("en", "fr")
@@ -35,10 +65,100 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 
 def t(key: str, lang: str, /, **params: object) -> str:
-    """The text for `key` in `lang` (English when the language is unknown), formatted."""
-    texts = catalogue()[key]
-    text = texts.get(lang) or texts[DEFAULT_LANGUAGE]
-    return text.format(**params)
+    """The text for `key` in `lang` (English when the language is unknown), in the voice
+    `lang` carries (see the module's docstring), formatted. A member-facing text the
+    guild's admins replaced (`Voice.texts`) is theirs, as written."""
+    replaced = lang.texts.get(key) if isinstance(lang, Voice) else None
+    if replaced is not None:
+        # Checked when saved (bot.voice): plain placeholders, the catalogue text's own.
+        return replaced.format(**params)
+    return TextFormatter(lang).format(pick(catalogue()[key], lang), **params)
+
+
+# -- the French voice ------------------------------------------------------------------------
+
+Register = Literal["vous", "tu"]
+REGISTERS: tuple[Register, ...] = ("vous", "tu")
+DEFAULT_REGISTER: Register = "vous"
+#: The catalogue field of the *tu* form.
+TU = "fr-tu"
+_INCLUSIVE = re.compile(r"\[\[([^|\[\]]*)\|([^|\[\]]*)\]\]")
+
+
+class Voice(str):
+    """A language code that also says how Foyer writes in this guild: the French register,
+    inclusive writing, and the member-facing texts its admins replaced (catalogue key ->
+    their text).
+
+    It *is* the language for everything but `t()`: equal to "fr", hashed as "fr", printed
+    as "fr", so code that compares, keys or parses the language is untouched. Built by
+    `voiced`, never by hand, so that a guild with Foyer's defaults keeps a plain code.
+    """
+
+    register: Register
+    inclusive: bool
+    texts: dict[str, str]
+
+    def __new__(
+        cls, lang: str, register: Register, inclusive: bool, texts: Mapping[str, str]
+    ) -> Voice:
+        self = super().__new__(cls, lang)
+        self.register = register
+        self.inclusive = inclusive
+        self.texts = dict(texts)
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Voice, (str(self), self.register, self.inclusive, self.texts))
+
+    def __repr__(self) -> str:
+        inclusive = ", inclusive" if self.inclusive else ""
+        return f"Voice({str(self)!r}, {self.register}{inclusive}, {len(self.texts)} texts)"
+
+
+def voiced(
+    lang: Lang, register: str | None, inclusive: bool, texts: Mapping[str, str] | None = None
+) -> Lang:
+    """`lang` carrying the guild's voice. The French register and inclusive writing only
+    apply to French; a guild with Foyer's defaults (*vous*, no inclusive writing, no text
+    replaced) keeps the plain language code. Typed as `Lang` because it is one: a `Voice`
+    equals its language."""
+    french = lang == "fr"
+    reg = (parse_register(register or "") or DEFAULT_REGISTER) if french else DEFAULT_REGISTER
+    inclusive = inclusive and french
+    if reg == DEFAULT_REGISTER and not inclusive and not texts:
+        return lang
+    return cast(Lang, Voice(lang, reg, inclusive, texts or {}))
+
+
+def register_of(lang: str) -> Register:
+    """*tu* or *vous*: the register a (French) `lang` speaks in."""
+    return lang.register if isinstance(lang, Voice) else DEFAULT_REGISTER
+
+
+def is_inclusive(lang: str) -> bool:
+    return lang.inclusive if isinstance(lang, Voice) else False
+
+
+def parse_register(value: str) -> Register | None:
+    value = value.strip().lower()
+    return cast(Register, value) if value in REGISTERS else None
+
+
+def pick(texts: dict[str, str], lang: str) -> str:
+    """The unformatted text of a catalogue entry for `lang`: the *tu* form for a guild on
+    *tu* (the *vous* one when the text has none: it does not address the reader), the
+    inclusive alternatives resolved; English when the language has no text."""
+    if lang == "fr":
+        text = (register_of(lang) == "tu" and texts.get(TU)) or texts.get("fr")
+        if text:
+            return inclusive_writing(text, is_inclusive(lang))
+    return texts.get(lang) or texts[DEFAULT_LANGUAGE]
+
+
+def inclusive_writing(text: str, inclusive: bool) -> str:
+    """`[[plain|inclusive]]` resolved to one of its alternatives."""
+    return _INCLUSIVE.sub(lambda m: m.group(2 if inclusive else 1), text)
 
 
 def placeholders(text: str) -> set[str]:

@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.config",
             "bot.db",
             "bot.errors",
+            "bot.gc_tuning",
             "bot.guilds",
             "bot.i18n",
             "bot.interaction_language",
@@ -42,6 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.templates",
             "bot.ui",
             "bot.user_input",
+            "bot.voice",
         ),
     ),
     (

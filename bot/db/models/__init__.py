@@ -2,6 +2,7 @@
 Alembic compares against the migrations. Each feature keeps its tables in its own module."""
 
 from bot.db.base import Base
+from bot.db.models.access import GuildManagerRole
 from bot.db.models.activity import (
     ActivityEvent,
     DailyChannelActivity,
@@ -11,8 +12,16 @@ from bot.db.models.activity import (
     TrackedThread,
     wrote_that_day,
 )
-from bot.db.models.guild import GuildSettings, GuildStaffRole
+from bot.db.models.guild import GuildSettings, GuildStaffRole, GuildText
 from bot.db.models.health import HealthMemberSpan, HealthMemberWeek, HealthSpan, HealthWeek
+from bot.db.models.peers import (
+    BuddyConfig,
+    BuddyMatch,
+    BuddyRequest,
+    BuddyTopicRole,
+    BuddyVolunteer,
+    BuddyVolunteerTopic,
+)
 from bot.db.models.recognition import (
     Spotlight,
     SpotlightConfig,
@@ -30,11 +39,19 @@ __all__ = [
     "Base",
     "BotPost",
     "BotState",
+    "BuddyConfig",
+    "BuddyMatch",
+    "BuddyRequest",
+    "BuddyTopicRole",
+    "BuddyVolunteer",
+    "BuddyVolunteerTopic",
     "DailyChannelActivity",
     "DailyGuildActivity",
     "DailyMemberActivity",
+    "GuildManagerRole",
     "GuildSettings",
     "GuildStaffRole",
+    "GuildText",
     "HealthMemberSpan",
     "HealthMemberWeek",
     "HealthSpan",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db.base import Base, Snowflake
@@ -37,8 +37,14 @@ class GuildSettings(Base):
     )
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
+    # The French voice (bot.i18n): "vous" or "tu"; inclusive writing ("inscrit·es") or not.
+    french_register: Mapped[str] = mapped_column(String(4), default="vous", server_default="vous")
+    inclusive_writing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     staff_roles: Mapped[list[GuildStaffRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
+    )
+    texts: Mapped[list[GuildText]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
     )
 
@@ -52,3 +58,19 @@ class GuildStaffRole(Base):
         Snowflake, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), primary_key=True
     )
     role_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+
+
+class GuildText(Base):
+    """A member-facing text an admin wrote in place of Foyer's own (the welcome nudge, the
+    spotlight post, the survey's question and buttons, the ritual button): one per guild
+    and key (`bot.voice.texts.MEMBER_TEXTS`), checked like a welcome text when saved. It
+    is the admin's text, in the guild's language: shown as written, in every voice."""
+
+    __tablename__ = "guild_texts"
+
+    guild_id: Mapped[int] = mapped_column(
+        Snowflake, ForeignKey("guild_settings.guild_id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
