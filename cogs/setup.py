@@ -6,7 +6,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.access import change_managers, describe_managers
 from bot.app import FoyerBot
 from bot.checks import admin_only, bot_can_post
 from bot.db.models import GuildSettings
@@ -202,35 +201,6 @@ class SetupCog(
         )
         answer = [*(t(key, lang) for key in done), preview]
         await self.bot.reply_ephemeral(interaction, "\n\n".join(answer))
-
-    @app_commands.command(
-        name=cmd("cmd.setup.managers.name"), description=cmd("cmd.setup.managers.description")
-    )
-    @app_commands.rename(action=cmd("cmd.setup.opt.action"), role=cmd("cmd.setup.opt.manager_role"))
-    @app_commands.describe(role=cmd("cmd.setup.opt.manager_role.description"))
-    @app_commands.choices(
-        action=[
-            app_commands.Choice(name=cmd("cmd.setup.choice.list"), value="list"),
-            app_commands.Choice(name=cmd("cmd.setup.choice.add"), value="add"),
-            app_commands.Choice(name=cmd("cmd.setup.choice.remove"), value="remove"),
-        ]
-    )
-    async def managers(
-        self,
-        interaction: discord.Interaction,
-        action: str = "list",
-        role: discord.Role | None = None,
-    ) -> None:
-        """Team access (bot.access): who may use the admin commands and the dashboard."""
-        assert interaction.guild is not None
-        role_ids = await change_managers(
-            self.bot.team_access, interaction.guild.id, action, role.id if role else None
-        )
-        lang = await interaction_language(interaction)
-        text = describe_managers(role_ids, lang)
-        if action != "list":
-            text = t("setup.saved", lang) + "\n" + text
-        await self.bot.reply_ephemeral(interaction, text)
 
     @staticmethod
     def _check_can_post(interaction: discord.Interaction, channel: discord.TextChannel) -> None:

@@ -37,15 +37,6 @@ from typing import Literal, cast
 import discord
 from discord import app_commands
 
-from bot.i18n.commands import forget_commands, mention, remember_commands
-from bot.i18n.formatting import TextFormatter
-
-__all__ = [
-    "forget_commands",
-    "mention",
-    "remember_commands",
-]
-
 Lang = Literal["en", "fr"]
 LANGUAGES: tuple[Lang, ...] = ("en", "fr")
 DEFAULT_LANGUAGE: Lang = "en"
@@ -72,7 +63,7 @@ def t(key: str, lang: str, /, **params: object) -> str:
     if replaced is not None:
         # Checked when saved (bot.voice): plain placeholders, the catalogue text's own.
         return replaced.format(**params)
-    return TextFormatter(lang).format(pick(catalogue()[key], lang), **params)
+    return pick(catalogue()[key], lang).format(**params)
 
 
 # -- the French voice ------------------------------------------------------------------------

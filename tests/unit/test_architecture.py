@@ -30,7 +30,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.config",
             "bot.db",
             "bot.errors",
-            "bot.gc_tuning",
             "bot.guilds",
             "bot.i18n",
             "bot.interaction_language",

@@ -2,7 +2,6 @@
 Alembic compares against the migrations. Each feature keeps its tables in its own module."""
 
 from bot.db.base import Base
-from bot.db.models.access import GuildManagerRole
 from bot.db.models.activity import (
     ActivityEvent,
     DailyChannelActivity,
@@ -14,14 +13,6 @@ from bot.db.models.activity import (
 )
 from bot.db.models.guild import GuildSettings, GuildStaffRole, GuildText
 from bot.db.models.health import HealthMemberSpan, HealthMemberWeek, HealthSpan, HealthWeek
-from bot.db.models.peers import (
-    BuddyConfig,
-    BuddyMatch,
-    BuddyRequest,
-    BuddyTopicRole,
-    BuddyVolunteer,
-    BuddyVolunteerTopic,
-)
 from bot.db.models.recognition import (
     Spotlight,
     SpotlightConfig,
@@ -39,16 +30,9 @@ __all__ = [
     "Base",
     "BotPost",
     "BotState",
-    "BuddyConfig",
-    "BuddyMatch",
-    "BuddyRequest",
-    "BuddyTopicRole",
-    "BuddyVolunteer",
-    "BuddyVolunteerTopic",
     "DailyChannelActivity",
     "DailyGuildActivity",
     "DailyMemberActivity",
-    "GuildManagerRole",
     "GuildSettings",
     "GuildStaffRole",
     "GuildText",
