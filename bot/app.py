@@ -26,7 +26,7 @@ from bot.db.migrate import upgrade
 from bot.db.models import BotState
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
-from bot.i18n import FoyerTranslator, t
+from bot.i18n import FoyerTranslator, remember_commands, t
 from bot.interaction_language import interaction_language
 from bot.recording import Recorder
 from bot.recording.journal import Journal
@@ -209,14 +209,20 @@ class FoyerBot(commands.AutoShardedBot):
             else c.to_dict(self.tree)
             for c in commands_
         ]
+        # Texts name commands by their localized name at once, by mention once ids are known.
+        remember_commands(payload)
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"command_tree_hash:{guild.id if guild else 'global'}"
         async with self.db.session() as session:
             row = await session.get(BotState, key)
             if row is not None and row.value == digest:
                 log.info("command tree unchanged; not syncing")
+                # One read, not an upsert: the ids texts need for command mentions.
+                fetched = await self.tree.fetch_commands(guild=guild)
+                remember_commands(c.to_dict() for c in fetched)
                 return False
-        await self.tree.sync(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        remember_commands(c.to_dict() for c in synced)
         async with self.db.session() as session:
             await session.merge(BotState(key=key, value=digest))
         log.info("synced %d commands to %s", len(payload), "guild" if guild else "global")

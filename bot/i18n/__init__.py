@@ -22,6 +22,25 @@ Inclusive writing is marked in the French texts as `[[plain|inclusive]]`: "Les
 for a guild that writes inclusively, *before* formatting; square brackets are literal for
 `str.format`, so placeholders keep parsing (`placeholders()` sees the same names), and an
 alternative may itself hold a placeholder. Use it wherever a French text genders people.
+
+Counts, dates, commands. `t()` formats with `formatting.TextFormatter`, so a text writes
+its counts, numbers, dates and command names through format specs rather than by hand
+(the full list in `bot/i18n/formatting.py`): never "(s)", never a raw ISO date or "/health".
+
+    "{count:plural:# réponse|# réponses}"   CLDR plural: fr "0 réponse", en "0 answers"
+    "{n:number}" "{ratio:percent}"          "1 234", "33 %" (fr) / "1,234", "33%" (en)
+    "{day:date}" "{at:time}" "{at:datetime}" in the zone of the (aware) value passed
+    "{delay:duration}"                      a timedelta: "24 heures", "3 days"
+    "{code:language}" "{week:week}"         "Français"; "S41" (fr) / "W41" (en)
+    "{/health}" "{/privacy export}"         the command's mention, else its localized name
+
+A command named in a text is a field ``{/<English qualified name>}`` and needs no
+parameter; `mention(name, lang)` gives the same to Python code. The bot feeds the
+registry from its synced tree (`remember_commands`, in `bot.app`). Python code that
+writes outside the catalogue (chart labels) calls `formatting.number`, `percent`, `date`,
+`week_label`... with the guild's `lang`. `tests/unit/test_i18n.py` fails on "(s)", on a
+command written as text, on a missing language or register, on placeholders that differ
+between languages and on English words in French texts.
 """
 
 from __future__ import annotations
@@ -36,6 +55,12 @@ from typing import Literal, cast
 
 import discord
 from discord import app_commands
+
+# Re-exported: the helpers other code calls (see "Counts, dates, commands" above).
+from bot.i18n.commands import forget_commands as forget_commands
+from bot.i18n.commands import mention as mention
+from bot.i18n.commands import remember_commands as remember_commands
+from bot.i18n.formatting import TextFormatter
 
 Lang = Literal["en", "fr"]
 LANGUAGES: tuple[Lang, ...] = ("en", "fr")
@@ -63,7 +88,7 @@ def t(key: str, lang: str, /, **params: object) -> str:
     if replaced is not None:
         # Checked when saved (bot.voice): plain placeholders, the catalogue text's own.
         return replaced.format(**params)
-    return pick(catalogue()[key], lang).format(**params)
+    return TextFormatter(lang).format(pick(catalogue()[key], lang), **params)
 
 
 # -- the French voice ------------------------------------------------------------------------
