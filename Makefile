@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 INSTALL := pip install --no-cache-dir -c constraints.txt -e
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-suite lint run migrate clean help bench-soak
+.PHONY: demo test test-suite lint run migrate clean help bench bench-soak
 
 help:
 	@echo "make demo   - set up, then replay weeks of a simulated community against a local Discord"
 	@echo "make test   - set up, then run ruff, mypy and the whole test suite"
 	@echo "make run    - start the bot on Discord (needs DISCORD_TOKEN, see README.md)"
 	@echo "make lint   - ruff and mypy only"
+	@echo "make bench  - every benchmark at full size, one JSON object each (BENCH_ARGS=--quick)"
 	@echo "make bench-soak - crashes, restarts and Discord faults against foyer run (SOAK_ARGS=--quick)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -38,6 +39,16 @@ lint: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/foyer run
+
+# Every benchmark (docs/benchmarks.md quotes their JSON objects), full size unless
+# `BENCH_ARGS=--quick` (CI's size, seconds each); the JSON lines go to stdout, progress to stderr.
+# signals.py has one size (about 10 s).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py --json $(BENCH_ARGS)
+	$(BIN)/python benchmarks/gateway.py --json $(BENCH_ARGS)
+	$(BIN)/python benchmarks/health.py --json $(BENCH_ARGS)
+	$(BIN)/python benchmarks/signals.py --json
+	$(BIN)/python benchmarks/soak.py $(BENCH_ARGS)
 
 # The soak benchmark (docs/benchmarks.md): the full run by default, `SOAK_ARGS=--quick` for CI's.
 bench-soak: $(STAMP)

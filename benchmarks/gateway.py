@@ -5,19 +5,23 @@ The sandbox (in this process) pushes the same 50,000 MESSAGE_CREATE events (plai
 messages, replies and thread messages, from 200 members) to each bot in turn. Each bot runs
 in its own subprocess, so its CPU time and peak RSS (`resource.getrusage`) are its own: the
 sandbox's work is not counted. Foyer's CPU includes writing everything it recorded
-(`recorder.flush()` before the clock stops). Three rounds alternate the two bots; the best
-(least CPU) round of each is kept.
+(`recorder.flush()` before the clock stops). Both processes get the same settings: the
+garbage-collector tuning Foyer gives itself at its first READY (`bot.gc_tuning`) is given
+to the bare client at its own. Each round runs the two bots one after the other (the order
+alternates between rounds) and gives one Foyer/bare ratio; the median of the rounds' ratios
+is the figure.
 
-    .venv/bin/python benchmarks/gateway.py [--events 50000] [--repeat 3] [--seed 1]
+    .venv/bin/python benchmarks/gateway.py [--events 50000] [--repeat 5] [--seed 1]
+        [--quick] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
-import platform
 import random
 import resource
 import sys
@@ -30,8 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import discord
 import yarl
+from benchlib import Run, note, spread
 from discord.ext import commands
 
+from bot.gc_tuning import tune_garbage_collector
 from discord_sandbox import Sandbox
 from discord_sandbox.state import Channel, Message
 
@@ -115,9 +121,15 @@ def make_bot(side: str) -> commands.AutoShardedBot:
         intents = discord.Intents.default()  # Foyer's intents: members, no message content
         intents.members = True
         intents.message_content = False
-        return commands.AutoShardedBot(
+        bare = commands.AutoShardedBot(
             command_prefix=commands.when_mentioned, intents=intents, shard_count=1
         )
+
+        async def on_ready() -> None:  # as FoyerBot.on_ready: the same process settings
+            tune_garbage_collector()
+
+        bare.add_listener(on_ready, "on_ready")
+        return bare
     from pydantic import SecretStr
 
     from bot.app import FoyerBot
@@ -171,11 +183,18 @@ async def child(side: str, count: int) -> None:
     if recorder is not None:
         await recorder.flush()
     before = resource.getrusage(resource.RUSAGE_SELF)
+    profile = os.environ.get("BENCH_PROFILE")
+    profiler = cProfile.Profile() if profile else None
     print("GO", flush=True)
+    if profiler is not None:
+        profiler.enable()
     await done.wait()
     if recorder is not None:
         await recorder.flush()
     after = resource.getrusage(resource.RUSAGE_SELF)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}/{side}.prof")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     stored = recorder.stored if recorder is not None else None
     figures = {
@@ -203,51 +222,59 @@ def peak_rss_mb(usage: resource.struct_rusage) -> float:
     return usage.ru_maxrss / 1024
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is kept")
+    parser.add_argument("--repeat", type=int, default=5, help="paired rounds")
+    parser.add_argument("--quick", action="store_true", help="seconds: 2,000 events, 1 round")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--profile", type=Path, help="write each bot's cProfile stats here")
     parser.add_argument("--child", choices=["bare", "foyer"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         asyncio.run(child(args.child, args.events))
         return
-    load = os.getloadavg()[0]
-    # Rounds alternate the two bots, so a busy moment on a shared machine hits both alike;
-    # the round with the least CPU of each is the least disturbed one (as `timeit` does).
-    results: dict[str, dict[str, Any]] = {}
-    peak_rss: dict[str, float] = {}
+    if args.quick:
+        args.events, args.repeat = 2_000, 1
+    if args.profile:  # the children read it (each dumps <side>.prof; CPU figures then inflate)
+        args.profile.mkdir(parents=True, exist_ok=True)
+        os.environ["BENCH_PROFILE"] = str(args.profile.resolve())
+    run = Run("gateway", args)
+    # Each round measures both bots a few seconds apart, the order alternating, so a busy
+    # moment on a shared machine weighs on one round's pair rather than on one bot.
+    rounds: list[dict[str, dict[str, Any]]] = []
     for round_ in range(args.repeat):
-        for side in ("bare", "foyer"):
-            result = asyncio.run(run_side(side, args.events, args.seed))
-            peak_rss[side] = max(peak_rss.get(side, 0.0), result["peak_rss_mb"])
-            if side not in results or result["cpu_s"] < results[side]["cpu_s"]:
-                results[side] = result
-        print(f"round {round_ + 1}/{args.repeat} done", file=sys.stderr)
-    per = {side: r["cpu_s"] / r["events"] * 10_000 for side, r in results.items()}
-    print(f"gateway: {args.events:,} MESSAGE_CREATE per bot; {machine()}")
-    print(
-        f"best of {args.repeat} rounds (peak RSS: the highest); load average at start: {load:.1f}"
-    )
-    print(f"{'bot':<22}{'CPU s / 10k events':>20}{'peak RSS MB':>14}{'wall s':>9}")
+        order = ("bare", "foyer") if round_ % 2 == 0 else ("foyer", "bare")
+        rounds.append({side: asyncio.run(run_side(side, args.events, args.seed)) for side in order})
+        note(f"round {round_ + 1}/{args.repeat} done")
+
+    def per_10k(side: str) -> list[float]:
+        return [r[side]["cpu_s"] / r[side]["events"] * 10_000 for r in rounds]
+
+    figures = run.data["figures"]
+    figures["events"] = args.events
+    figures["stored"] = [r["foyer"]["stored"] for r in rounds]
+    for side in ("bare", "foyer"):
+        figures[f"{side}_cpu_s_per_10k"] = spread(per_10k(side), 3)
+        figures[f"{side}_peak_rss_mb"] = spread((r[side]["peak_rss_mb"] for r in rounds), 1)
+        figures[f"{side}_wall_s"] = spread((r[side]["wall_s"] for r in rounds), 2)
+    ratios = [f / b for f, b in zip(per_10k("foyer"), per_10k("bare"), strict=True)]
+    figures["foyer_vs_bare_cpu"] = spread(ratios, 3)
+    if args.json:
+        run.emit(as_json=True)
+        return
+    print(f"gateway: {args.events:,} MESSAGE_CREATE per bot, {args.repeat} paired rounds")
+    print(f"{'bot':<22}{'CPU s / 10k events':>24}{'peak RSS MB':>18}   (min / median / max)")
     for side, label in (("bare", "bare discord.py"), ("foyer", "Foyer (all cogs)")):
-        r = results[side]
-        print(f"{label:<22}{per[side]:>20.2f}{peak_rss[side]:>14.0f}{r['wall_s']:>9.1f}")
-    print(f"Foyer / bare CPU per event: {per['foyer'] / per['bare']:.2f}x (target <= 1.5x)")
-    print(
-        f"Foyer peak RSS: {peak_rss['foyer']:.0f} MB (target < 200 MB); "
-        f"events recorded: {results['foyer']['stored']:,}"
-    )
+        c, m = figures[f"{side}_cpu_s_per_10k"], figures[f"{side}_peak_rss_mb"]
+        cpu = f"{c['min']:.2f}/{c['median']:.2f}/{c['max']:.2f}"
+        rss = f"{m['min']:.0f}/{m['median']:.0f}/{m['max']:.0f}"
+        print(f"{label:<22}{cpu:>24}{rss:>18}")
+    r = figures["foyer_vs_bare_cpu"]
+    print(f"Foyer / bare CPU per event, median of rounds: {r['median']:.2f}x (target <= 1.2x)")
+    print(f"Foyer peak RSS median: {figures['foyer_peak_rss_mb']['median']:.0f} MB (<= 110 MB)")
+    run.emit(as_json=False)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import itertools
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,21 +34,27 @@ from sqlalchemy import delete
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import tune_garbage_collector
+from benchlib import ROOT, Run, note, p95, timings
+
 from bot.db import Database, create_engine
 from bot.db.migrate import upgrade
 from bot.db.models import HealthMemberSpan, HealthSpan
+from bot.gc_tuning import tune_garbage_collector
 from bot.metrics import report as report_cli
-from bot.metrics.chart import health_chart
-from bot.metrics.summary import build_report
+from bot.metrics.embeds import health_embeds
+from bot.metrics.job import render_files
+from bot.metrics.summary import HealthReport, build_report
 
 GUILD = 900_000_000_000_000_001
-NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+# The data ends at the hour the database is generated, so that `foyer report` (a process
+# reading the real clock) reports the same period as the timed `build_report(..., NOW)`.
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 DAYS = 365
 CHANNELS = [GUILD + 100 + i for i in range(20)]
 STAFF = 12
 LURKERS = 0.65  # share of members who never post or react
-MESSAGE, REACTION, THREAD, JOIN = 1, 3, 5, 6
+MESSAGE, REACTION, THREAD, JOIN, LEAVE = 1, 3, 5, 6, 7
+ANONYMOUS = 0  # actor_id of an opted-out member's join or leave (bot.recording.classify)
 BOT, STAFF_ROLE, MEMBER = 0, 1, 2
 PEER, STAFF_INTERACTION = 1, 2
 ORDINARY, WELCOME, RITUAL = 0, 1, 2
@@ -79,16 +87,18 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
     ]
     for i in staff:  # the brand team is among the most active
         weights[i] = 200.0
-    cum: list[float] = []
-    total = 0.0
-    for w in weights:
-        total += w
-        cum.append(total)
     left: dict[int, datetime] = {}
+    leaving: dict[date, list[int]] = defaultdict(list)
     for i in rng.sample(range(members), members // 10):
         moment = max(joined[i], start) + timedelta(days=rng.uniform(1, 200))
         if moment < NOW:
             left[i] = moment
+            leaving[moment.date()].append(i)
+    # Their own actions are never recorded (bot.recording.classify): the opted-out members
+    # do not act in the data; nor do members after they left.
+    for i in opted:
+        weights[i] = 0.0
+    cum = list(itertools.accumulate(weights))
 
     rows: list[tuple[object, ...]] = []
     dma: dict[tuple[date, int], list[int]] = defaultdict(lambda: [0] * 9)
@@ -99,6 +109,8 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
     per_day = events // DAYS
     newcomer_index = int(members * 0.6)
     ritual_threads = {}
+    member_threads: list[tuple[int, int, int]] = []  # (thread, parent channel, owner index)
+    answered: set[tuple[int, int]] = set()  # (thread, author): a thread answer counts once
     for day_index in range(DAYS):
         day_start = start + timedelta(days=day_index)
         day = day_start.date()
@@ -111,14 +123,22 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
         # joins of the day, with their welcome threads
         for i in range(newcomer_index, present):
             when = joined[i]
+            actor = ANONYMOUS if i in opted else users[i]
             rows.append(
-                (GUILD, JOIN, ref, ts(when), None, None, users[i], MEMBER, None, None, 0, 0, 0, "")
+                (GUILD, JOIN, ref, ts(when), None, None, actor, MEMBER, None, None, 0, 0, 0, "")
             )
             ref += 1
-            dga[when.date()][8] += 1
+            dga[when.date()][JOINS] += 1
             thread_id = GUILD + 7_000_000 + i
             threads.append((thread_id, GUILD, CHANNELS[1], users[i], WELCOME, ts(when)))
         newcomer_index = present
+        for i in leaving.get(day, ()):
+            actor = ANONYMOUS if i in opted else users[i]
+            rows.append(
+                (GUILD, LEAVE, ref, ts(left[i]), None, None, actor, MEMBER, None, None, 0, 0, 0, "")
+            )
+            ref += 1
+            dga[day][LEAVES] += 1
         budget = per_day
         bounds = cum[present - 1]
         while budget > 0:
@@ -126,6 +146,9 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
             moment = day_start + timedelta(seconds=rng.randrange(86400))
             utc_day = moment.date()  # the rollups' day, as the recorder keys them
             i = _pick(rng, cum, present, bounds)
+            if i in left and left[i] <= moment:
+                budget += 1  # gone: draw again
+                continue
             actor = users[i]
             role = STAFF_ROLE if i in staff else MEMBER
             roll = rng.random()
@@ -153,7 +176,7 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
                 dca[(utc_day, channel)][2] += 1
             elif roll < 0.22:  # a reaction to another member's message
                 target = _pick(rng, cum, present, bounds)
-                if target == i or role != MEMBER or target in staff:
+                if target == i or role != MEMBER or target in staff or weights[target] == 0:
                     budget += 1  # not an event: draw again
                     continue
                 rows.append(
@@ -196,23 +219,35 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
                         "",
                     )
                 )
-                dga[utc_day][9] += 1
-                dga[utc_day][10] += 1
+                dga[utc_day][CONVERSATIONS] += 1
+                dga[utc_day][MEMBER_CONVERSATIONS] += 1
+                dga[utc_day][MEMBER_THREADS] += 1
                 dma[(utc_day, actor)][7] += 1
                 dma[(utc_day, actor)][8] += 1
+                thread_id = GUILD + 9_000_000 + ref
+                threads.append((thread_id, GUILD, channel, actor, ORDINARY, ts(moment)))
+                member_threads.append((thread_id, channel, i))
             else:  # a message, maybe a reply, maybe in the week's ritual thread
                 thread = None
                 context = ORDINARY
                 interaction = 0
+                starts = 0
                 target_id = target_role = None
                 friday = day - timedelta(days=(day.weekday() - 4) % 7)
                 if rng.random() < 0.04 and friday in ritual_threads and role == MEMBER:
                     thread, context = ritual_threads[friday], RITUAL
-                elif rng.random() < 0.35:
+                elif rng.random() < 0.10 and member_threads:  # in a member's thread
+                    thread, channel, owner = rng.choice(member_threads[-50:])
+                    if owner != i and weights[owner] and (thread, i) not in answered:
+                        answered.add((thread, i))  # a thread answer, towards the owner
+                        target_id, target_role = users[owner], MEMBER
+                        interaction = PEER if role == MEMBER else STAFF_INTERACTION
+                elif rng.random() < 0.35:  # a reply; half are a message's first reply
                     target = _pick(rng, cum, present, bounds)
-                    if target != i and target not in staff:
+                    if target != i and target not in staff and weights[target]:
                         target_id, target_role = users[target], MEMBER
                         interaction = PEER if role == MEMBER else STAFF_INTERACTION
+                        starts = int(rng.random() < 0.5)
                 rows.append(
                     (
                         GUILD,
@@ -227,10 +262,14 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
                         target_role,
                         interaction,
                         context,
-                        0,
+                        starts,
                         "",
                     )
                 )
+                if starts:  # a conversation, on the first reply's day, started by the target
+                    dga[utc_day][CONVERSATIONS] += 1
+                    dga[utc_day][MEMBER_CONVERSATIONS] += 1
+                    dma[(utc_day, target_id)][8] += 1
                 if role == MEMBER:
                     dga[utc_day][0] += 1
                     dca[(utc_day, channel)][0] += 1
@@ -252,12 +291,15 @@ def generate(path: Path, members: int, events: int, seed: int = 7) -> None:
     # welcome thread messages: half the newcomers introduce themselves, most get a reply;
     # the welcome module's row for each newcomer records the same times
     welcomes: list[tuple[object, ...]] = []
+    opted_ids = {users[i] for i in opted}
+    left_at = {users[i]: moment for i, moment in left.items()}
     for thread_id, _g, _p, owner, context, created in threads:
         if context != WELCOME:
             continue
         opened = datetime.fromisoformat(created).replace(tzinfo=UTC)
         when = opened + timedelta(hours=rng.uniform(0, 20))
-        introduced = rng.random() >= 0.5 and when < NOW
+        gone = owner in opted_ids or (owner in left_at and left_at[owner] <= when)
+        introduced = rng.random() >= 0.5 and when < NOW and not gone
         answered: datetime | None = None
         if introduced:
             answered = _introduce(rng, rows, dga, dca, dma, thread_id, owner, when, ref, users, cum)
@@ -322,6 +364,7 @@ MEMBER_DAYS = (
     "reactions_given", "reactions_received", "ritual_messages", "threads_created",
     "conversations_started",
 )  # fmt: skip
+JOINS, LEAVES, CONVERSATIONS, MEMBER_CONVERSATIONS, MEMBER_THREADS = 6, 7, 8, 9, 10  # in dga
 GUILD_DAYS = (
     "guild_id", "day", "member_messages", "staff_messages", "bot_messages", "peer_interactions",
     "staff_interactions", "reactions", "joins", "leaves", "conversations",
@@ -376,58 +419,94 @@ def _pick(rng: random.Random, cum: list[float], present: int, bound: float) -> i
     return min(bisect_right(cum, rng.random() * bound, 0, present), present - 1)
 
 
-async def measure(url: str, runs: int) -> tuple[list[float], list[float], object]:
+async def answer(db: Database, days: int) -> tuple[HealthReport, float, float]:
+    """What the admin waits for before the answer shows: the figures (`build_report`) and
+    the embeds; returns the report and the two parts' times in ms."""
+    t0 = time.perf_counter()
+    report = await build_report(db, GUILD, days, NOW)
+    t1 = time.perf_counter()
+    health_embeds(report)
+    return report, (t1 - t0) * 1000, (time.perf_counter() - t1) * 1000
+
+
+async def chart(report: HealthReport) -> float:
+    """The chart as /health attaches it (`render_files`: drawn in a worker thread), in ms."""
+    t0 = time.perf_counter()
+    await render_files(report)
+    return (time.perf_counter() - t0) * 1000
+
+
+async def forget_spans(db: Database) -> None:
+    """A new day before the nightly folding: no period's span is folded yet."""
+    async with db.session() as session:
+        await session.execute(delete(HealthMemberSpan))
+        await session.execute(delete(HealthSpan))
+
+
+async def measure(url: str, runs: int, exports: int) -> tuple[dict[str, Any], HealthReport]:
     tune_garbage_collector()  # /health runs in the bot's process, with its collector settings
     db = Database.from_url(url)
-    t0 = time.perf_counter()
-    await build_report(db, GUILD, 28, NOW)  # cold: also keeps the completed weeks
-    cold = (time.perf_counter() - t0) * 1000
-    print(f"first /health on a fresh install (folds the weeks and the day's spans): {cold:.0f} ms")
-    first_of_day = []
-    for _ in range(5):
-        async with db.session() as session:  # a new day before the nightly folding
-            await session.execute(delete(HealthMemberSpan))
-            await session.execute(delete(HealthSpan))
-        t0 = time.perf_counter()
-        await build_report(db, GUILD, 28, NOW)
-        first_of_day.append((time.perf_counter() - t0) * 1000)
-    print(
-        "a /health before the night's folding (folds the day's spans), 5 runs: "
-        f"median {statistics.median(first_of_day):.0f} ms, max {max(first_of_day):.0f} ms"
-    )
-    health = []
-    cpu = []
+    figures: dict[str, Any] = {}
+    report, build_ms, embeds_ms = await answer(db, 28)  # folds the weeks and the spans
+    figures["fresh_install_answer_ms"] = round(build_ms + embeds_ms, 1)
+    note(f"first /health on a fresh install: {build_ms + embeds_ms:.0f} ms")
+    await chart(report)  # the first chart also imports matplotlib: not a day's figure
+
+    def record(name: str, values: list[float]) -> None:
+        figures[name] = timings(values)
+        note(f"{name}: {summary_line(values)}")
+
+    for days, label in ((28, "warm_28d"), (90, "warm_90d")):
+        await answer(db, days)  # the period's span folded (for 28 days: as each night)
+        builds, embeds, answers, charts, whole, cpu = [], [], [], [], [], []
+        for _ in range(runs):
+            c0 = time.process_time()
+            report, build_ms, embeds_ms = await answer(db, days)
+            cpu.append((time.process_time() - c0) * 1000)
+            chart_ms = await chart(report) if days == 28 else 0.0
+            builds.append(build_ms)
+            embeds.append(embeds_ms)
+            answers.append(build_ms + embeds_ms)
+            charts.append(chart_ms)
+            whole.append(build_ms + embeds_ms + chart_ms)
+        record(f"{label}_answer_ms", answers)
+        record(f"{label}_figures_ms", builds)
+        record(f"{label}_embeds_ms", embeds)
+        record(f"{label}_answer_cpu_ms", cpu)
+        if days == 28:
+            record(f"{label}_chart_ms", charts)
+            record(f"{label}_whole_ms", whole)
+    cold: list[float] = []
     for _ in range(runs):
-        t0, c0 = time.perf_counter(), time.process_time()
-        report = await build_report(db, GUILD, 28, NOW)
-        health.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
+        await forget_spans(db)
+        _, build_ms, embeds_ms = await answer(db, 28)
+        cold.append(build_ms + embeds_ms)
+    record("cold_28d_answer_ms", cold)
     await db.close()
-    # On a shared machine wall time includes waiting for a core; CPU time (this process,
-    # SQLite's thread included) shows the work itself.
-    print(f"/health 28 d CPU time: {summary_line(cpu)}")
-    drawing = []
-    funnel = [(s.stage, s.count) for s in report.funnel if s.measurable]  # as render_files
-    for _ in range(5):
-        t0 = time.perf_counter()
-        health_chart(report.weekly, funnel, report.lang)
-        drawing.append((time.perf_counter() - t0) * 1000)
-    print(
-        f"chart PNG (drawn in a worker thread, not in the figures above): {summary_line(drawing)}"
-    )
-    exports = []
-    for _ in range(runs):
+
+    in_process, whole_process = [], []
+    for _ in range(exports):
         args = argparse.Namespace(guild=GUILD, period="28d", format="json", database_url=url)
         out = io.StringIO()
         t0 = time.perf_counter()
         with redirect_stdout(out):
             assert await report_cli.run(args) == 0
-        exports.append((time.perf_counter() - t0) * 1000)
-    return health, exports, report
+        in_process.append((time.perf_counter() - t0) * 1000)
+        whole_process.append(export_process(url))
+    record("export_json_in_process_ms", in_process)
+    record("export_json_process_ms", whole_process)
+    return figures, report
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[18]
+def export_process(url: str) -> float:
+    """`foyer report --format json` as an admin runs it: a new Python process, in ms."""
+    foyer = Path(sys.executable).with_name("foyer")
+    command = [str(foyer), "report", "--guild", str(GUILD), "--period", "28d", "--format", "json"]
+    t0 = time.perf_counter()
+    subprocess.run(
+        [*command, "--database-url", url], check=True, stdout=subprocess.DEVNULL, cwd=ROOT
+    )
+    return (time.perf_counter() - t0) * 1000
 
 
 def summary_line(times: list[float]) -> str:
@@ -435,23 +514,35 @@ def summary_line(times: list[float]) -> str:
 
 
 async def main() -> int:
+    global NOW
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--events", type=int, default=2_000_000)
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=100, help="runs of each timed step")
+    parser.add_argument("--exports", type=int, default=20, help="runs of foyer report")
     parser.add_argument("--db", type=Path, help="reuse or keep this database file")
+    parser.add_argument("--quick", action="store_true", help="seconds: 1,000 members, 5 runs")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    if args.quick:
+        args.members, args.events, args.runs, args.exports = 1_000, 50_000, 5, 1
+    run = Run("health", args)
     folder = tempfile.mkdtemp(prefix="foyer-bench-")
     path = args.db or Path(folder) / "health.db"
     url = f"sqlite+aiosqlite:///{path}"
     new = not path.exists()
+    stamp = path.with_name(path.name + ".now")  # the data's "now", for a kept database
+    if new:
+        stamp.write_text(NOW.isoformat())
+    else:
+        NOW = datetime.fromisoformat(stamp.read_text())
     engine = create_engine(url)
     await upgrade(engine)  # a kept database may predate the latest migration
     await engine.dispose()
     if new:
         t0 = time.perf_counter()
         generate(path, args.members, args.events)
-        print(f"generated in {time.perf_counter() - t0:.1f} s")
+        note(f"generated in {time.perf_counter() - t0:.1f} s")
     con = sqlite3.connect(path)
     # the first /health below folds every completed week again, as on a fresh install
     for table in ("health_member_weeks", "health_weeks", "health_member_spans", "health_spans"):
@@ -462,13 +553,28 @@ async def main() -> int:
         for t in ("members", "activity_events", "daily_member_activity")
     }
     con.close()
-    health, exports, report = await measure(url, args.runs)
-    size = path.stat().st_size / 1e6
-    print(f"database: {size:.0f} MB ({path}); rows: {counts}")
-    print(f"/health 28 d over {args.runs} runs: {summary_line(health)}")
-    print(f"foyer report --format json: {summary_line(exports)}")
+    figures, report = await measure(url, args.runs, args.exports)
+    data = run.data["figures"]
+    data["rows"] = counts
+    data["database_mb"] = round(path.stat().st_size / 1e6)
+    data["now"] = NOW.isoformat()
+    data["active_members_28d"] = report.figure("participation.active_members").value
+    data.update(figures)
+    if args.json:
+        run.emit(as_json=True)
+        return 0
+    print(f"database: {data['database_mb']} MB ({path}); rows: {counts}")
+    for name, value in figures.items():
+        if isinstance(value, dict):
+            print(
+                f"{name:<28} median {value['median']:>7} p95 {value['p95']:>7}"
+                f" max {value['max']:>7}"
+            )
+        else:
+            print(f"{name:<28} {value}")
     for figure in report.figures():  # type: ignore[attr-defined]
         print(f"  {figure.key} = {figure.value} (previous {figure.previous})")
+    run.emit(as_json=False)
     return 0
 
 

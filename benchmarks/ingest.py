@@ -1,16 +1,20 @@
-"""Benchmark: recording 200,000 events through the recorder, against two references.
+"""Benchmark: recording 200,000 events through the recorder, against three references.
 
-All three write the same rows into fresh, migrated SQLite files (WAL, as the bot runs):
+All four write the same rows into fresh, migrated SQLite files, on equal terms: the same
+table and indexes (the migrations'), the bot's connection settings (WAL,
+`synchronous=NORMAL`, foreign keys) and the recorder's page cache and WAL checkpoint
+interval on every connection:
 - recorder: `Recorder.record()` for every event, batched flushes (look-ups, classification,
   events, rollups, members and threads in one transaction per batch), then `close()`;
   each event is first appended to the journal, as in the bot (`--no-journal`: without);
-- naive: one session and one commit per event (ORM add), as a naive bot does; timed on a
+- naive ORM (as metricity writes): per event an ORM session, `add`, commit; timed on a
   subset (it is slow) and reported per second;
+- naive raw: one `INSERT` and one commit per event through `sqlite3`, on the same subset;
 - floor: the classified rows with plain `sqlite3.executemany` in one transaction (no
   rollups, no look-ups, no type conversion): the fastest the disk layer goes.
 
-    .venv/bin/python benchmarks/ingest.py [--events 200000] [--naive 5000] [--repeat 3] [--seed 1]
-        [--no-journal]
+    .venv/bin/python benchmarks/ingest.py [--events 200000] [--naive 5000] [--repeat 3]
+        [--seed 1] [--no-journal] [--quick] [--json]
 """
 
 from __future__ import annotations
@@ -18,8 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
-import platform
 import random
 import sqlite3
 import sys
@@ -30,7 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchlib import Run, note, spread
+
 from bot.db import Database, create_engine
+from bot.db.engine import _sqlite_pragmas
 from bot.db.migrate import upgrade
 from bot.db.models.activity import ActivityEvent, ActorRole
 from bot.recording import Recorder
@@ -45,12 +50,17 @@ from bot.recording.events import (
     snowflake_at,
 )
 from bot.recording.journal import Journal
+from bot.recording.recorder import CACHE_KIB, WAL_AUTOCHECKPOINT
 from bot.recording.store import key_of
 
 GUILDS = [900_000_000_000_000_001 + i for i in range(3)]
 START = datetime(2026, 10, 1, tzinfo=UTC)
 M, S, B = ActorRole.MEMBER, ActorRole.STAFF, ActorRole.BOT
 RANKS = range(2_000)
+RECORDER_PRAGMAS = (
+    f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}",
+    f"PRAGMA cache_size=-{CACHE_KIB}",
+)
 ZIPF = list(itertools.accumulate(1 / (rank + 10) for rank in RANKS))  # top member ~2%
 
 
@@ -131,8 +141,15 @@ def classified_rows(events: list[Event]) -> list[Row]:
     return list(rows.values())
 
 
-async def run_naive(rows: list[Row], path: Path) -> float:
+async def run_orm_naive(rows: list[Row], path: Path) -> float:
+    """The metricity-style writer: per event, an ORM session, `add`, commit. The engine is
+    the bot's (`create_engine`: WAL, `synchronous=NORMAL`), with the recorder's cache and
+    checkpoint settings on its connection."""
     db = await fresh_database(path)
+    async with db.session() as session:  # the pool keeps this one connection
+        conn = await session.connection()
+        for pragma in RECORDER_PRAGMAS:
+            await conn.exec_driver_sql(pragma)
     began = time.perf_counter()
     for row in rows:
         async with db.session() as session:
@@ -142,8 +159,27 @@ async def run_naive(rows: list[Row], path: Path) -> float:
     return elapsed
 
 
-def run_floor(rows: list[Row], path: Path) -> float:
-    asyncio.run(_migrate(path))
+def raw_connection(path: Path) -> sqlite3.Connection:
+    """A `sqlite3` connection with exactly the recorder's settings: the engine's pragmas
+    (WAL, `synchronous=NORMAL`, foreign keys, busy timeout) and the recorder's page cache
+    and checkpoint interval."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    _sqlite_pragmas(conn, None)
+    for pragma in RECORDER_PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def insert_sql(columns: list[str]) -> str:
+    return (
+        f"INSERT INTO activity_events ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)}) ON CONFLICT DO NOTHING"
+    )
+
+
+def as_tuples(rows: list[Row]) -> tuple[list[str], list[tuple[object, ...]]]:
+    """The rows as the driver takes them (timestamps as SQLAlchemy stores them), converted
+    before the clock starts: the references do no type conversion."""
     columns = list(rows[0])
     tuples = [
         tuple(
@@ -152,13 +188,32 @@ def run_floor(rows: list[Row], path: Path) -> float:
         )
         for r in rows
     ]
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    sql = (
-        f"INSERT INTO activity_events ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)}) ON CONFLICT DO NOTHING"
-    )
+    return columns, tuples
+
+
+def run_raw_naive(rows: list[Row], path: Path) -> float:
+    """One INSERT and one commit per event through `sqlite3`, on the recorder's settings."""
+    asyncio.run(_migrate(path))
+    columns, tuples = as_tuples(rows)
+    conn = raw_connection(path)
+    sql = insert_sql(columns)
+    began = time.perf_counter()
+    for values in tuples:
+        conn.execute("BEGIN")
+        conn.execute(sql, values)
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - began
+    conn.close()
+    return elapsed
+
+
+def run_floor(rows: list[Row], path: Path) -> float:
+    """The classified rows in one `executemany` transaction, on the recorder's settings, into
+    the same migrated table (same indexes): what the disk layer alone costs."""
+    asyncio.run(_migrate(path))
+    columns, tuples = as_tuples(rows)
+    conn = raw_connection(path)
+    sql = insert_sql(columns)
     began = time.perf_counter()
     conn.execute("BEGIN")
     conn.executemany(sql, tuples)
@@ -173,59 +228,77 @@ async def _migrate(path: Path) -> None:
     await db.close()
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}"
+METHODS = ("recorder", "orm_naive", "raw_naive", "floor")
+LABELS = {
+    "recorder": "recorder (batched, journal)",
+    "orm_naive": "naive ORM: session+commit/event",
+    "raw_naive": "naive raw: INSERT+commit/event",
+    "floor": "floor: sqlite3.executemany",
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--naive", type=int, default=5_000, help="events timed for the naive way")
+    parser.add_argument("--naive", type=int, default=5_000, help="events timed for the naive ways")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is kept")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating rounds")
     parser.add_argument("--no-journal", action="store_true", help="the recorder without journal")
+    parser.add_argument("--quick", action="store_true", help="seconds: 10,000 events, 1 round")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    if args.quick:
+        args.events, args.naive, args.repeat = 10_000, 500, 1
+    run = Run("ingest", args)
 
     events = synthetic_events(args.events, args.seed)
     rows = classified_rows(events)
-    load = os.getloadavg()[0]
-    recorder_s = naive_s = floor_s = float("inf")
+    naive_rows = rows[: args.naive]
+    rates: dict[str, list[float]] = {m: [] for m in METHODS}
     stored = 0
-    # Rounds interleave the three methods, so a busy moment on a shared machine hits all
-    # of them alike; the best round of each is the least disturbed one (as `timeit` does).
+    # Rounds interleave the methods, so a busy moment on a shared machine hits all of them
+    # alike; each round's ratios compare methods measured a few seconds apart.
     for round_ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="foyer-ingest-") as tmp:
             folder = Path(tmp)
             took, stored = asyncio.run(
                 run_recorder(events, folder / "recorder.db", journal=not args.no_journal)
             )
-            recorder_s = min(recorder_s, took)
-            naive_s = min(naive_s, asyncio.run(run_naive(rows[: args.naive], folder / "n.db")))
-            floor_s = min(floor_s, run_floor(rows, folder / "floor.db"))
-        print(f"round {round_ + 1}/{args.repeat} done", file=sys.stderr)
+            rates["recorder"].append(len(events) / took)
+            took = asyncio.run(run_orm_naive(naive_rows, folder / "orm.db"))
+            rates["orm_naive"].append(len(naive_rows) / took)
+            rates["raw_naive"].append(len(naive_rows) / run_raw_naive(naive_rows, folder / "r.db"))
+            rates["floor"].append(len(rows) / run_floor(rows, folder / "floor.db"))
+        note(f"round {round_ + 1}/{args.repeat} done")
 
-    recorder_rate = len(events) / recorder_s
-    naive_rate = min(args.naive, len(rows)) / naive_s
-    floor_rate = len(rows) / floor_s
-    print(f"ingest: {len(events):,} synthetic events ({stored:,} rows stored); {machine()}")
-    print(f"best of {args.repeat} rounds; load average at start: {load:.1f}")
-    print(f"{'method':<34}{'events':>10}{'seconds':>10}{'events/s':>12}")
-    label = "recorder (no journal)" if args.no_journal else "recorder (batched, journal)"
-    print(f"{label:<34}{len(events):>10,}{recorder_s:>10.2f}{recorder_rate:>12,.0f}")
-    print(
-        f"{'naive: one commit per event':<34}{args.naive:>10,}{naive_s:>10.2f}{naive_rate:>12,.0f}"
-    )
-    print(f"{'floor: sqlite3.executemany':<34}{len(rows):>10,}{floor_s:>10.2f}{floor_rate:>12,.0f}")
-    print(f"recorder / naive: {recorder_rate / naive_rate:.1f}x (target >= 20x)")
-    print(f"recorder / floor: {recorder_rate / floor_rate:.0%} (target >= 40%)")
+    def ratios(other: str) -> list[float]:
+        return [r / o for r, o in zip(rates["recorder"], rates[other], strict=True)]
+
+    figures = run.data["figures"]
+    figures["events"] = len(events)
+    figures["rows"] = len(rows)
+    figures["stored"] = stored
+    figures["naive_events"] = len(naive_rows)
+    figures["events_per_s"] = {m: spread(rates[m], 0) for m in METHODS}
+    figures["recorder_vs_orm_naive"] = spread(ratios("orm_naive"), 1)
+    figures["recorder_vs_raw_naive"] = spread(ratios("raw_naive"), 2)
+    figures["recorder_vs_floor"] = spread(ratios("floor"), 3)
+    if args.json:
+        run.emit(as_json=True)
+        return
+    print(f"ingest: {len(events):,} synthetic events ({stored:,} rows stored), SQLite")
+    print(f"{args.repeat} alternating rounds; events/s min / median / max")
+    for m in METHODS:
+        s = figures["events_per_s"][m]
+        print(f"{LABELS[m]:<34}{s['min']:>10,.0f}{s['median']:>10,.0f}{s['max']:>10,.0f}")
+    for key, target in (
+        ("recorder_vs_orm_naive", "target >= 50x"),
+        ("recorder_vs_raw_naive", "shown"),
+        ("recorder_vs_floor", "target >= 0.60"),
+    ):
+        s = figures[key]
+        print(f"{key}: best round {s['max']}, median {s['median']}, worst {s['min']} ({target})")
+    run.emit(as_json=False)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,15 @@ given to it (it would be a 0 bar for something nobody could reach yet).
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from bot.chart_style import ACCENT, GRID, INK, MAIN, MUTED, SECOND, style_panel
+from bot.chart_style import ACCENT, GRID, INK, MAIN, MUTED, SECOND, new_figure, style_panel
 from bot.i18n import t
 from bot.metrics.data import WeekActivity
+
+if TYPE_CHECKING:  # matplotlib and numpy are imported on the first drawing, not at start-up
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def _week_ticks(ax: Axes, weeks: list[WeekActivity]) -> None:
@@ -72,8 +73,7 @@ def health_chart(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
 
 def chart_figure(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang: str) -> Figure:
     """The four panels, drawn (tests read its lines and bars)."""
-    fig = Figure(figsize=(11, 7), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(11, 7), dpi=100)
     axes = fig.subplots(2, 2)
     fig.suptitle(t("health.chart.title", lang), fontsize=14, color=INK, x=0.01, ha="left")
     x = list(range(len(weekly)))

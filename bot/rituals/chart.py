@@ -10,11 +10,7 @@ import io
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
-from bot.chart_style import GRID, INK, MAIN, MUTED, SECOND
+from bot.chart_style import GRID, INK, MAIN, MUTED, SECOND, integer_ticks, new_figure
 from bot.i18n import t
 from bot.rituals.engagement import OccurrenceEngagement
 from bot.rituals.render import date_text
@@ -23,8 +19,7 @@ from bot.rituals.render import date_text
 def stats_chart(
     name: str, series: Sequence[OccurrenceEngagement], zone: ZoneInfo, lang: str
 ) -> bytes:
-    fig = Figure(figsize=(7, 3.2), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(7, 3.2), dpi=100)
     ax = fig.subplots()
     x = list(range(len(series)))
     returning = [o.participants - o.first_timers for o in series]
@@ -47,7 +42,7 @@ def stats_chart(
     ax.spines[["left", "bottom"]].set_color(MUTED)
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    integer_ticks(ax)
     # Above the plot, right of the title: never over a bar.
     ax.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1, 1), ncol=2)
     fig.tight_layout()

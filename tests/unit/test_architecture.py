@@ -24,12 +24,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "foundation",
         (
             "bot",  # the package itself: __version__
+            "bot.access",
             "bot.chart_style",
             "bot.checks",
             "bot.clock",
             "bot.config",
             "bot.db",
             "bot.errors",
+            "bot.gc_tuning",
             "bot.guilds",
             "bot.i18n",
             "bot.interaction_language",
@@ -48,6 +50,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "feature",
         (
+            "bot.buddies",
             "bot.privacy",
             "bot.recording",
             "bot.rituals",
