@@ -4,7 +4,6 @@ down cleanly."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import json
 import logging
@@ -19,12 +18,14 @@ from discord.ext import commands
 from yarl import URL
 
 import cogs
+from bot.access import TeamAccess
 from bot.clock import Clock, SystemClock
 from bot.config import DISCORD_GATEWAY_URL, Settings
 from bot.db import Database
 from bot.db.migrate import upgrade
 from bot.db.models import BotState
 from bot.errors import FoyerError
+from bot.gc_tuning import tune_garbage_collector
 from bot.guilds import GuildSettingsService
 from bot.i18n import FoyerTranslator, remember_commands, t
 from bot.interaction_language import interaction_language
@@ -140,6 +141,7 @@ class FoyerBot(commands.AutoShardedBot):
         self.clock: Clock = clock or SystemClock()
         self.db = Database.from_url(settings.database_url)
         self.guild_settings = GuildSettingsService(self.db, self.clock)
+        self.team_access = TeamAccess(self.db)
         self.recorder = Recorder(
             self.db, journal=Journal(settings.journal_path, fsync=settings.journal_fsync)
         )
@@ -165,6 +167,7 @@ class FoyerBot(commands.AutoShardedBot):
         await self.tree.set_translator(FoyerTranslator())
         for name in extension_names():
             await self.load_extension(name)
+        self.wire_features()
         # A heartbeat left by the previous run must not vouch for this one before it is ready.
         self.settings.heartbeat_file.unlink(missing_ok=True)
         self._heartbeat_task = asyncio.create_task(self._heartbeat(), name="foyer-heartbeat")
@@ -186,11 +189,24 @@ class FoyerBot(commands.AutoShardedBot):
         await self.guild_settings.ensure(guild.id, str(guild.preferred_locale))
         log.info("joined guild", extra={"guild_id": guild.id})
 
+    async def on_raw_app_command_permissions_update(
+        self, payload: discord.RawAppCommandPermissionsUpdateEvent
+    ) -> None:
+        # An admin changed Foyer's overrides in Integrations: the admin check reads them anew.
+        self.team_access.forget_overrides(payload.guild.id)
+
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self.guild_settings.mark_left(guild.id, self.clock.now())
         log.info(
             "removed from guild; its data is scheduled for deletion", extra={"guild_id": guild.id}
         )
+
+    def wire_features(self) -> None:
+        """Connect features that work together without importing each other: a newcomer's
+        welcome thread offers a buddy (bot.welcome's `after_welcome` hook)."""
+        welcome, buddies = self.get_cog("WelcomeCog"), self.get_cog("BuddyCog")
+        if welcome is not None and buddies is not None:
+            welcome.service.after_welcome.append(buddies.io.offer)  # type: ignore[attr-defined]
 
     async def sync_commands_if_changed(self) -> bool:
         """Sync the command tree only when its payload differs from the last synced one.
@@ -262,29 +278,6 @@ class FoyerBot(commands.AutoShardedBot):
         await super().close()
         await self.recorder.close()
         await self.db.close()
-
-
-GC_YOUNG_THRESHOLD = 10_000  # allocations between young-generation collections (default 700)
-
-
-def tune_garbage_collector() -> None:
-    """Tune the garbage collector for a long-running event handler, once per process.
-
-    Everything loaded by the first READY (modules, guild and member caches) lives as long as
-    the process: `gc.freeze()` takes it out of the collector's scans, which were the largest
-    cost per gateway event. Each event then allocates a few dozen short-lived objects;
-    collecting the young generation every 10,000 allocations instead of 700 keeps the
-    collector's share small. benchmarks/gateway.py: CPU per message 2.4x a bare bot's with
-    neither, about 1.5x with the freeze alone, about 1.3x with both. A later READY (a
-    reconnect, another bot in the same test run) must not freeze again: it would also
-    freeze whatever garbage is pending, which then could never be collected.
-    """
-    if gc.get_freeze_count():
-        return
-    gc.collect()
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def extension_names() -> list[str]:

@@ -13,8 +13,9 @@ by `reconcile`, at start and after each new session: the members who joined in t
 (`RECONCILE_WINDOW`, and never before Foyer's arrival in the guild nor before the welcome's
 last `/welcome setup`) with no welcome row are welcomed, and rows of that window left without
 a thread (`interrupted`, or a crash before their turn) are tried again, and so are rows whose
-own thread was opened but whose welcome message was not sent (`unsent`): it is posted in
-that thread, once (its nonce, and a thread that holds a message already is left alone).
+thread was opened but whose welcome was not sent (`unsent`): the welcome message in their own
+thread, the arrivals message naming them in the burst's shared thread they were placed in,
+once (the nonce, and a thread where the bot's message already names them is left alone).
 Nobody is welcomed twice: a join with a row is skipped (checked again when the batch is
 recorded). The calls to Discord go through `WelcomeDiscord` (bot/welcome/discord_io.py), so
 these rules are written with ids and need no discord.py.
@@ -23,9 +24,10 @@ Failure codes on `welcomes.failure`: `missing_permissions` (checked before calli
 `forbidden` (Discord said 403), `channel_missing` (deleted channel, 404), `refused` (another
 4xx), `paused` (the guild's welcome is stopped after a 403 or 404), `left` (gone before their
 thread was made), `disabled` (welcome turned off meanwhile), `interrupted` (the bot shut
-down before the join's turn came: the next start tries again), `unsent` (the own thread is
-open, its welcome message not sent yet: cleared once sent, else the next start sends it),
-`unavailable` (Discord kept failing until the window closed).
+down before the join's turn came: the next start tries again), `unsent` (the thread is open,
+the welcome message, or in a shared thread the arrivals message naming the newcomer, not sent
+yet: cleared once sent, else the next start sends it), `unavailable` (Discord kept failing
+until the window closed).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ RETRY_DELAYS = (2.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0)  # s between rounds af
 RETRY_NOTICE_AFTER = 4  # failed rounds in a row before the admins hear about it
 SAME_JOIN = timedelta(minutes=1)  # a row this close to a join's time is that join's row
 UNFINISHED = "interrupted"  # the failure a restart tries again (with rows left at NULL)
-UNSENT = "unsent"  # an own thread opened, its welcome message not sent yet (a restart sends it)
+UNSENT = "unsent"  # a thread opened, the message greeting them not sent yet (a restart sends it)
 
 Place = TypeVar("Place")
 
@@ -73,6 +75,7 @@ class PendingJoin:
     recorded: bool = False  # its row exists (or it is an opted-out member's)
     thread_id: int | None = None  # the thread opened for it, once there is one
     attempted_at: datetime | None = None  # when a thread was first asked for (Discord time)
+    shared: bool = False  # `thread_id` is a shared thread: greet them there, by an arrivals message
 
 
 class OnOpened(Protocol):
@@ -112,6 +115,7 @@ class WelcomeDiscord(Protocol[Place]):
         on_opened: OnOpened,
         *,
         key: int,
+        thread_id: int | None = None,
     ) -> None: ...
     async def send_nudge(
         self, guild_id: int, thread_id: int, role_id: int, text: str
@@ -151,6 +155,9 @@ class WelcomeService:
         self._failed_rounds: dict[int, int] = {}  # passing failures in a row, per guild
         self.retry_delays: Sequence[float] = RETRY_DELAYS
         self.open_threads: dict[int, int] = {}  # welcome thread id -> guild id
+        # Called once a newcomer's own thread holds their welcome (bot.app wires other
+        # features here, e.g. the buddy offer): (guild id, newcomer id, thread id).
+        self.after_welcome: list[Callable[[int, int, int], Awaitable[None]]] = []
 
     async def start(self) -> None:
         self.open_threads = await self.store.open_threads(self.clock.now())
@@ -184,6 +191,14 @@ class WelcomeService:
             self._configs[guild_id] = await self.store.get_config(guild_id)
         return self._configs[guild_id]
 
+    async def _welcomed(self, guild_id: int, user_id: int, thread_id: int) -> None:
+        """Run the hooks of `after_welcome`; one that fails is logged and spoils nothing."""
+        for hook in self.after_welcome:
+            try:
+                await hook(guild_id, user_id, thread_id)
+            except Exception:
+                log.exception("after-welcome hook failed", extra={"guild_id": guild_id})
+
     def _forget_config(self, guild_id: int) -> None:
         self._configs.pop(guild_id, None)
 
@@ -197,14 +212,15 @@ class WelcomeService:
         owner_id: int | None,
         shared: bool,
     ) -> None:
-        """Store the thread on the rows, watch it, and declare it to the recorder."""
+        """Store the thread on the rows (`unsent` until the message greeting them is sent:
+        a crash in between leaves the next start a trace), watch it, declare it to the
+        recorder."""
         now = self.clock.now()
         ids = [p.welcome_id for p in joins if p.welcome_id]
         for pending in joins:
             pending.thread_id = thread_id
-        await self.store.set_thread(
-            guild_id, ids, thread_id, at=now, shared=shared, failure=None if shared else UNSENT
-        )
+            pending.shared = shared
+        await self.store.set_thread(guild_id, ids, thread_id, at=now, shared=shared, failure=UNSENT)
         self.open_threads[thread_id] = guild_id
         recorder = self._recorder()
         if recorder is not None:
@@ -306,17 +322,19 @@ class WelcomeService:
                 pending = remaining[0]
                 if not self.discord_io.is_member(guild_id, pending.user_id):
                     await self.store.set_failure(guild_id, [pending.welcome_id], "left")
-                elif self._must_share(guild_id) or not await self.discord_io.welcome_one(
-                    place, cfg, lang, pending, self._opened
+                elif (
+                    pending.shared
+                    or self._must_share(guild_id)
+                    or not await self.discord_io.welcome_one(
+                        place, cfg, lang, pending, self._opened
+                    )
                 ):
                     shared.append(pending)
                 elif pending.thread_id is not None:  # its message is there: no longer unsent
                     await self.store.clear_failure(guild_id, [pending.welcome_id], UNSENT)
+                    await self._welcomed(guild_id, pending.user_id, pending.thread_id)
                 remaining.popleft()
-            if shared:
-                await self.discord_io.welcome_shared(
-                    place, cfg, lang, shared, self._opened, key=self._shared_key(guild_id)
-                )
+            await self._welcome_shared(place, cfg, lang, shared)
             self._failed_rounds.pop(guild_id, None)
         except Stop as stop:
             await self.problems.report(guild_id, stop.problem)
@@ -324,6 +342,27 @@ class WelcomeService:
             await self.store.set_failure(guild_id, left, stop.failure)
         except Retry as retry:
             await self._retry_later(guild_id, [*shared, *remaining], retry)
+
+    async def _welcome_shared(
+        self, place: Any, cfg: WelcomeConfig, lang: str, joins: list[PendingJoin]
+    ) -> None:
+        """Greet `joins` in shared threads: those already placed in one (a retry, a restart)
+        in that one, even when the burst is over, the others in the current burst's."""
+        groups: dict[int | None, list[PendingJoin]] = {}
+        for pending in joins:
+            groups.setdefault(pending.thread_id if pending.shared else None, []).append(pending)
+        for thread_id, group in groups.items():
+            await self.discord_io.welcome_shared(
+                place,
+                cfg,
+                lang,
+                group,
+                self._opened,
+                key=self._shared_key(cfg.guild_id),
+                thread_id=thread_id,
+            )
+            ids = [p.welcome_id for p in group if p.welcome_id]
+            await self.store.clear_failure(cfg.guild_id, ids, UNSENT)
 
     async def _record(self, guild_id: int, batch: list[PendingJoin]) -> list[PendingJoin]:
         """Record the joins not recorded yet (one transaction) and return the batch
@@ -385,7 +424,8 @@ class WelcomeService:
         starts at the latest of `RECONCILE_WINDOW` ago, Foyer's arrival in the guild and the
         last `/welcome setup`; in it, a member with no welcome row is welcomed, and a row
         without a thread (interrupted, or left by a crash) is tried again, as is a row whose
-        own thread exists without its welcome message (`unsent`): the message goes there.
+        thread exists without the message greeting them (`unsent`): the welcome message in
+        their own thread, the arrivals message in the shared one.
         Opted-out members have no rows, so they are not welcomed late (they could be welcomed
         twice).
         """
@@ -419,11 +459,12 @@ class WelcomeService:
                 recorded=True,
                 thread_id=row.thread_id,
                 attempted_at=row.joined_at,
+                shared=row.shared,
             )
             for row in rows
             if (
                 (row.thread_id is None and row.failure in (None, UNFINISHED))
-                or (row.thread_id is not None and not row.shared and row.failure == UNSENT)
+                or (row.thread_id is not None and row.failure == UNSENT)
             )
             and row.user_id in present
             and row.user_id not in busy

@@ -2,6 +2,7 @@
 Alembic compares against the migrations. Each feature keeps its tables in its own module."""
 
 from bot.db.base import Base
+from bot.db.models.access import GuildManagerRole
 from bot.db.models.activity import (
     ActivityEvent,
     DailyChannelActivity,
@@ -11,8 +12,23 @@ from bot.db.models.activity import (
     TrackedThread,
     wrote_that_day,
 )
+from bot.db.models.digest import DigestSettings
 from bot.db.models.guild import GuildSettings, GuildStaffRole, GuildText
 from bot.db.models.health import HealthMemberSpan, HealthMemberWeek, HealthSpan, HealthWeek
+from bot.db.models.moderation import (
+    ModerationCount,
+    ModerationEntry,
+    ModerationKind,
+    ModerationWatch,
+)
+from bot.db.models.peers import (
+    BuddyConfig,
+    BuddyMatch,
+    BuddyRequest,
+    BuddyTopicRole,
+    BuddyVolunteer,
+    BuddyVolunteerTopic,
+)
 from bot.db.models.recognition import (
     Spotlight,
     SpotlightConfig,
@@ -30,9 +46,17 @@ __all__ = [
     "Base",
     "BotPost",
     "BotState",
+    "BuddyConfig",
+    "BuddyMatch",
+    "BuddyRequest",
+    "BuddyTopicRole",
+    "BuddyVolunteer",
+    "BuddyVolunteerTopic",
     "DailyChannelActivity",
     "DailyGuildActivity",
     "DailyMemberActivity",
+    "DigestSettings",
+    "GuildManagerRole",
     "GuildSettings",
     "GuildStaffRole",
     "GuildText",
@@ -41,6 +65,10 @@ __all__ = [
     "HealthSpan",
     "HealthWeek",
     "Member",
+    "ModerationCount",
+    "ModerationEntry",
+    "ModerationKind",
+    "ModerationWatch",
     "Ritual",
     "RitualQuestion",
     "RitualRoleChanges",

@@ -1,0 +1,183 @@
+"""Buddies end to end (issue 18): the real discord.py client through the sandbox.
+
+Volunteers join (the call's button and the command), three newcomers arrive and are
+offered a buddy in their welcome thread, two accept and get different buddies, a silent
+buddy gets one reminder and then the newcomer is offered another, a buddy who leaves the
+server is replaced; bad input gets a clear answer and saves nothing. The guild is French.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.buddies.job import buddy_round
+from bot.clock import ManualClock
+from bot.db.models import BuddyMatch, BuddyVolunteer
+from bot.i18n import t
+from demo.harness import running_foyer
+from demo.scenario import Town, build_town
+from discord_sandbox import Channel, Sandbox
+from discord_sandbox.interactions import InteractionResult
+from discord_sandbox.state import Member, Message
+
+pytestmark = pytest.mark.e2e
+
+ADD_MEMBER = ("PUT", "/channels/{channel_id}/thread-members/{user_id}")
+
+
+@dataclass
+class Env:
+    sb: Sandbox
+    bot: Any
+    town: Town
+    clock: ManualClock
+
+    async def settle(self) -> None:
+        await self.sb.wait_for_bot_idle()
+        await self.bot.get_cog("WelcomeCog").service.wait_idle()
+        await self.sb.wait_for_bot_idle()
+
+    async def buddy(self, who: Member, sub: str, **options: Any) -> str:
+        res = await self.sb.invoke(self.town.guild, who, "buddy", subcommand=sub, options=options)
+        return said(res)
+
+    async def round(self) -> None:
+        await buddy_round(self.bot.get_cog("BuddyCog").io)
+        await self.sb.wait_for_bot_idle()
+
+    async def rows(self, model: Any) -> list[Any]:
+        async with self.bot.db.session() as session:
+            found = await session.scalars(select(model).where(model.guild_id == self.town.guild.id))
+            return list(found.all())
+
+    def thread_of(self, newcomer: Member) -> Channel:
+        (thread,) = [
+            th
+            for th in self.sb.threads_in(self.town.general)
+            if newcomer.user.id in th.thread_members
+        ]
+        return thread
+
+    def posts(self, thread: Channel) -> list[Message]:
+        me = self.sb.bot_user.id
+        return [m for m in self.sb.messages_in(thread) if m.author.id == me]
+
+
+def said(res: InteractionResult) -> str:
+    return "\n".join(m.content for m in res.messages if m.content)
+
+
+def offer_in(env: Env, thread: Channel, newcomer: Member) -> Message:
+    custom_id = f"foyer:buddy:accept:{newcomer.user.id}"
+    return [m for m in env.posts(thread) if custom_id in str(m.components)][-1]
+
+
+@pytest.fixture
+async def env(sandbox: Sandbox, database_url: str) -> AsyncIterator[Env]:
+    town = build_town(sandbox, members=5)
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        e = Env(sandbox, bot, town, clock)
+        await sandbox.invoke(
+            town.guild, town.admin, "welcome", subcommand="setup", options={"channel": town.general}
+        )
+        yield e
+
+
+async def test_volunteers_newcomers_reminder_and_replacement(env: Env) -> None:
+    sb, town = env.sb, env.town
+    ana, bea, cyril, dora, _ = town.members
+    answer = await env.buddy(town.admin, "setup", enabled=True, channel=town.help)
+    assert "Binômes : activés" in answer
+    (call,) = [m for m in sb.messages_in(town.help) if m.author.id == sb.bot_user.id]
+    assert "foyer:buddy:volunteer" in str(call.components)
+
+    # bad input first: nothing saved
+    for wrong in (0, 99):
+        refused = await env.buddy(ana, "join", capacity=wrong)
+        assert f"entre 1 et 5 ; vous avez donné {wrong}. Rien n'a été modifié." in refused
+    assert await env.rows(BuddyVolunteer) == []
+
+    joined = said(await sb.click(call, ana, "foyer:buddy:volunteer"))
+    assert joined == t("buddies.joined", "fr", capacity=1)
+    assert "Nouveaux à la fois : 2" in await env.buddy(bea, "join", capacity=2)
+    assert {(v.user_id, v.capacity) for v in await env.rows(BuddyVolunteer)} == {
+        (ana.user.id, 1),
+        (bea.user.id, 2),
+    }
+
+    newcomers = [await sb.join(town.guild, name) for name in ("nina", "omar", "paula")]
+    await env.settle()
+    for newcomer in newcomers:
+        offer = offer_in(env, env.thread_of(newcomer), newcomer)
+        assert f"<@{newcomer.user.id}>, voulez-vous un binôme ?" in (offer.content or "")
+    nina, omar, _paula = newcomers
+
+    # a member clicking another's button: refused, nothing matched
+    thread_n = env.thread_of(nina)
+    other = said(
+        await sb.click(offer_in(env, thread_n, nina), omar, f"foyer:buddy:accept:{nina.user.id}")
+    )
+    assert other == t("buddies.not_your_button", "fr", member=f"<@{nina.user.id}>")
+    assert await env.rows(BuddyMatch) == []
+
+    first = said(
+        await sb.click(offer_in(env, thread_n, nina), nina, f"foyer:buddy:accept:{nina.user.id}")
+    )
+    thread_o = env.thread_of(omar)
+    second = said(
+        await sb.click(offer_in(env, thread_o, omar), omar, f"foyer:buddy:accept:{omar.user.id}")
+    )
+    await sb.wait_for_bot_idle()
+    matches = sorted(await env.rows(BuddyMatch), key=lambda m: m.id)
+    # load spread: both have none, so the longest-standing volunteer first, then the other
+    assert [m.buddy_id for m in matches] == [ana.user.id, bea.user.id]
+    assert first == t("buddies.accepted", "fr", buddy=f"<@{ana.user.id}>")
+    assert second == t("buddies.accepted", "fr", buddy=f"<@{bea.user.id}>")
+    assert ana.user.id in thread_n.thread_members and bea.user.id in thread_o.thread_members
+    told = [
+        m
+        for m in env.posts(thread_n)
+        if (m.content or "").startswith(f"<@{ana.user.id}>, vous voici")
+    ]
+    assert len(told) == 1
+
+    # Béa answers Omar; Ana stays silent
+    await sb.post(thread_o, bea, "Salut !")
+    await sb.wait_for_bot_idle()
+    env.clock.advance(timedelta(hours=25))
+    await env.round()
+    await env.round()
+    reminders = [m for m in env.posts(thread_n) if "petit rappel" in (m.content or "")]
+    assert len(reminders) == 1 and reminders[0].content.startswith(f"<@{ana.user.id}>")
+    assert not [m for m in env.posts(thread_o) if "petit rappel" in (m.content or "")]
+
+    env.clock.advance(timedelta(hours=24))
+    await env.round()
+    await env.round()
+    reoffers = [m for m in env.posts(thread_n) if "semble occupé" in (m.content or "")]
+    assert len(reoffers) == 1
+    await env.buddy(cyril, "join")
+    again = said(await sb.click(reoffers[0], nina, f"foyer:buddy:accept:{nina.user.id}"))
+    assert again == t("buddies.accepted", "fr", buddy=f"<@{cyril.user.id}>")  # never Ana again
+
+    # Béa leaves the server: Omar gets another buddy; Ana (free again, volunteered
+    # before Dora) is the first of the free ones with no newcomer
+    await env.buddy(dora, "join")
+    await sb.leave(town.guild, bea)
+    await sb.wait_for_bot_idle()
+    current = {m.newcomer_id: m.buddy_id for m in await env.rows(BuddyMatch) if m.ended_at is None}
+    assert current == {nina.user.id: cyril.user.id, omar.user.id: ana.user.id}
+    ended = {(m.buddy_id, m.ended_reason) for m in await env.rows(BuddyMatch) if m.ended_at}
+    assert ended == {(ana.user.id, "silent"), (bea.user.id, "buddy_left")}
+
+    status = await env.buddy(town.admin, "status")
+    assert (
+        "Nouveaux en attente : 0" in status and "Binômes formés ces 28 derniers jours : 4" in status
+    )
