@@ -13,8 +13,10 @@ THREAD_CREATE Discord sends for it is watched, and once it has come the call is 
 5xx hid a success: it waits at least 1 s before that); and before trying again after a
 failure, the channel's active threads (the cache, then `GET /guilds/{id}/threads/active`)
 are searched for the one a lost answer created: same parent, same name, owned by Foyer,
-created since the first attempt, not used by another welcome. The Discord objects stay
-here; the service works with ids.
+created since the first attempt, not used by another welcome. A welcome tried again (a
+retry, a restart) into a thread it was already given first reads the thread's recent
+messages: whoever a message of the bot names there is not greeted again. The Discord objects
+stay here; the service works with ids.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ THREAD_CAP_CODE = 160006  # Discord: maximum number of active threads reached
 GREETERS_ADDED = 3  # greeters added to each private thread, taking turns
 ANSWER_GRACE = 0.5  # s to wait for the creation's answer once its THREAD_CREATE came
 CLOCK_SKEW = timedelta(minutes=1)  # between our clock and a snowflake's, when searching
+# Messages read back, newest first, to see whom an earlier attempt greeted: it posted minutes
+# (at most the reconcile window) ago, at once after placing them, so among the recent ones.
+GREETED_LOOKUP = 100
 PASSING = (aiohttp.ClientError, asyncio.TimeoutError, OSError)  # network: try again later
 
 
@@ -203,7 +208,7 @@ class DiscordWelcome:
             raise
         if kind == ThreadKind.PRIVATE and greeter is not None:
             await self._add_greeters(place, thread, greeter, exclude=member.id)
-        if again and thread.last_message_id is not None:
+        if again and member.id in await self._greeted(place, thread, {member.id}):
             return True  # the welcome of an earlier attempt is there already
         with calling(place, ["send_messages_in_threads"]):
             await thread.send(
@@ -219,17 +224,7 @@ class DiscordWelcome:
         """The thread an earlier attempt for `pending` opened, if any."""
         guild = place.guild
         if pending.thread_id is not None:
-            known = guild.get_thread(pending.thread_id)
-            if known is not None:
-                return known
-            try:
-                with calling(place, required):
-                    fetched = await guild.fetch_channel(pending.thread_id)
-            except Stop as stop:
-                if stop.failure == "channel_missing":  # deleted meanwhile: open another
-                    return None
-                raise
-            return fetched if isinstance(fetched, discord.Thread) else None
+            return await self._known_thread(place, pending.thread_id, required)
         if pending.attempted_at is None:
             return None
         floor = discord.utils.time_snowflake(pending.attempted_at - CLOCK_SKEW)
@@ -254,6 +249,37 @@ class DiscordWelcome:
         self._used.add(thread.id)
         log.info("welcome thread from an earlier attempt taken up", extra={"guild_id": guild.id})
         return thread
+
+    async def _known_thread(
+        self, place: Place, thread_id: int, required: Sequence[str]
+    ) -> discord.Thread | None:
+        """The thread `thread_id` (cache, then Discord); None when it was deleted since."""
+        known = place.guild.get_thread(thread_id)
+        if known is not None:
+            return known
+        try:
+            with calling(place, required):
+                fetched = await place.guild.fetch_channel(thread_id)
+        except Stop as stop:
+            if stop.failure == "channel_missing":  # deleted meanwhile: open another
+                return None
+            raise
+        return fetched if isinstance(fetched, discord.Thread) else None
+
+    async def _greeted(self, place: Place, thread: discord.Thread, user_ids: set[int]) -> set[int]:
+        """Which of `user_ids` a recent message of the bot in `thread` mentions (an earlier
+        attempt's welcome or arrivals). Only the mentions are read, nothing is kept. When
+        the history is closed to the bot, none: greeting again beats greeting nobody."""
+        me = place.guild.me.id
+        found: set[int] = set()
+        try:
+            with calling(place, ["read_message_history"]):
+                async for message in thread.history(limit=GREETED_LOOKUP):
+                    if message.author.id == me:
+                        found.update(user_ids.intersection(message.raw_mentions))
+        except Stop:
+            log.info("welcome thread history unreadable", extra={"guild_id": place.guild.id})
+        return found
 
     async def _create_thread(
         self,
@@ -326,13 +352,29 @@ class DiscordWelcome:
         on_opened: OnOpened,
         *,
         key: int,
+        thread_id: int | None = None,
     ) -> None:
-        """Greet a group in the shared thread `key` (opened on first need), one message
-        per `ARRIVALS_PER_MESSAGE` newcomers, each pinging only them."""
+        """Greet a group in the shared thread `key` (opened on first need), or in the
+        shared thread `thread_id` they were placed in before (when it still exists), one
+        message per `ARRIVALS_PER_MESSAGE` newcomers, each pinging only them; those a
+        message of the bot there names already are not named again."""
         guild, channel = place.guild, place.channel
-        thread = await self._shared_thread(place, cfg, lang, key)
-        await on_opened(guild.id, channel.id, thread.id, joins, owner_id=None, shared=True)
-        present = [(p, m) for p in joins if (m := guild.get_member(p.user_id)) is not None]
+        thread = None
+        if thread_id is not None:
+            required = list(required_permissions(ThreadKind(cfg.thread_kind_used)))
+            thread = await self._known_thread(place, thread_id, required)
+        if thread is None:
+            thread = await self._shared_thread(place, cfg, lang, key)
+        placed = {p.user_id for p in joins if p.thread_id == thread.id}
+        fresh = [p for p in joins if p.thread_id != thread.id]
+        if fresh:
+            await on_opened(guild.id, channel.id, thread.id, fresh, owner_id=None, shared=True)
+        done = await self._greeted(place, thread, placed) if placed else set()
+        present = [
+            (p, m)
+            for p in joins
+            if p.user_id not in done and (m := guild.get_member(p.user_id)) is not None
+        ]
         for i in range(0, len(present), ARRIVALS_PER_MESSAGE):
             group = [m for _, m in present[i : i + ARRIVALS_PER_MESSAGE]]
             await self._pace(guild.id)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.db.models import Welcome
+from bot.db.models.welcome import DEFAULT_BURST_THRESHOLD
 from bot.i18n import t
 from bot.welcome.service import WelcomeService
 from demo.harness import running_foyer
@@ -265,3 +266,89 @@ async def test_a_thread_left_without_its_message_gets_it_at_the_next_start(
         await settle(sb, bot)
     assert len(sb.threads_in(town.general)) == 1
     assert len(sb.messages_in(thread)) == len(welcomes)
+
+
+def start_burst(bot: Any, town: Town) -> None:
+    """Put the guild in a burst, as if many had just joined: its joins go to the shared
+    thread (the detector counts the joins' times, which the sandbox takes from the real
+    clock)."""
+    svc = service(bot)
+    now = datetime.now(UTC)
+    for _ in range(DEFAULT_BURST_THRESHOLD + 1):
+        svc.detector.observe(town.guild.id, now, DEFAULT_BURST_THRESHOLD)
+    assert svc.detector.active(town.guild.id)
+
+
+def mentions_of(sb: Sandbox, thread: Any, user_id: int) -> int:
+    return sum(1 for m in sb.messages_in(thread) if f"<@{user_id}>" in (m.content or ""))
+
+
+async def test_a_newcomer_of_a_shared_thread_left_without_arrivals_gets_them_at_next_start(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    """In a burst, the bot stops after bob was placed in the shared thread and before the
+    arrivals message naming him went out (a 503 on it, the retry waiting past the stop):
+    the next start greets him in that thread, once, and greets nobody there twice."""
+    sb = sandbox
+    town = build_town(sb)
+    clock = ManualClock(datetime.now(UTC))  # after the town: its members were there before Foyer
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await setup(sb, town)
+        await settle(sb, bot)
+        start_burst(bot, town)
+        ana = await sb.join(town.guild, "ana")
+        await settle(sb, bot)
+        (shared,) = sb.threads_in(town.general)
+        assert threads_of(sb, town, ana.user.id) == [shared]
+        service(bot).retry_delays = (30.0,)  # the arrivals' retry waits past the stop
+        sb.faults.next("POST", f"/channels/{shared.id}/messages", status=503)
+        posts = len(sb.calls_to(*POST_MESSAGE))
+        bob = await sb.join(town.guild, "bob")
+        await eventually(lambda: len(sb.calls_to(*POST_MESSAGE)) > posts)
+        await sb.wait_for_bot_idle()
+    assert threads_of(sb, town, bob.user.id) == []  # stopped before his arrivals message
+    assert {r.user_id: r.thread_id for r in await rows(bot, town)} == {
+        ana.user.id: shared.id,
+        bob.user.id: shared.id,
+    }
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:
+        await eventually(lambda: bool(threads_of(sb, town, bob.user.id)))
+        await settle(sb, bot)
+        assert sb.threads_in(town.general) == [shared]
+        assert (mentions_of(sb, shared, ana.user.id), mentions_of(sb, shared, bob.user.id)) == (
+            1,
+            1,
+        )
+        recorded = await rows(bot, town)
+        assert [(r.thread_id, r.shared, r.failure) for r in recorded] == [
+            (shared.id, True, None)
+        ] * 2
+    messages = len(sb.messages_in(shared))
+    async with running_foyer(sb, database_url=database_url, clock=clock) as bot:  # nothing more
+        await settle(sb, bot)
+    assert sb.threads_in(town.general) == [shared]
+    assert len(sb.messages_in(shared)) == messages
+
+
+async def test_a_shared_thread_newcomer_retried_after_the_burst_is_greeted_there(
+    foyer: tuple[Sandbox, Any, Town],
+) -> None:
+    """A 503 on bob's arrivals message and the burst over by the retry: bob is still
+    greeted in the shared thread he was placed in (not taken for his own thread, which
+    already held a message), and gets no thread of his own."""
+    sb, bot, town = foyer
+    svc = service(bot)
+    start_burst(bot, town)
+    ana = await sb.join(town.guild, "ana")
+    await settle(sb, bot)
+    (shared,) = sb.threads_in(town.general)
+    svc.retry_delays = (1.0,)
+    sb.faults.next("POST", f"/channels/{shared.id}/messages", status=503)
+    posts = len(sb.calls_to(*POST_MESSAGE))
+    bob = await sb.join(town.guild, "bob")
+    await eventually(lambda: len(sb.calls_to(*POST_MESSAGE)) > posts)
+    svc.detector.forget(town.guild.id)  # the burst is over before the retry
+    await settle(sb, bot)
+    assert sb.threads_in(town.general) == [shared]
+    assert (mentions_of(sb, shared, ana.user.id), mentions_of(sb, shared, bob.user.id)) == (1, 1)
+    assert [r.failure for r in await rows(bot, town)] == [None, None]
