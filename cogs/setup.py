@@ -1,4 +1,4 @@
-"""`/setup`: the guild's language, time zone, staff roles, admin channel and limits."""
+"""`/setup`: the guild's language, time zone, staff roles, admin channel, limits and digest."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.access import change_managers, describe_managers
 from bot.app import FoyerBot
 from bot.checks import admin_only, bot_can_post
 from bot.db.models import GuildSettings
@@ -13,6 +14,8 @@ from bot.errors import FoyerError
 from bot.guilds import suggest_timezones
 from bot.i18n import cmd, t
 from bot.interaction_language import interaction_language
+from bot.metrics import digest_render
+from bot.metrics.digest_settings import DigestSettingsService
 from bot.staff import member_is_staff
 from bot.voice import render as voice_render
 from bot.voice.service import VoiceService
@@ -30,6 +33,7 @@ class SetupCog(
     def __init__(self, bot: FoyerBot) -> None:
         self.bot = bot
         self.voice_service = VoiceService(bot.db, bot.guild_settings, bot.clock)
+        self.digest_service = DigestSettingsService(bot.db, bot.guild_settings, bot.clock)
         super().__init__()
 
     @app_commands.command(
@@ -95,7 +99,10 @@ class SetupCog(
         name=cmd("cmd.setup.staff.name"), description=cmd("cmd.setup.staff.description")
     )
     @app_commands.rename(role=cmd("cmd.setup.opt.role"), action=cmd("cmd.setup.opt.action"))
-    @app_commands.describe(role=cmd("cmd.setup.opt.role.description"))
+    @app_commands.describe(
+        role=cmd("cmd.setup.opt.role.description"),
+        action=cmd("cmd.setup.opt.action.description"),
+    )
     @app_commands.choices(
         action=[
             app_commands.Choice(name=cmd("cmd.setup.choice.add"), value="add"),
@@ -201,6 +208,62 @@ class SetupCog(
         )
         answer = [*(t(key, lang) for key in done), preview]
         await self.bot.reply_ephemeral(interaction, "\n\n".join(answer))
+
+    @app_commands.command(
+        name=cmd("cmd.setup.managers.name"), description=cmd("cmd.setup.managers.description")
+    )
+    @app_commands.rename(action=cmd("cmd.setup.opt.action"), role=cmd("cmd.setup.opt.manager_role"))
+    @app_commands.describe(
+        action=cmd("cmd.setup.opt.manager_action.description"),
+        role=cmd("cmd.setup.opt.manager_role.description"),
+    )
+    @app_commands.choices(
+        action=[
+            app_commands.Choice(name=cmd("cmd.setup.choice.list"), value="list"),
+            app_commands.Choice(name=cmd("cmd.setup.choice.add"), value="add"),
+            app_commands.Choice(name=cmd("cmd.setup.choice.remove"), value="remove"),
+        ]
+    )
+    async def managers(
+        self,
+        interaction: discord.Interaction,
+        action: str = "list",
+        role: discord.Role | None = None,
+    ) -> None:
+        """Team access (bot.access): who may use the admin commands and the dashboard."""
+        assert interaction.guild is not None
+        role_ids = await change_managers(
+            self.bot.team_access, interaction.guild.id, action, role.id if role else None
+        )
+        lang = await interaction_language(interaction)
+        text = describe_managers(role_ids, lang)
+        if action != "list":
+            text = t("setup.saved", lang) + "\n" + text
+        await self.bot.reply_ephemeral(interaction, text)
+
+    @app_commands.command(
+        name=cmd("cmd.setup.digest.name"), description=cmd("cmd.setup.digest.description")
+    )
+    @app_commands.rename(**digest_render.OPTION_NAMES)
+    @app_commands.describe(**digest_render.OPTION_DESCRIPTIONS)
+    @app_commands.choices(day=digest_render.DAY_CHOICES)
+    @app_commands.choices(format=digest_render.FORMAT_CHOICES)
+    async def digest(
+        self,
+        interaction: discord.Interaction,
+        enabled: bool | None = None,
+        day: int | None = None,
+        hour: app_commands.Range[int, 0, 23] | None = None,
+        format: str | None = None,
+    ) -> None:
+        """Without options: the digest's settings and when the next one is posted."""
+        assert interaction.guild is not None
+        status = await self.digest_service.configure(
+            interaction.guild.id, enabled=enabled, weekday=day, hour=hour, format=format
+        )
+        await self.bot.scheduler.rearm()
+        lang = await interaction_language(interaction)
+        await self.bot.reply_ephemeral(interaction, digest_render.status_text(status, lang))
 
     @staticmethod
     def _check_can_post(interaction: discord.Interaction, channel: discord.TextChannel) -> None:

@@ -1,47 +1,50 @@
-"""The weekly digest: every Monday at 09:00 in the guild's time zone, the /health summary
-(28 days) posted once in the admin channel, if one is configured.
+"""The weekly digest: at the day and hour the admins chose (`/setup digest`; by default
+Monday 09:00) in the guild's time zone, the /health summary (28 days), full or compact,
+posted once in the admin channel, if one is configured, and never when it is off.
 
 It is a scheduler job kind (`digest:<guild_id>`), so the scheduling ledger guarantees a
-single post per Monday across restarts; it asks the solicitation budget first, like every
-post the bot makes on its own initiative, and is postponed by a day when over it.
+single post per occurrence across restarts, and `bot.metrics.digest_schedule` a single
+digest per week when the admins change its day; it asks the solicitation budget first,
+like every post the bot makes on its own initiative, and is postponed by a day when over it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import discord
-from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import GuildSettings
+from bot.metrics import digest_schedule, digest_store
 from bot.metrics.summary import HealthReport, build_report
-from bot.scheduling import JobSpec, NotPostedAgain, Outcome, Recurrence, RunContext, Weekly
+from bot.scheduling import JobSpec, NotPostedAgain, Outcome, RunContext
 from bot.solicitation import SolicitationBudget, postpone_to
 
 log = logging.getLogger(__name__)
 
-DIGEST_WEEKDAY = 0  # Monday
-DIGEST_TIME = time(9, 0)
 DIGEST_DAYS = 28
 PREFIX = "digest"
-LOOKBACK = timedelta(days=1)
 
-# Posts the occurrence's report in a channel, once (`bot.scheduling.posting.send_once`);
-# returns the message id. Raises discord.Forbidden and discord.NotFound as discord.py does,
-# and NotPostedAgain when an earlier attempt may have posted it.
-Poster = Callable[[RunContext, int, HealthReport], Awaitable[int]]
+# Posts the occurrence's report in a channel in a format ("full" or "compact"), once
+# (`bot.scheduling.posting.send_once`); returns the message id. Raises discord.Forbidden
+# and discord.NotFound as discord.py does, and NotPostedAgain when an earlier attempt may
+# have posted it.
+Poster = Callable[[RunContext, int, HealthReport, str], Awaitable[int]]
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone_of(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def job_key(guild_id: int) -> str:
+    return f"{PREFIX}:{guild_id}"
 
 
 class DigestJobs:
@@ -58,33 +61,36 @@ class DigestJobs:
     async def jobs(self) -> Iterable[JobSpec]:
         now = self._clock.now()
         async with self._db.session() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        GuildSettings.guild_id, GuildSettings.timezone, GuildSettings.joined_at
-                    ).where(
-                        GuildSettings.admin_channel_id.is_not(None),
-                        GuildSettings.left_at.is_(None),
-                    )
-                )
-            ).all()
-        return [
-            JobSpec(
-                key=f"{PREFIX}:{guild_id}",
-                guild_id=guild_id,
-                recurrence=Recurrence(Weekly(frozenset({DIGEST_WEEKDAY}), DIGEST_TIME), _zone(tz)),
-                # A digest is only worth sending fresh: Mondays older than a day are not
-                # "missed", they are history (the scheduler's grace is shorter anyway).
-                since=max(joined_at, now - LOOKBACK),
+            guilds = [g for g in await digest_store.digest_guilds(session) if g.plan.enabled]
+            taken = await digest_store.last_taken(session, [job_key(g.guild_id) for g in guilds])
+        specs = []
+        for guild in guilds:
+            zone = zone_of(guild.timezone)
+            since = digest_schedule.since(
+                guild.plan,
+                zone,
+                joined_at=guild.joined_at,
+                now=now,
+                last_taken=taken.get(job_key(guild.guild_id)),
             )
-            for guild_id, tz, joined_at in rows
-        ]
+            specs.append(
+                JobSpec(
+                    key=job_key(guild.guild_id),
+                    guild_id=guild.guild_id,
+                    recurrence=digest_schedule.recurrence(guild.plan, zone),
+                    since=since,
+                )
+            )
+        return specs
 
     async def run(self, ctx: RunContext) -> Outcome:
         async with self._db.session() as session:
             settings = await session.get(GuildSettings, ctx.guild_id)
+            plan = await digest_store.load_plan(session, ctx.guild_id)
         if settings is None or settings.admin_channel_id is None:
             return Outcome.skipped("no_admin_channel")
+        if not plan.enabled:  # turned off after this occurrence was claimed or postponed
+            return Outcome.skipped("off")
         channel_id = settings.admin_channel_id
         if not await self._budget.allows(ctx.guild_id, channel_id, ctx.now):
             if ctx.postponed:
@@ -92,7 +98,7 @@ class DigestJobs:
             return Outcome.postponed(postpone_to(ctx.scheduled_for), "budget")
         report = await build_report(self._db, ctx.guild_id, DIGEST_DAYS, ctx.now)
         try:
-            message_id = await self._post(ctx, channel_id, report)
+            message_id = await self._post(ctx, channel_id, report, plan.format)
         except NotPostedAgain as not_again:
             return Outcome.failed(not_again.reason)
         except discord.Forbidden:

@@ -23,6 +23,17 @@ NEUTRAL = 0x8D99AE
 SIGNAL = 0xF78C6B  # the first embed's colour when a signal fired
 MAX_TOTAL = 6000  # characters in all the embeds of one message
 MAX_DESCRIPTION = 4096  # characters in one embed's description
+# The compact digest's figures, one or two per family of the source article (why these:
+# docs/metrics.md, "Weekly digest"): who takes part, whether newcomers stay and members
+# leave, whether members help each other, whether they would recommend the community.
+KEY_FIGURES = (
+    "participation.active_members",
+    "retention.week4_conversion",
+    "retention.churn",
+    "contribution.peer_interactions",
+    "contribution.horizontal_share",
+    "advocacy.nps",
+)
 
 
 def health_embeds(report: HealthReport, *, title_key: str = "health.title") -> list[discord.Embed]:
@@ -82,3 +93,25 @@ def _fit(
         over -= len(kept.pop()) + 1
     if len(kept) < len(signals):
         first.description = "\n".join([*before, *kept, "…", *after])
+
+
+def compact_digest_embed(report: HealthReport) -> discord.Embed:
+    """The compact digest: the signals (or what was checked), then the six key figures with
+    their arrows in one field, and no chart. One embed with one field and no attachment is
+    its shape (`bot.metrics.job.is_digest`)."""
+    lang = report.lang
+    head = render.header(report)
+    intro = [t("health.digest.intro", lang, days=report.period.days), ""]
+    signal_lines = render.signal_lines(report)
+    after = ["", *head[1:]]
+    embed = discord.Embed(
+        title=t("health.digest.title", lang, days=report.period.days),
+        description="\n".join([*intro, *signal_lines, *after]),
+        colour=SIGNAL if report.signals else NEUTRAL,
+    )
+    figures = [render.figure_line(report.figure(key), lang) for key in KEY_FIGURES]
+    embed.add_field(
+        name=t("digest.key_figures", lang), value="\n".join(figures)[:1024], inline=False
+    )
+    _fit(embed, intro, signal_lines, after, len(embed))
+    return embed

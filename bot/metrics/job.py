@@ -21,7 +21,7 @@ from bot.db import Database
 from bot.guilds import GuildSettingsService
 from bot.metrics.chart import health_chart
 from bot.metrics.digest import DigestJobs
-from bot.metrics.embeds import CHART_NAME, health_embeds
+from bot.metrics.embeds import CHART_NAME, compact_digest_embed, health_embeds
 from bot.metrics.reading import UnknownGuild
 from bot.metrics.summary import HealthReport, fold_ahead
 from bot.periods import DEFAULT_PERIOD, parse_period
@@ -56,12 +56,18 @@ async def render_files(report: HealthReport) -> list[discord.File]:
 
 
 def is_digest(message: discord.Message) -> bool:
-    """A digest (`send_once`'s marker, never the text): embeds and the chart, attached or
-    shown by an embed. Its number of embeds may change between two attempts."""
-    return bool(message.embeds) and (
+    """A digest (`send_once`'s marker, never the text), in either format, because an admin
+    may switch between two attempts: the full one has embeds and the chart, attached or
+    shown by an embed (its number of embeds may change between two attempts); the compact
+    one is a single embed with a single field (the key figures) and no attachment."""
+    full = bool(message.embeds) and (
         any(a.filename == CHART_NAME for a in message.attachments)
         or any(CHART_NAME in (e.image.url or "") for e in message.embeds)
     )
+    compact = (
+        len(message.embeds) == 1 and len(message.embeds[0].fields) == 1 and not message.attachments
+    )
+    return full or compact
 
 
 def digest_jobs(
@@ -69,16 +75,21 @@ def digest_jobs(
 ) -> DigestJobs:
     """The weekly digest's job kind, posting through `client`."""
 
-    async def post(ctx: RunContext, channel_id: int, report: HealthReport) -> int:
+    async def post(ctx: RunContext, channel_id: int, report: HealthReport, format: str) -> int:
         channel = client.get_channel(channel_id) or await client.fetch_channel(channel_id)
         assert isinstance(channel, discord.TextChannel)
-        message = await send_once(
-            ctx,
-            channel,
-            marker=is_digest,
-            embeds=health_embeds(report, title_key="health.digest.title"),
-            files=await render_files(report),
-        )
+        if format == "compact":
+            message = await send_once(
+                ctx, channel, marker=is_digest, embeds=[compact_digest_embed(report)]
+            )
+        else:
+            message = await send_once(
+                ctx,
+                channel,
+                marker=is_digest,
+                embeds=health_embeds(report, title_key="health.digest.title"),
+                files=await render_files(report),
+            )
         return message.id
 
     return DigestJobs(db, SolicitationBudget(db, guild_settings), post, clock)

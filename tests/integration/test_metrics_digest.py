@@ -1,6 +1,8 @@
-"""The weekly digest through the real scheduler: Monday 09:00 in the guild's time zone,
-posted once (a second tick or a restart posts nothing), only with an admin channel, within
-the solicitation budget, and a 403 is not retried."""
+"""The weekly digest through the real scheduler: Monday 09:00 in the guild's time zone by
+default, else the admins' day, hour and format (`/setup digest`), posted once (a second
+tick or a restart posts nothing), once a week when the day changes mid-week, never when
+off, only with an admin channel, within the solicitation budget, and a 403 is not
+retried."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.db.models import GuildSettings
+from bot.db.models import DigestSettings, GuildSettings
+from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
 from bot.metrics.digest import DigestJobs
+from bot.metrics.digest_settings import DigestSettingsService
 from bot.metrics.summary import HealthReport
 from bot.scheduling import RunContext, RunStatus, Scheduler
 from bot.solicitation import SolicitationBudget
@@ -26,12 +30,16 @@ MONDAY_9 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 class Poster:
     def __init__(self, error: Exception | None = None) -> None:
         self.posts: list[tuple[int, HealthReport]] = []
+        self.formats: list[str] = []
         self.error = error
 
-    async def __call__(self, ctx: RunContext, channel_id: int, report: HealthReport) -> int:
+    async def __call__(
+        self, ctx: RunContext, channel_id: int, report: HealthReport, format: str
+    ) -> int:
         if self.error is not None:
             raise self.error
         self.posts.append((channel_id, report))
+        self.formats.append(format)
         return 9000 + len(self.posts)
 
 
@@ -124,3 +132,94 @@ async def test_time_zone_decides_the_hour(
     clock.set(expected + timedelta(minutes=1))
     (result,) = await scheduler.run_due()
     assert result.scheduled_for == expected
+
+
+def settings_service(database: Database, clock: ManualClock) -> DigestSettingsService:
+    return DigestSettingsService(database, GuildSettingsService(database, clock), clock)
+
+
+async def test_the_chosen_day_hour_and_format(database: Database) -> None:
+    """Thursday 18:00 in Paris, compact: nothing on Monday, one post on Thursday at 17:00 UTC."""
+    poster = Poster()
+    scheduler, clock, _ = await setup(database, poster)
+    status = await settings_service(database, clock).configure(
+        GUILD, weekday=3, hour=18, format="compact"
+    )
+    assert status.saved and status.next_at == datetime(2026, 12, 3, 17, tzinfo=UTC)
+    assert status.next_at.utcoffset() == timedelta(hours=1)  # told in Paris time
+    clock.set(MONDAY_9 + timedelta(minutes=1))
+    assert await scheduler.run_due() == []
+    clock.set(datetime(2026, 12, 3, 17, 1, tzinfo=UTC))
+    (result,) = await scheduler.run_due()
+    assert result.status == RunStatus.POSTED
+    assert result.scheduled_for == datetime(2026, 12, 3, 17, tzinfo=UTC)
+    assert poster.formats == ["compact"]
+    assert await scheduler.run_due() == []
+
+
+async def test_off_posts_nothing_and_on_again_resumes(database: Database) -> None:
+    poster = Poster()
+    scheduler, clock, _ = await setup(database, poster)
+    service = settings_service(database, clock)
+    status = await service.configure(GUILD, enabled=False)
+    assert status.next_at is None and not status.plan.enabled
+    for week in range(3):
+        clock.set(MONDAY_9 + timedelta(weeks=week, minutes=1))
+        assert await scheduler.run_due() == []
+    assert poster.posts == []
+    clock.set(MONDAY_9 + timedelta(weeks=2, hours=2))  # Monday 11:00: 09:00 is past
+    status = await service.configure(GUILD, enabled=True)
+    assert status.next_at == MONDAY_9 + timedelta(weeks=3)
+    assert status.note == "none_this_week"
+    assert await scheduler.run_due() == []  # the 09:00 before the change is not posted late
+    clock.set(MONDAY_9 + timedelta(weeks=3, minutes=1))
+    assert [r.status for r in await scheduler.run_due()] == [RunStatus.POSTED]
+    assert len(poster.posts) == 1
+
+
+async def test_a_day_changed_mid_week_posts_once_that_week(database: Database) -> None:
+    """Monday's digest out, the day moved to Friday on Tuesday: no second digest on Friday,
+    the next one the Friday after; the answer says so."""
+    poster = Poster()
+    scheduler, clock, _ = await setup(database, poster)
+    clock.set(MONDAY_9 + timedelta(minutes=1))
+    assert [r.status for r in await scheduler.run_due()] == [RunStatus.POSTED]
+    clock.set(MONDAY_9 + timedelta(days=1))
+    status = await settings_service(database, clock).configure(GUILD, weekday=4)
+    friday = MONDAY_9 + timedelta(days=4)
+    assert status.note == "done_this_week" and status.next_at == friday + timedelta(weeks=1)
+    clock.set(friday + timedelta(minutes=1))
+    assert await scheduler.run_due() == []
+    clock.set(friday + timedelta(weeks=1, minutes=1))
+    assert [r.status for r in await scheduler.run_due()] == [RunStatus.POSTED]
+    assert len(poster.posts) == 2
+
+
+async def test_a_day_moved_earlier_before_the_digest_is_used_this_week(
+    database: Database,
+) -> None:
+    poster = Poster()
+    scheduler, clock, _ = await setup(database, poster)
+    await settings_service(database, clock).configure(GUILD, weekday=4)  # Friday
+    clock.set(MONDAY_9 + timedelta(days=1))  # Tuesday: Friday's not out yet
+    status = await settings_service(database, clock).configure(GUILD, weekday=2)  # Wednesday
+    assert status.note is None and status.next_at == MONDAY_9 + timedelta(days=2)
+    clock.set(MONDAY_9 + timedelta(days=2, minutes=1))
+    assert [r.status for r in await scheduler.run_due()] == [RunStatus.POSTED]
+    clock.set(MONDAY_9 + timedelta(days=4, minutes=1))
+    assert await scheduler.run_due() == []  # nothing left on Friday
+    assert len(poster.posts) == 1
+
+
+async def test_bad_values_save_nothing(database: Database) -> None:
+    poster = Poster()
+    _, clock, _ = await setup(database, poster)
+    service = settings_service(database, clock)
+    with pytest.raises(FoyerError) as refused:
+        await service.configure(GUILD, enabled=False, hour=25)
+    assert refused.value.key == "digest.bad_hour"
+    with pytest.raises(FoyerError):
+        await service.configure(GUILD, enabled=False, weekday=9)
+    async with database.session() as s:
+        assert await s.get(DigestSettings, GUILD) is None
+    assert (await service.status(GUILD)).plan.enabled

@@ -4,13 +4,15 @@ and many rituals at once."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.metrics.data import WeekActivity
-from bot.metrics.embeds import MAX_TOTAL, health_embeds
+from bot.metrics.embeds import KEY_FIGURES, MAX_TOTAL, compact_digest_embed, health_embeds
 from bot.metrics.figures import FAMILIES, SPECS, Figure
+from bot.metrics.job import is_digest
 from bot.metrics.newcomers import FunnelStage
 from bot.metrics.retention import cohort_table
 from bot.metrics.rituals import RitualRow
@@ -48,6 +50,11 @@ PARAMS = {
     "posts_before": 20,
     "opt_outs": 5,
     "opt_outs_before": 0,
+    "days": 14,
+    "baseline": 6,
+    "baseline_days": 56,
+    "timeouts": 9,
+    "bans": 1,
     "total": 900,
 }
 
@@ -96,3 +103,23 @@ def test_embeds_fit_discord_limits(history: bool) -> None:
             assert len(embed.description or "") <= 4096
             assert all(len(f.value or "") <= 1024 for f in embed.fields)
         assert embeds[-1].image.url == "attachment://health.png"
+
+
+@pytest.mark.parametrize("history", [True, False])
+def test_the_compact_digest_fits_and_is_told_apart_by_its_shape(history: bool) -> None:
+    """Every signal at once still fits one embed; the six key figures, in order, with
+    their arrows; `is_digest` (the exactly-once marker) knows it, and knows the full one."""
+    for lang in ("fr", "en"):
+        embed = compact_digest_embed(crowded(lang, history=history))
+        assert len(embed) <= MAX_TOTAL and len(embed.description or "") <= 4096
+        (field,) = embed.fields
+        lines = (field.value or "").split("\n")
+        assert len(lines) == len(KEY_FIGURES) == 6
+        assert all(("↗" in line) == history for line in lines)  # 12,345 against 11,111
+        compact = SimpleNamespace(embeds=[embed], attachments=[])
+        assert is_digest(compact)  # type: ignore[arg-type]
+        full = health_embeds(crowded(lang, history=history))
+        chart = SimpleNamespace(filename="health.png")
+        assert is_digest(SimpleNamespace(embeds=full, attachments=[chart]))  # type: ignore[arg-type]
+        other = SimpleNamespace(embeds=[full[1]], attachments=[])  # one embed, no field
+        assert not is_digest(other)  # type: ignore[arg-type]
