@@ -93,3 +93,23 @@ class ChannelShare:
     channel_id: int
     messages: int
     previous: int
+
+
+@dataclass(frozen=True)
+class ModerationWindows:
+    """The moderation actions the *tensions* signal compares (docs/metrics.md): those of the
+    recent days, per kind, and the total of the days watched before them."""
+
+    recent_days: int
+    baseline_days: int
+    baseline: int
+    timeouts: int = 0
+    bans: int = 0
+    kicks: int = 0
+    deletions: int = 0  # audit log entries of messages deleted by a moderator
+    automod: int = 0
+    messages: int = 0  # the messages those deletions removed
+
+    @property
+    def recent(self) -> int:
+        return self.timeouts + self.bans + self.kicks + self.deletions + self.automod

@@ -24,14 +24,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.metrics import retention, spans, store, weekly
-from bot.metrics.data import ChannelShare, Headcount, MemberActivity, Person, WeekActivity
+from bot.metrics.data import (
+    ChannelShare,
+    Headcount,
+    MemberActivity,
+    ModerationWindows,
+    Person,
+    WeekActivity,
+)
 from bot.metrics.retention import COHORT_WEEKS
+from bot.metrics.tensions import moderation_windows
 from bot.periods import Period, Week, local_date, utc_midnight, week_of, weeks_for
 from bot.rituals.role_changes import ping_role_opt_outs
 from bot.spotlight.queries import SpotlightEffects, spotlight_effects
 from bot.survey.nps import NpsResult
 from bot.survey.service import nps_for_period
-from bot.welcome.funnel import NewcomerFunnel, newcomer_funnel
+from bot.welcome.funnel import NewcomerFunnel, newcomer_funnels
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -91,6 +99,8 @@ class Inputs:
     recent_funnel: NewcomerFunnel | None = None
     settled_funnel: NewcomerFunnel | None = None
     settled_period_funnel: NewcomerFunnel | None = None
+    # the moderation actions the tensions signal compares; None: Foyer cannot see them
+    moderation: ModerationWindows | None = None
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -168,6 +178,7 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
     people, activity, active_before, days_posted = members
     funnels, (recent, settled, settled_period), rest = others
     heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs = rest
+    moderation = await _in_session(db, moderation_windows, frame.guild_id, now)  # two rows
     return Inputs(
         activity=activity,
         active_before=active_before,
@@ -184,6 +195,7 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
         recent_funnel=recent,
         settled_funnel=settled,
         settled_period_funnel=settled_period,
+        moderation=moderation,
     )
 
 
@@ -230,20 +242,20 @@ INTRODUCTION_WINDOW = timedelta(hours=48)  # a newcomer's time to introduce them
 async def _other_reads(
     db: Database, frame: Frame, now: datetime
 ) -> tuple[tuple[NewcomerFunnel, NewcomerFunnel], _SignalFunnels, _Rest]:
-    """The welcome module's funnels (it opens its own sessions): the period's, the previous
+    """The welcome module's funnels, from one read of its own: the period's, the previous
     period's, and the three of the signals; then the small reads."""
     cur, prev, gid = frame.current, frame.previous, frame.guild_id
-    funnels = (
-        await newcomer_funnel(db, gid, cur.start, cur.end, now=now),
-        await newcomer_funnel(db, gid, prev.start, prev.end, now=now),
-    )
     settled = now - INTRODUCTION_WINDOW
-    recent = (
-        await newcomer_funnel(db, gid, now - RECENT_NEWCOMERS, now, now=now),
-        await newcomer_funnel(db, gid, settled - RECENT_NEWCOMERS, settled, now=now),
-        await newcomer_funnel(db, gid, cur.start, max(cur.start, settled), now=now),
-    )
-    return funnels, recent, await _in_session(db, _the_rest, db, frame, now)
+    windows = [
+        (cur.start, cur.end),
+        (prev.start, prev.end),
+        (now - RECENT_NEWCOMERS, now),
+        (settled - RECENT_NEWCOMERS, settled),
+        (cur.start, max(cur.start, settled)),
+    ]
+    current, previous, *recent = await newcomer_funnels(db, gid, windows, now=now)
+    signal_funnels: _SignalFunnels = (recent[0], recent[1], recent[2])
+    return (current, previous), signal_funnels, await _in_session(db, _the_rest, db, frame, now)
 
 
 async def _the_rest(session: AsyncSession, db: Database, frame: Frame, now: datetime) -> _Rest:

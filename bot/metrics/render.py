@@ -101,11 +101,24 @@ def signal_lines(report: HealthReport, *, bold: bool = True) -> list[str]:
     if not report.signals:
         lines = [t("health.signals.none", lang)]
         looked = [c.key for c in report.checked if c.enough]
-        short = [c.key for c in report.checked if not c.enough]
+        short = [c.key for c in report.checked if not c.enough and not c.missing]
+        blocked = [c for c in report.checked if c.missing]
         if looked:
             lines.append(t("health.signals.checked", lang, rules=_rule_names(looked, lang)))
         if short:
             lines.append(t("health.signals.too_little", lang, rules=_rule_names(short, lang)))
+        if blocked:
+            rules = ", ".join(
+                t(
+                    "health.signals.lacking",
+                    lang,
+                    rule=_rule_names([c.key], lang),
+                    what=t(c.missing, lang),
+                )
+                for c in blocked
+                if c.missing
+            )
+            lines.append(t("health.signals.not_checked", lang, rules=rules))
         return lines
     lines = []
     for signal in report.signals:

@@ -132,7 +132,9 @@ def as_json(report: HealthReport) -> str:
             }
             for s in report.signals
         ],
-        "signals_checked": [{"key": c.key, "enough_data": c.enough} for c in report.checked],
+        "signals_checked": [
+            {"key": c.key, "enough_data": c.enough, "missing": c.missing} for c in report.checked
+        ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

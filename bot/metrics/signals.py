@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.i18n import t
-from bot.metrics.data import ChannelShare, Measure
+from bot.metrics.data import ChannelShare, Measure, ModerationWindows
 from bot.rituals.engagement import Fading
 from bot.stats import (
     binomial_cdf,
@@ -61,6 +61,11 @@ MIN_RITUAL_PARTICIPANTS = 5  # in the previous period
 MIN_OPT_OUTS = 3  # ritual opt-outs in the period, for the opt-out branch
 MIN_CHANNEL_MESSAGES = 200  # member messages in each period
 MIN_CHANNEL_OWN = 20  # the moving channel had at least this many in one period
+TENSIONS_RECENT_DAYS = 14  # the recent moderation actions: the last 14 UTC days
+TENSIONS_BASELINE_DAYS = 56  # ...against up to 8 weeks watched before them
+MIN_TENSIONS_BASELINE_DAYS = 28  # days watched before the recent ones
+MIN_TENSIONS_ACTIONS = 5  # moderation actions in the recent days
+TENSIONS_RISE = 2.0  # the recent pace at least twice the baseline's
 
 SIGNAL_KEYS = (
     "ritual_fading",
@@ -76,6 +81,7 @@ SIGNAL_KEYS = (
     "over_solicitation",
     "over_solicitation_opt_outs",
     "interests_shifting",
+    "tensions",
 )
 # The rules, by the key shown when a rule looked and stayed silent (a rule with two
 # branches has one key for both).
@@ -90,6 +96,7 @@ RULE_KEYS = (
     "fragile_core",
     "over_solicitation",
     "interests_shifting",
+    "tensions",
 )
 
 
@@ -118,6 +125,8 @@ class Signal:
             value = shown.get(name)
             if isinstance(value, int):
                 shown[f"{name}_n"] = plural(unit, value, lang)
+        if self.key == "tensions":
+            shown |= _tension_params(self.params, lang)
         return shown
 
     def sentence(self, lang: str) -> str:
@@ -142,6 +151,8 @@ class Silent:
 
     key: str
     enough: bool = True
+    # the catalogue key of what Foyer lacks to look at all (a permission), when it does
+    missing: str | None = None
 
     def __bool__(self) -> bool:
         return False
@@ -431,4 +442,70 @@ def ritual_fading(name: str, verdict: Fading | None, enough: bool = True) -> Ver
             "last": " → ".join(map(str, verdict.recent)),
         },
         verdict.p_value,
+    )
+
+
+# the kinds in the evidence, in this order: (ModerationWindows field, unit key)
+_MODERATION_KINDS = (
+    ("timeouts", "health.unit.timeout"),
+    ("bans", "health.unit.ban"),
+    ("kicks", "health.unit.kick"),
+    ("deletions", "health.unit.moderator_deletion"),
+    ("automod", "health.unit.automod_action"),
+)
+
+
+def _tension_params(params: Mapping[str, object], lang: str) -> dict[str, object]:
+    """The kinds counted, with their units; the baseline with its unit; the usual count
+    with one decimal at most, in the language's way."""
+
+    def number(name: str) -> float:
+        value = params.get(name, 0)
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    kinds = [(int(number(name)), unit) for name, unit in _MODERATION_KINDS]
+    usual = number("usual")
+    text = f"{usual:.0f}" if usual == int(usual) else f"{usual:.1f}"
+    return {
+        "kinds": ", ".join(plural(unit, n, lang) for n, unit in kinds if n),
+        "baseline_n": plural("health.unit.moderation_action", int(number("baseline")), lang),
+        "usual": text.replace(".", ",") if lang == "fr" else text,
+    }
+
+
+def tensions(windows: ModerationWindows | None) -> Verdict:
+    """Moderation actions (timeouts, bans, kicks, deletions by moderators, AutoMod) of the
+    last 14 days at twice the pace of the up to 56 days watched before them or more, and
+    the Poisson test (recent actions given the total, against the recent share of the
+    days) gives p <= 1 %. Needs >= 28 days watched before the recent 14 and >= 5 recent
+    actions. `windows` is None when Foyer cannot see the audit log: not checked."""
+    key = "tensions"
+    if windows is None:
+        return Silent(key, enough=False, missing="health.signal.tensions.missing")
+    if (
+        windows.baseline_days < MIN_TENSIONS_BASELINE_DAYS
+        or windows.recent_days < TENSIONS_RECENT_DAYS
+    ):
+        return Silent(key, enough=False)
+    recent, before = windows.recent, windows.baseline
+    if recent < MIN_TENSIONS_ACTIONS:
+        return Silent(key)
+    pace_now, pace_before = recent / windows.recent_days, before / windows.baseline_days
+    if pace_now < TENSIONS_RISE * pace_before - 1e-12:
+        return Silent(key)
+    p = rate_rose(recent, windows.recent_days, before, windows.baseline_days)
+    if p > ALPHA:
+        return Silent(key)
+    return Signal(
+        key,
+        {
+            "recent": recent,
+            "days": windows.recent_days,
+            "usual": round(pace_before * windows.recent_days, 1),
+            "baseline": before,
+            "baseline_days": windows.baseline_days,
+            **{name: getattr(windows, name) for name, _ in _MODERATION_KINDS},
+            "messages": windows.messages,
+        },
+        p,
     )

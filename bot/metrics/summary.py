@@ -112,11 +112,13 @@ def _sort_verdicts(report: HealthReport, rituals: list[signals.Verdict]) -> None
     report.signals = [v for v in verdicts if isinstance(v, signals.Signal)]
     fired = {s.key for s in report.signals}
     enough: dict[str, bool] = {}
+    missing: dict[str, str | None] = {}
     for verdict in verdicts:
         if isinstance(verdict, signals.Silent):
             enough[verdict.key] = enough.get(verdict.key, False) or verdict.enough
+            missing[verdict.key] = missing.get(verdict.key) or verdict.missing
     report.checked = [
-        signals.Silent(key, enough[key])
+        signals.Silent(key, enough[key], None if enough[key] else missing[key])
         for key in signals.RULE_KEYS
         if key in enough and not any(f.startswith(key) for f in fired)
     ]
@@ -254,6 +256,7 @@ def _signals(
             active[0],
             member_messages,
         ),
+        signals.tensions(data.moderation),
     ]
     if previous_covered:
         found += [

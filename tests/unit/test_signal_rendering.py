@@ -93,7 +93,9 @@ def test_report_json_lists_each_signal_with_its_evidence() -> None:
     assert signal["p_value"] == pytest.approx(0.0037)
     assert signal["evidence"].startswith("3 of 4 introductions")
     assert signal["action"].startswith("Ask a few regulars")
-    assert data["signals_checked"] == [{"key": "churn_rising", "enough_data": False}]
+    assert data["signals_checked"] == [
+        {"key": "churn_rising", "enough_data": False, "missing": None}
+    ]
 
 
 def test_verdicts_sorted_rituals_first_and_each_silent_rule_once() -> None:
@@ -114,3 +116,25 @@ def test_verdicts_sorted_rituals_first_and_each_silent_rule_once() -> None:
     quiet = report("en", [], [Silent("churn_rising", False)])
     _sort_verdicts(quiet, [Silent("ritual_fading", False), Silent("ritual_fading", True)])
     assert quiet.checked == [Silent("ritual_fading", True), Silent("churn_rising", False)]
+
+
+def test_a_rule_lacking_a_permission_is_listed_as_not_checked_with_why() -> None:
+    from bot.metrics.signals import tensions
+    from bot.metrics.summary import _sort_verdicts
+
+    for lang, line in (
+        (
+            "en",
+            "Not checked: tensions between members (Foyer needs the View Audit Log permission).",
+        ),
+        (
+            "fr",
+            "Non vérifié : tensions entre membres (il manque à Foyer la permission Voir les logs "
+            "du serveur).",
+        ),
+    ):
+        built = report(lang, [], [tensions(None), Silent("churn_rising")])
+        _sort_verdicts(built, [])
+        lines = signal_lines(built)
+        assert lines[-1] == line
+        assert "tension" not in lines[1]  # not among the rules checked

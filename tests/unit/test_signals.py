@@ -232,6 +232,11 @@ PARAMS = {
     "opt_outs_before": 1,
     "channel": "<#1>",
     "total": 400,
+    "days": 14,
+    "baseline": 6,
+    "baseline_days": 56,
+    "timeouts": 9,
+    "bans": 1,
 }
 
 
