@@ -99,6 +99,8 @@ class BuddyService:
             if row is None:
                 row = BuddyConfig(guild_id=guild_id, enabled=True, allow_staff=False)
                 session.add(row)
+            row.updated_at = self._clock.now()
+            row.updated_by = actor_id
             if enabled is not None:
                 row.enabled = enabled
             if channel_id is not None:
@@ -107,8 +109,6 @@ class BuddyService:
                 row.allow_staff = allow_staff
             if topic_role_ids is not None:
                 await store.set_topic_roles(session, guild_id, set(topic_role_ids))
-            row.updated_at = self._clock.now()
-            row.updated_by = actor_id
         return row
 
     async def set_post(self, guild_id: int, message_id: int) -> None:

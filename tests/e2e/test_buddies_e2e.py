@@ -170,7 +170,9 @@ async def test_volunteers_newcomers_reminder_and_replacement(env: Env) -> None:
     # Béa leaves the server: Omar gets another buddy; Ana (free again, volunteered
     # before Dora) is the first of the free ones with no newcomer
     await env.buddy(dora, "join")
+    added = len(sb.calls_to(*ADD_MEMBER))
     await sb.leave(town.guild, bea)
+    await sb.wait_for_call(*ADD_MEMBER, count=added + 1)  # the replacement joins the thread
     await sb.wait_for_bot_idle()
     current = {m.newcomer_id: m.buddy_id for m in await env.rows(BuddyMatch) if m.ended_at is None}
     assert current == {nina.user.id: cyril.user.id, omar.user.id: ana.user.id}

@@ -1,0 +1,78 @@
+"""Buddy figures and rules on a real database (SQLite, and PostgreSQL in CI): a scripted
+community whose figures are counted by hand below."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.buddies import store
+from bot.buddies.service import BuddyService, Presence
+from bot.clock import ManualClock
+from bot.db import Database
+from bot.errors import FoyerError
+
+G = 1001
+T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
+ANA, BEA = 11, 12  # volunteers
+N1, N2, N3, N4 = 21, 22, 23, 24  # newcomers, one thread each (thread id = 100 + newcomer)
+
+
+def here(_: int) -> Presence:
+    return Presence(present=True, staff=False)
+
+
+async def test_figures_of_a_scripted_month(database: Database) -> None:
+    clock = ManualClock(T0)
+    service = BuddyService(database, clock)
+    await service.configure(G, actor_id=1)
+    await service.join(G, ANA, capacity=1, is_staff=False)
+    await service.join(G, BEA, capacity=1, is_staff=False)
+    for newcomer in (N1, N2, N3, N4):
+        request = await service.offer_intent(G, newcomer, 100 + newcomer)
+        assert request is not None
+        await service.offer_sent(request.id)
+    # N1 and N2 ask and get Ana then Béa; N3 asks when nobody is free; N4 never asks.
+    m1 = await service.accept(G, N1, (), here)
+    m2 = await service.accept(G, N2, (), here)
+    assert m1 is not None and m2 is not None and (m1.buddy_id, m2.buddy_id) == (ANA, BEA)
+    assert await service.accept(G, N3, (), here) is None
+    # Ana writes after 2 h (within 24 h), Béa after 30 h (too late for the figure).
+    assert await service.on_message(121, ANA, T0 + timedelta(hours=2))
+    assert await service.on_message(122, BEA, T0 + timedelta(hours=30))
+    assert not await service.on_message(121, ANA, T0 + timedelta(hours=3))  # once
+
+    async with database.session() as session:
+        figures = await store.buddy_figures(session, G, T0, T0 + timedelta(days=28))
+        outside = await store.buddy_figures(
+            session, G, T0 + timedelta(days=1), T0 + timedelta(days=28)
+        )
+    # offered 4 (N1-N4); asked 3 (N1-N3); matched 2 (N1, N2); answered within 24 h: 1 (N1)
+    assert (figures.offered, figures.asked, figures.matched, figures.answered_24h) == (4, 3, 2, 1)
+    assert figures.buddied_ids == {N1, N2}
+    assert (outside.offered, outside.asked, outside.matched) == (0, 0, 0)
+
+    status = await service.status(G)
+    assert (status.volunteers, status.capacity, status.load, status.waiting) == (2, 2, 2, 1)
+    assert status.pairs_this_period == 2
+
+
+async def test_bad_input_saves_nothing(database: Database) -> None:
+    service = BuddyService(database, ManualClock(T0))
+    with pytest.raises(FoyerError) as disabled:
+        await service.join(G, ANA, capacity=1, is_staff=False)
+    assert disabled.value.key == "buddies.disabled"
+    await service.configure(G, actor_id=1, topic_role_ids={501})
+    for capacity in (0, 99):
+        with pytest.raises(FoyerError) as bad:
+            await service.join(G, ANA, capacity=capacity, is_staff=False)
+        assert bad.value.key == "buddies.bad_capacity"
+    with pytest.raises(FoyerError) as unknown:  # a role that is not (or no longer) a topic
+        await service.join(G, ANA, capacity=2, topics={777}, is_staff=False)
+    assert unknown.value.key == "buddies.unknown_topic"
+    with pytest.raises(FoyerError) as staff:
+        await service.join(G, BEA, capacity=2, is_staff=True)
+    assert staff.value.key == "buddies.staff_not_allowed"
+    async with database.session() as session:
+        assert await store.volunteers(session, G) == []
