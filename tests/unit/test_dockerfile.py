@@ -124,6 +124,7 @@ def test_readme_invite_url_grants_what_the_bot_needs() -> None:
         create_private_threads=True,
         manage_threads=True,
         manage_roles=True,
+        view_audit_log=True,  # the tensions signal's moderation counts
     )
     assert not (granted.administrator or granted.mention_everyone or granted.manage_guild)
     assert "Server Members Intent" in readme and "Message Content Intent" in readme
