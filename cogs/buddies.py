@@ -67,7 +67,7 @@ class BuddyCog(
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         ended = await self.service.member_left(payload.guild_id, payload.user.id)
         if ended:
-            await self.io.replace(payload.guild_id, ended)
+            await self.io.replace(payload.guild_id)
 
     # -- members -----------------------------------------------------------------------------
     @app_commands.command(
@@ -115,7 +115,7 @@ class BuddyCog(
         lang = await interaction_language(interaction)
         await self.bot.reply_ephemeral(interaction, t("buddies.left", lang))
         if ended:
-            await self.io.replace(guild_id, ended)
+            await self.io.replace(guild_id)
 
     @app_commands.command(
         name=cmd("cmd.buddy.me.name"), description=cmd("cmd.buddy.me.description")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Any, Protocol, cast
 
 import discord
@@ -180,13 +180,12 @@ class BuddyDiscord:
             await self.service.announced(match.id)
         return True
 
-    async def replace(self, guild_id: int, ended: Sequence[BuddyMatch] = ()) -> int:
-        """Give a buddy to the newcomers waiting in the guild (those whose buddy left or
-        opted out among them); how many were matched."""
+    async def replace(self, guild_id: int) -> int:
+        """Give a buddy to the newcomers waiting in the guild (those whose buddy just left
+        or opted out among them: their match ended, so they wait); how many were matched."""
         guild = self._client.get_guild(guild_id)
         if guild is None:
             return 0
-        del ended  # they are waiting now: the store finds them with the others
         lang = await self._settings.language(guild_id)
         made = await self.service.match_waiting(
             guild_id, await self.presence_of(guild), await self.topics_of(guild)

@@ -1,6 +1,7 @@
 """The buddies' SQL, inside the caller's session, so `BuddyService` keeps each rule and the
 reads it rests on in one transaction. Every query filters on the guild; the statements work
-on SQLite and PostgreSQL. `buddy_figures` is what /health reads (docs/metrics.md).
+on SQLite and PostgreSQL. `buddy_figures` holds the counts meant for /health (not shown
+there yet).
 """
 
 from __future__ import annotations
