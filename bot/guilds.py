@@ -87,6 +87,16 @@ def suggest_timezones(current: str, lang: str, limit: int = 25) -> list[str]:
     return matches[:limit]
 
 
+def guild_language(row: GuildSettings) -> Lang:
+    """The language every text Foyer writes for the guild is written in (the admins'
+    choice, else the guild's locale), carrying its voice (`bot.i18n.Voice`): register,
+    inclusive writing, replaced member texts. Readers without the bot (`foyer report`,
+    the health report) take it from the row they read."""
+    lang = parse_language(row.language or "") or language_for_locale(row.preferred_locale)
+    texts = {text.key: text.text for text in row.texts}
+    return voiced(lang, row.french_register, row.inclusive_writing, texts)
+
+
 class GuildSettingsService:
     """Owns `guild_settings`. Values are cached per guild; every write refreshes the cache."""
 
@@ -141,14 +151,10 @@ class GuildSettingsService:
         return row
 
     async def language(self, guild_id: int | None) -> Lang:
-        """The guild's language, carrying its French voice (`bot.i18n.Voice`): what every
-        text Foyer writes for the guild is written with."""
+        """`guild_language` of the guild (English outside a guild)."""
         if guild_id is None:
             return "en"
-        row = await self.get(guild_id)
-        lang = parse_language(row.language or "") or language_for_locale(row.preferred_locale)
-        texts = {text.key: text.text for text in row.texts}
-        return voiced(lang, row.french_register, row.inclusive_writing, texts)
+        return guild_language(await self.get(guild_id))
 
     async def update(
         self,

@@ -23,6 +23,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
+from bot.guilds import guild_language
+from bot.i18n import Lang
 from bot.metrics import retention, spans, store, weekly
 from bot.metrics.data import (
     ChannelShare,
@@ -61,6 +63,7 @@ class Frame:
     folded: set[date]
     today: date
     previous_facts: spans.SettledFacts
+    lang: Lang  # the guild's language in its voice (bot.guilds.guild_language)
 
     @property
     def previous(self) -> Period:
@@ -158,6 +161,7 @@ async def fold_and_read_frame(db: Database, guild_id: int, current: Period, now:
         folded,
         today,
         previous_facts,
+        guild_language(settings),
     )
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.db import Database
-from bot.i18n import Lang, language_for_locale, parse_language
+from bot.i18n import Lang
 from bot.metrics import (
     advocacy,
     contribution,
@@ -59,11 +59,6 @@ class HealthReport:
             if figure.key == key:
                 return figure
         raise KeyError(key)
-
-
-def guild_language(language: str | None, preferred_locale: str | None) -> Lang:
-    """The same choice as `GuildSettingsService.language`, for readers without the bot."""
-    return parse_language(language or "") or language_for_locale(preferred_locale)
 
 
 def _figures(
@@ -202,7 +197,7 @@ def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
     verdicts = _signals(data, cur, prev, now_summary.messages, previous_covered, retention_covered)
     return HealthReport(
         guild_id=frame.guild_id,
-        lang=guild_language(frame.language, frame.preferred_locale),
+        lang=frame.lang,
         timezone=frame.tz.key,
         period=current,
         previous=previous,
