@@ -8,6 +8,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from . import payloads
+from .command_permissions import CommandPermission, may_use
 from .interactions import (
     InteractionRecord,
     InteractionResult,
@@ -75,14 +76,53 @@ class InteractingMixin:
         """Run a slash command as a member and return what they see once the bot answered."""
         cmd = self._find_command(guild, name)
         member = guild.members[self._user(who).id]
-        if check_permissions and cmd.data.get("default_member_permissions") is not None:
-            need = int(cmd.data["default_member_permissions"])
-            if self.world.guild_permissions(guild, member.user.id) & need != need:
-                raise PermissionError(f"{member.user.username} cannot see /{name}")
         ch = channel or next(c for c in guild.channels.values() if c.type == 0)
+        if check_permissions and not self.may_use_command(guild, member, cmd, ch):
+            raise PermissionError(f"{member.user.username} cannot use /{name} in #{ch.name}")
         path = [subcommand] if isinstance(subcommand, str) else list(subcommand or [])
         data = command_data(self.world, guild, ch, cmd, path, options or {})
         return await self._interact(guild, ch, member, 2, data, locale=locale, timeout=timeout)
+
+    def may_use_command(self, guild: Guild, member: Member, cmd: Command, ch: Channel) -> bool:
+        """Would Discord let ``member`` use ``cmd`` in ``ch``: default member permissions and
+        the overrides set with ``set_command_permissions`` (``command_permissions.py``)."""
+        perms = self.world.command_permissions
+        return may_use(
+            guild_id=guild.id,
+            user_id=member.user.id,
+            roles=list(member.roles),
+            guild_permissions=self.world.guild_permissions(guild, member.user.id),
+            channel_ids=[c for c in (ch.id, ch.parent_id if ch.is_thread else None) if c],
+            default_member_permissions=cmd.data.get("default_member_permissions"),
+            own=perms.get((guild.id, cmd.id), []),
+            app=perms.get((guild.id, cmd.application_id), []),
+        )
+
+    async def set_command_permissions(
+        self,
+        guild: Guild,
+        command: str | None,
+        entries: list[tuple[int, int, bool]],
+    ) -> None:
+        """Set the overrides an admin sets in *Server Settings > Integrations*: for the
+        command named ``command``, or for the whole application (``None``). Each entry is
+        (id, type 1 role / 2 user / 3 channel, allowed); an empty list removes them. The
+        bot gets APPLICATION_COMMAND_PERMISSIONS_UPDATE, as from Discord."""
+        target = self._find_command(guild, command).id if command else self.core.application_id
+        stored = [CommandPermission(i, kind, allowed) for i, kind, allowed in entries]
+        if stored:
+            self.world.command_permissions[(guild.id, target)] = stored
+        else:
+            self.world.command_permissions.pop((guild.id, target), None)
+        data = {
+            "id": str(target),
+            "application_id": str(self.core.application_id),
+            "guild_id": str(guild.id),
+            "permissions": [e.payload() for e in stored],
+        }
+        await self.core.hub.dispatch(
+            "APPLICATION_COMMAND_PERMISSIONS_UPDATE", data, guild_id=guild.id
+        )
 
     async def click(
         self,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .command_permissions import CommandPermission
 from .permissions import (
     DEFAULT_EVERYONE,
     MANAGE_ROLES,
@@ -170,6 +171,8 @@ class World:
         self.channels: dict[int, Channel] = {}
         self.messages: dict[int, Message] = {}
         self.commands: dict[int, Command] = {}
+        #: Overrides an admin set in Integrations, by (guild id, command id or application id).
+        self.command_permissions: dict[tuple[int, int], list[CommandPermission]] = {}
         self.bot_user: User = self.new_user(bot_name, bot=True)
 
     def new_user(self, username: str, *, bot: bool = False, at: datetime | None = None) -> User:

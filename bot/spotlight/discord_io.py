@@ -19,7 +19,7 @@ from typing import Any, Protocol, cast
 import discord
 from discord.ext import commands
 
-from bot.checks import bot_can_post, is_admin
+from bot.checks import bot_can_post, may_administer
 from bot.db.models.recognition import SpotlightSource
 from bot.errors import FoyerError
 from bot.guilds import GuildSettingsService
@@ -166,8 +166,8 @@ class PickButton(discord.ui.DynamicItem[_Button], template=r"foyer:spotlight:pic
         return cls(int(match["user"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        # Anyone who can see the suggestion can click: only admins may go on.
-        if interaction.guild is None or not is_admin(interaction.permissions):
+        # Anyone who can see the suggestion can click: only admins and managers may go on.
+        if interaction.guild is None or not await may_administer(interaction):
             await report_error(interaction, FoyerError("errors.not_admin"))
             return
         lang = await interaction_language(interaction)

@@ -26,6 +26,7 @@ UNKNOWN = {
     "webhook": (10015, "Unknown Webhook"),
     "emoji": (10014, "Unknown Emoji"),
     "command": (10063, "Unknown application command"),
+    "command_permissions": (10066, "Unknown application command permissions"),
 }
 
 

@@ -108,6 +108,42 @@ async def delete_command(request: web.Request) -> web.Response:
     return no_content()
 
 
+def _permissions(core: Any, guild_id: int, target: int, entries: list[Any]) -> dict[str, Any]:
+    return {
+        "id": str(target),
+        "application_id": str(core.application_id),
+        "guild_id": str(guild_id),
+        "permissions": [e.payload() for e in entries],
+    }
+
+
+async def list_command_permissions(request: web.Request) -> web.Response:
+    """``GET`` the overrides an admin set in a guild, per command and for the application
+    (a bot token may read them; only a Bearer token may change them)."""
+    core = core_of(request)
+    guild_id = _scope(request)
+    assert guild_id is not None
+    return json_response(
+        [
+            _permissions(core, guild_id, target, entries)
+            for (gid, target), entries in core.world.command_permissions.items()
+            if gid == guild_id
+        ]
+    )
+
+
+async def get_command_permissions(request: web.Request) -> web.Response:
+    """``GET`` one command's overrides; 404 10066 when it has none of its own."""
+    core = core_of(request)
+    guild_id = _scope(request)
+    assert guild_id is not None
+    target = snowflake(request, "command_id")
+    entries = core.world.command_permissions.get((guild_id, target))
+    if entries is None:
+        raise unknown("command_permissions")
+    return json_response(_permissions(core, guild_id, target, entries))
+
+
 def _record(request: web.Request, token_key: str) -> InteractionRecord:
     core = core_of(request)
     rec = core.interactions.get(request.match_info[token_key])
@@ -302,6 +338,8 @@ ROUTES = [
     ("PUT", A + "/guilds/{guild_id}/commands", put_commands),
     ("POST", A + "/guilds/{guild_id}/commands", post_command),
     ("DELETE", A + "/guilds/{guild_id}/commands/{command_id}", delete_command),
+    ("GET", A + "/guilds/{guild_id}/commands/permissions", list_command_permissions),
+    ("GET", A + "/guilds/{guild_id}/commands/{command_id}/permissions", get_command_permissions),
     ("POST", "/interactions/{interaction_id}/{interaction_token}/callback", callback),
     ("POST", W, followup),
     ("GET", W + "/messages/@original", get_webhook_message),

@@ -134,7 +134,11 @@ async def test_admin_commands_need_manage_server(bot: FoyerBot) -> None:
 def interaction(**permissions: bool) -> discord.Interaction:
     """Just what the admin check reads: a guild and the member's resolved permissions."""
     fake = SimpleNamespace(
-        guild=SimpleNamespace(id=1), guild_id=1, permissions=discord.Permissions(**permissions)
+        guild=SimpleNamespace(id=1),
+        guild_id=1,
+        permissions=discord.Permissions(**permissions),
+        client=None,  # no manager roles, no Integrations override to read
+        user=SimpleNamespace(id=2, roles=[]),
     )
     return cast(discord.Interaction, fake)
 

@@ -1,7 +1,4 @@
-"""Manager roles and the web dashboard's state (issue 19).
-
-PLACEHOLDER reserved so that parallel work keeps one migration chain; filled by its issue's
-work or removed before the session ends.
+"""Team access: the manager roles of `/setup managers` (issue 19).
 
 Revision ID: 0014
 Revises: 0013
@@ -10,6 +7,9 @@ Create Date: 2026-12-08
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0014"
 down_revision = "0013"
 branch_labels = None
@@ -17,8 +17,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "guild_manager_roles",
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("role_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["guild_id"],
+            ["guild_settings.guild_id"],
+            name=op.f("fk_guild_manager_roles_guild_id_guild_settings"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("guild_id", "role_id", name=op.f("pk_guild_manager_roles")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("guild_manager_roles")
