@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "feature",
         (
             "bot.buddies",
+            "bot.intros",
             "bot.privacy",
             "bot.recording",
             "bot.rituals",

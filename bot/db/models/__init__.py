@@ -28,6 +28,11 @@ from bot.db.models.peers import (
     BuddyTopicRole,
     BuddyVolunteer,
     BuddyVolunteerTopic,
+    IntrosConfig,
+    IntrosMember,
+    IntrosPair,
+    IntrosPairMember,
+    IntrosRound,
 )
 from bot.db.models.recognition import (
     Spotlight,
@@ -64,6 +69,11 @@ __all__ = [
     "HealthMemberWeek",
     "HealthSpan",
     "HealthWeek",
+    "IntrosConfig",
+    "IntrosMember",
+    "IntrosPair",
+    "IntrosPairMember",
+    "IntrosRound",
     "Member",
     "ModerationCount",
     "ModerationEntry",

@@ -1,4 +1,4 @@
-"""Peer mentoring: buddies for newcomers who ask for one.
+"""Peer mentoring: buddies for newcomers who ask for one, and opt-in introductions.
 
 Only choices and timestamps: who volunteered (and for how many newcomers at once), which
 newcomer asked, which buddy was matched, when the buddy first wrote in the welcome thread.
@@ -6,6 +6,10 @@ Pairs are made by load and topic roles, never from who talks to whom, and nothin
 read to describe relationships. Every member id carries `info={"user": True}` so forget,
 opt-out and export find it (bot/privacy/registry.py); a buddy forgotten is unlinked from
 the newcomer's record (`on_forget: null`), the newcomer's record stays theirs.
+
+Introductions keep each round's counts (pairs, pairs that talked) on `intros_rounds`, and
+who was in which pair only as long as the rule "never the same pair within the last 6
+rounds" and the 7-day figure need it (bot.intros.service purges the rest).
 
 No foreign key between requests and matches: forgetting a newcomer deletes their rows in
 both tables, and a key from one to the other would take the buddy's link along with it.
@@ -15,7 +19,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, BigIntPK, Snowflake
@@ -129,3 +142,82 @@ class BuddyMatch(Base):
     reminded_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     ended_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class IntrosConfig(Base):
+    """A guild's introductions: where the pairs' private threads open, how often (every 1,
+    2 or 4 weeks, Monday at `ROUND_TIME` in the guild's zone), and the prompt (None: the
+    default, in the guild's language). `since` is when the cadence was (re)set: weeks are
+    counted from it, and nothing at or before it runs."""
+
+    __tablename__ = "intros_configs"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    cadence_weeks: Mapped[int] = mapped_column(SmallInteger, default=2)
+    prompt: Mapped[str | None] = mapped_column(Text)
+    since: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(
+        Snowflake, info={"user": True, "on_forget": "null"}
+    )
+
+
+class IntrosMember(Base):
+    """A member who opted in to introductions."""
+
+    __tablename__ = "intros_members"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(
+        Snowflake, primary_key=True, autoincrement=False, info={"user": True}
+    )
+    joined_at: Mapped[datetime]
+
+
+class IntrosRound(Base):
+    """One round, made once per occurrence (unique on the guild and its time): a retry
+    finds it and its pairs instead of drawing again."""
+
+    __tablename__ = "intros_rounds"
+    __table_args__ = (UniqueConstraint("guild_id", "scheduled_for"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    scheduled_for: Mapped[datetime] = mapped_column(info={"retention": True})
+    pairs: Mapped[int] = mapped_column(Integer, default=0)
+    talked: Mapped[int] = mapped_column(Integer, default=0)  # pairs that talked within 7 days
+
+
+class IntrosPair(Base):
+    """A pair (or group of three) of a round and its private thread: `thread_intent_at`
+    is written before the thread is asked for, `prompt_sent_at` once the prompt is there."""
+
+    __tablename__ = "intros_pairs"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    round_id: Mapped[int] = mapped_column(
+        Snowflake, ForeignKey("intros_rounds.id", ondelete="CASCADE")
+    )
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    position: Mapped[int] = mapped_column(SmallInteger)  # in the round: the nonce's part
+    thread_id: Mapped[int | None] = mapped_column(Snowflake)
+    thread_intent_at: Mapped[datetime | None]
+    prompt_sent_at: Mapped[datetime | None]
+    talked_at: Mapped[datetime | None]
+
+
+class IntrosPairMember(Base):
+    """Who is in a pair, and when they first wrote in its thread."""
+
+    __tablename__ = "intros_pair_members"
+
+    pair_id: Mapped[int] = mapped_column(
+        Snowflake, ForeignKey("intros_pairs.id", ondelete="CASCADE"), primary_key=True
+    )
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(
+        Snowflake, primary_key=True, autoincrement=False, info={"user": True}
+    )
+    wrote_at: Mapped[datetime | None]

@@ -1,9 +1,12 @@
-"""Peer mentoring: buddies for newcomers who ask for one (issue 18).
+"""Peer mentoring: buddies for newcomers who ask for one, and opt-in introductions
+between members (issue 18).
 
 `buddy_configs` and `buddy_topic_roles` (the admin's settings), `buddy_volunteers` and
 `buddy_volunteer_topics` (who volunteered, for how many, knowing which topics),
 `buddy_requests` (a newcomer's offer and answer) and `buddy_matches` (one buddy given to
-one newcomer; a replacement is a new row). Ids and timestamps only.
+one newcomer; a replacement is a new row); `intros_configs`, `intros_members`,
+`intros_rounds` (one per occurrence, with its counts), `intros_pairs` and
+`intros_pair_members` (kept only as long as the rules need them). Ids and timestamps only.
 
 Revision ID: 0013
 Revises: 0012
@@ -109,8 +112,75 @@ def upgrade() -> None:
             "ix_buddy_matches_guild_buddy", ["guild_id", "buddy_id"], unique=False
         )
 
+    op.create_table(
+        "intros_configs",
+        _key("guild_id"),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("cadence_weeks", sa.SmallInteger(), nullable=False),
+        sa.Column("prompt", sa.Text(), nullable=True),
+        sa.Column("since", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.BigInteger(), nullable=True),
+        sa.PrimaryKeyConstraint("guild_id", name=op.f("pk_intros_configs")),
+    )
+    op.create_table(
+        "intros_members",
+        _key("guild_id"),
+        _key("user_id"),
+        sa.Column("joined_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("guild_id", "user_id", name=op.f("pk_intros_members")),
+    )
+    op.create_table(
+        "intros_rounds",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("scheduled_for", UTCDateTime(), nullable=False),
+        sa.Column("pairs", sa.Integer(), nullable=False),
+        sa.Column("talked", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_intros_rounds")),
+        sa.UniqueConstraint("guild_id", "scheduled_for", name=op.f("uq_intros_rounds_guild_id")),
+    )
+    op.create_table(
+        "intros_pairs",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("round_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("position", sa.SmallInteger(), nullable=False),
+        sa.Column("thread_id", sa.BigInteger(), nullable=True),
+        sa.Column("thread_intent_at", UTCDateTime(), nullable=True),
+        sa.Column("prompt_sent_at", UTCDateTime(), nullable=True),
+        sa.Column("talked_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["intros_rounds.id"],
+            name=op.f("fk_intros_pairs_round_id_intros_rounds"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_intros_pairs")),
+    )
+    op.create_table(
+        "intros_pair_members",
+        sa.Column("pair_id", sa.BigInteger(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        _key("user_id"),
+        sa.Column("wrote_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["pair_id"],
+            ["intros_pairs.id"],
+            name=op.f("fk_intros_pair_members_pair_id_intros_pairs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("pair_id", "user_id", name=op.f("pk_intros_pair_members")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("intros_pair_members")
+    op.drop_table("intros_pairs")
+    op.drop_table("intros_rounds")
+    op.drop_table("intros_members")
+    op.drop_table("intros_configs")
     with op.batch_alter_table("buddy_matches", schema=None) as batch_op:
         batch_op.drop_index("ix_buddy_matches_guild_buddy")
         batch_op.drop_index("ix_buddy_matches_guild_matched")
