@@ -9,6 +9,8 @@ default) or *tu*, and whether it writes inclusively ("inscrit·es") or not ("ins
 A catalogue entry holds `"fr"` (the *vous* form) and, whenever the French text addresses
 the reader (vous, votre, vos, an imperative in -ez), `"fr-tu"`, the same text in *tu*.
 A text that does not address the reader has no `"fr-tu"`: the *tu* guild reads its `"fr"`.
+A text that speaks to several people says *vous* in both registers: its `"fr-tu"` is the
+`"fr"` text itself, which tells the reader (and the tests) that this *vous* is plural.
 
 The voice travels with the language: the `lang` every caller already passes along is, for
 a French guild, a `Voice` (a `str` subclass equal to "fr", so `lang == "fr"`, dictionary
@@ -88,6 +90,12 @@ def t(key: str, lang: str, /, **params: object) -> str:
     if replaced is not None:
         # Checked when saved (bot.voice): plain placeholders, the catalogue text's own.
         return replaced.format(**params)
+    return own_text(key, lang, **params)
+
+
+def own_text(key: str, lang: str, /, **params: object) -> str:
+    """Foyer's own text for `key` in `lang`'s voice, whether or not the guild replaced it
+    (what `/setup text` shows after a reset)."""
     return TextFormatter(lang).format(pick(catalogue()[key], lang), **params)
 
 
@@ -210,4 +218,6 @@ class FoyerTranslator(app_commands.Translator):
         key = string.extras.get("key")
         if key is None or not str(locale.value).startswith("fr"):
             return None
-        return catalogue().get(key, {}).get("fr")
+        text = catalogue().get(key, {}).get("fr")
+        # One French text per command for every guild: the plain alternatives.
+        return inclusive_writing(text, False) if text is not None else None

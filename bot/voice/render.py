@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import templates
 from bot.db.models import GuildSettings
-from bot.i18n import catalogue, pick, t
+from bot.i18n import own_text, t
 from bot.voice.texts import MEMBER_TEXTS, MemberText
 
 #: Discord's limit on a message's content.
@@ -44,9 +44,7 @@ def preview(spec: MemberText, lang: str, text: str | None, values: dict[str, str
     """What members will read: the admin's `text` filled in, or Foyer's own in the
     guild's voice when there is none, under a header naming it."""
     body = (
-        templates.render(text, values)
-        if text is not None
-        else pick(catalogue()[spec.key], lang).format(**values)
+        templates.render(text, values) if text is not None else own_text(spec.key, lang, **values)
     )
     origin = "voice.preview.custom" if text is not None else "voice.preview.default"
     header = t(origin, lang, name=label(spec, lang))
