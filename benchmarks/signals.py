@@ -7,9 +7,10 @@ participants per occurrence through `bot.rituals.engagement.fading`; newcomers t
 welcome module's `compute_funnel` (`NewcomerFacts` as known at the report; the period's and
 the recent windows the report reads for the signals) and
 `bot.metrics.newcomers.unanswered`,
-and `bot.metrics.retention.week4_conversion`; active retention through
-`retention.active_retention`; contributor concentration through `activity.summarise` and
-`contribution.concentration`; NPS as `NpsResult`; channel shares as `ChannelShare`; then
+and `bot.metrics.retention.week4_windows`; weekly active retention through
+`retention.weekly_active_retention`; contributor concentration through `activity.summarise` and
+`contribution.concentration`; NPS as `NpsResult`; channel shares as `ChannelShare`;
+moderation actions per kind as `ModerationWindows` (the last 14 days and the 56 before); then
 every rule of `bot.metrics.signals`, one 28-day report per simulated week (the digest's).
 What it skips: the recorder, the database and the SQL that turn Discord events into those
 inputs (benchmarks/health.py and the integration tests cover that path).
@@ -48,7 +49,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.metrics import contribution, newcomers, retention, signals
 from bot.metrics.activity import summarise
-from bot.metrics.data import ChannelShare, Measure, MemberActivity, Person
+from bot.metrics.data import (
+    MODERATION_KINDS,
+    ChannelShare,
+    Measure,
+    MemberActivity,
+    ModerationWindows,
+    Person,
+)
 from bot.metrics.reading import INTRODUCTION_WINDOW, RECENT_NEWCOMERS
 from bot.periods import Period
 from bot.rituals.engagement import fading, fading_enough_data
@@ -76,6 +84,7 @@ DECLINES = {
     "fragile_core": "two members each write 1.5 times what all the others write",
     "over_solicitation": "bot posts x2.5, ritual turnout -40 %, ritual opt-outs x4",
     "interests_shifting": "one channel's share of messages: from ~8 % to 40 %",
+    "tensions": "timeouts triple (a third of the moderation actions before), other kinds steady",
 }
 
 
@@ -172,6 +181,27 @@ class Simulation:
         if d == "over_solicitation":
             self.bot_posts[after] *= 2.5
         self.bot_posts = self.bot_posts.round().astype(int)
+        self._moderation(rng, m, trend)
+
+    def _moderation(self, rng: np.random.Generator, m: int, trend: np.ndarray) -> None:
+        """Moderation actions per week and kind (drawn last: the other inputs keep their
+        draws): about 0.3 + 0.4 per 100 members a week, moving by ~15 % a week together,
+        each kind a Poisson count of its share; Foyer watched the audit log from week 0."""
+        level = (0.3 + 0.004 * m) * trend * rng.lognormal(0, 0.15, WEEKS)
+        shares = dict(zip(MODERATION_KINDS, (0.35, 0.07, 0.08, 0.30, 0.20), strict=True))
+        self.moderation = {k: rng.poisson(level * share) for k, share in shares.items()}
+        if self.c.decline == "tensions":
+            after = np.arange(WEEKS) >= DECLINE_START
+            self.moderation["timeouts"][after] += rng.poisson(2 * level[after] * 0.35)
+
+    def _tension_windows(self, week: int) -> ModerationWindows:
+        """The last 14 days (2 weeks) and the 56 before them (8 weeks), as `tensions.py`."""
+        return ModerationWindows(
+            recent_days=14,
+            baseline_days=56,
+            recent={k: int(v[week - 1 : week + 1].sum()) for k, v in self.moderation.items()},
+            baseline={k: int(v[week - 9 : week - 1].sum()) for k, v in self.moderation.items()},
+        )
 
     def _newcomers(self, rng: np.random.Generator, m: int, trend: np.ndarray) -> None:
         d = self.c.decline
@@ -240,20 +270,15 @@ class Simulation:
         rules that had the data to look are added to `self.looked`."""
         cur_weeks = slice(week - 3, week + 1)
         prev_weeks = slice(week - 7, week - 3)
-        older_weeks = slice(week - 11, week - 7)
         now, before = report_period(week), report_period(week - 4)
         moment = now.end
         active_now = self.active[:, cur_weeks].any(axis=1)
         active_before = self.active[:, prev_weeks].any(axis=1)
-        active_older = self.active[:, older_weeks].any(axis=1)
-        kept = (
-            retention.active_retention(
-                int((active_before & active_now).sum()), int(active_before.sum())
-            ),
-            retention.active_retention(
-                int((active_older & active_before).sum()), int(active_older.sum())
-            ),
-        )
+        # the writers of the last completed weeks, oldest first (the folded weeks)
+        writer_weeks = [
+            set(np.flatnonzero(self.active[:, w]).tolist())
+            for w in range(week - retention.CHURN_WEEKS + 1, week + 1)
+        ]
         msgs = self.messages[:, cur_weeks].sum(axis=1)
         activity = {int(i): MemberActivity(messages=int(msgs[i])) for i in np.flatnonzero(msgs)}
         summary = summarise(activity)
@@ -270,10 +295,7 @@ class Simulation:
         if settled.introduced.eligible < signals.MIN_RECENT_NEWCOMERS:
             settled = self._funnel(Period(now.start, settled_end), moment)
         introduced[0] = Measure(settled.introduced.rate, settled.introduced.eligible)
-        week4 = [
-            retention.week4_conversion(self.people, self.days, period, moment)
-            for period in (now, before)
-        ]
+        week4 = retention.week4_windows(self.people, self.days, moment)
         nps = [
             NpsResult(*(int(x) for x in self.nps[weeks].sum(axis=0)))
             for weeks in (cur_weeks, prev_weeks)
@@ -298,7 +320,7 @@ class Simulation:
             signals.newcomers_not_introducing(introduced[0], introduced[1]),
             signals.newcomers_not_staying(week4[0], week4[1]),
             signals.advocacy_falling(nps[0], nps[1]),
-            signals.churn_rising(kept[0], kept[1]),
+            signals.churn_rising(*retention.weekly_active_retention(writer_weeks)),
             signals.going_vertical(horizontal[0], horizontal[1]),
             signals.fragile_core(
                 core["contribution.concentration"],
@@ -313,6 +335,7 @@ class Simulation:
                 (int(self.opt_outs[cur_weeks].sum()), int(self.opt_outs[prev_weeks].sum())),
             ),
             signals.interests_shifting(channels),
+            signals.tensions(self._tension_windows(week)),
         ]
         self.looked |= {rule_of(v.key) for v in found if v or v.enough}
         return {rule_of(v.key) for v in found if isinstance(v, signals.Signal)}

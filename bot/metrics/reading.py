@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buddies.store import BuddyReport, buddy_report
 from bot.db import Database
 from bot.guilds import guild_language
 from bot.i18n import Lang
+from bot.intros.store import IntrosFigures, intros_figures
 from bot.metrics import retention, spans, store, weekly
 from bot.metrics.data import (
     ChannelShare,
@@ -104,6 +106,13 @@ class Inputs:
     settled_period_funnel: NewcomerFunnel | None = None
     # the moderation actions the tensions signal compares; None: Foyer cannot see them
     moderation: ModerationWindows | None = None
+    # buddies (bot.buddies.store.buddy_report); None: not read
+    buddies: BuddyReport | None = None
+    # introductions, the current and previous periods' (bot.intros.store.intros_figures)
+    intros: tuple[IntrosFigures, IntrosFigures] | None = None
+    # the writers of each of the churn signal's completed weeks, oldest first
+    # (retention.churn_mondays); None when Foyer was not there for all of them
+    writer_weeks: list[set[int]] | None = None
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -144,7 +153,9 @@ async def fold_and_read_frame(db: Database, guild_id: int, current: Period, now:
         data_since = settings.joined_at
         weeks = weeks_for(current, now, tz)
         periods = (current, current.previous(), current.previous().previous())
-        first = min(periods[-1].first_day, weeks[0].first_day)
+        # the churn signal's weeks too (retention.churn_mondays)
+        churn_first = retention.churn_mondays(now.astimezone(UTC).date())[0]
+        first = min(periods[-1].first_day, weeks[0].first_day, churn_first)
         folded = await weekly.fold_weeks(session, guild_id, first, now)
         today = now.astimezone(UTC).date()
         settled = [spans.settled_part(period, today) for period in periods]
@@ -179,10 +190,18 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
     members, others = await asyncio.gather(
         _in_session(db, _member_reads, frame, now), _other_reads(db, frame, now)
     )
-    people, activity, active_before, days_posted = members
+    people, activity, active_before, days_posted, writer_weeks = members
     funnels, (recent, settled, settled_period), rest = others
     heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs = rest
     moderation = await _in_session(db, moderation_windows, frame.guild_id, now)  # two rows
+    cur, prev = frame.current, frame.previous
+    buddies = await _in_session(
+        db, buddy_report, frame.guild_id, (cur.start, cur.end), (prev.start, prev.end)
+    )
+    intros = (
+        await _in_session(db, intros_figures, frame.guild_id, cur.start, cur.end, now),
+        await _in_session(db, intros_figures, frame.guild_id, prev.start, prev.end, now),
+    )
     return Inputs(
         activity=activity,
         active_before=active_before,
@@ -200,6 +219,9 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
         settled_funnel=settled,
         settled_period_funnel=settled_period,
         moderation=moderation,
+        writer_weeks=writer_weeks,
+        buddies=buddies,
+        intros=intros,
     )
 
 
@@ -210,21 +232,35 @@ async def _member_reads(
     dict[int, MemberActivity],
     set[int],
     dict[int, set[date]],
+    list[set[int]] | None,
 ]:
     """The people who came and went, the members' sums, who wrote in the previous period
-    (the rest of it is in the frame's facts), and the newcomers' message days."""
+    (the rest of it is in the frame's facts), the newcomers' message days, and the
+    writers of the churn signal's weeks (None unless Foyer was there for all of them)."""
     gid, previous, today = frame.guild_id, frame.previous, frame.today
     cohort_start = utc_midnight(week_of(local_date(now, frame.tz)).next(-COHORT_WEEKS).first_day)
-    window_start = min(previous.start - retention.FOUR_WEEKS, cohort_start - timedelta(days=1))
+    window_start = min(
+        previous.start - retention.FOUR_WEEKS,
+        cohort_start - timedelta(days=1),
+        now - retention.WEEK4_JOINS_SINCE,
+    )
     # the earliest day any figure looks at a newcomer's messages: week 4 and activation of
-    # the previous period's cohorts, and the cohort table
-    days_from = min(previous.start - retention.WEEK, cohort_start)
+    # the previous period's cohorts, the cohort table, and the week-4 signal's baseline
+    days_from = min(previous.start - retention.WEEK, cohort_start, now - retention.WEEK4_DAYS_SINCE)
     return (
         await store.people_since(session, gid, window_start),
         await spans.member_activity(session, gid, frame.current, today),
         await spans.writers(session, gid, previous, today),
         await store.message_days(session, gid, window_start, days_from.date()),
+        await _writer_weeks(session, frame),
     )
+
+
+async def _writer_weeks(session: AsyncSession, frame: Frame) -> list[set[int]] | None:
+    mondays = retention.churn_mondays(frame.today)
+    if frame.data_since > utc_midnight(mondays[0]):
+        return None
+    return await weekly.writers_by_week(session, frame.guild_id, mondays)
 
 
 _Rest = tuple[

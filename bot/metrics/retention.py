@@ -28,6 +28,21 @@ FOUR_WEEKS = timedelta(days=28)
 SHORT_TENURE = timedelta(days=7)
 MEDIUM_TENURE = timedelta(days=30)
 COHORT_WEEKS = 8
+# The "newcomers not staying" signal's windows: the cohorts whose 4th week ended in the last
+# 14 days against those whose 4th week ended in the 8 weeks before (the guild's own
+# baseline), whatever the report's period.
+WEEK4_RECENT = timedelta(days=14)
+WEEK4_BASELINE = timedelta(days=56)
+# how far back the signal looks at joins, and at message days
+WEEK4_JOINS_SINCE = WEEK4_RECENT + WEEK4_BASELINE + FOUR_WEEKS
+WEEK4_DAYS_SINCE = WEEK4_RECENT + WEEK4_BASELINE + WEEK
+# The "churn rising" signal's weekly windows (completed UTC weeks, the folded ones): of the
+# members who wrote in the 3 weeks before the last 2, the share who wrote in the last 2;
+# its baseline is the same measure taken 2, 3, 4 and 5 weeks earlier, pooled.
+CHURN_BEFORE_WEEKS = 3
+CHURN_RECENT_WEEKS = 2
+CHURN_BASELINE_SHIFTS = (2, 3, 4, 5)
+CHURN_WEEKS = CHURN_BEFORE_WEEKS + CHURN_RECENT_WEEKS + max(CHURN_BASELINE_SHIFTS)
 
 
 def _joined_in(people: Sequence[Person], start: datetime, end: datetime) -> list[Person]:
@@ -108,6 +123,48 @@ def week4_conversion(
         if _posted_between(days, day0 + timedelta(days=21), day0 + FOUR_WEEKS):
             converted += 1
     return Measure(ratio(converted, len(cohort)), len(cohort))
+
+
+def week4_windows(
+    people: Sequence[Person], message_days: Mapping[int, Collection[date]], now: datetime
+) -> tuple[Measure, Measure]:
+    """Week-4 conversion of the latest cohorts (4th week over in the last 14 days) and of
+    the baseline's (4th week over in the 56 days before): weekly windows, so a fall shows
+    within weeks instead of waiting for a 28-day period to turn over."""
+    split = now - WEEK4_RECENT
+    recent = week4_conversion(people, message_days, Period(split, now), now)
+    baseline = week4_conversion(people, message_days, Period(split - WEEK4_BASELINE, split), now)
+    return recent, baseline
+
+
+def churn_mondays(today: date) -> list[date]:
+    """The Mondays of the `CHURN_WEEKS` completed UTC weeks before `today`, oldest first."""
+    last = today - timedelta(days=today.weekday() + 7)
+    return [last - timedelta(weeks=i) for i in range(CHURN_WEEKS - 1, -1, -1)]
+
+
+def weekly_active_retention(weeks: Sequence[Collection[int]]) -> tuple[Measure, Measure]:
+    """Active retention over weekly windows, from the writers of each of the last
+    `CHURN_WEEKS` completed weeks (oldest first): the latest measure and the pooled
+    baseline (module constants). A member who stops writing shows in it within 2 weeks,
+    instead of the 4 to 8 a 28-day period needs to turn over."""
+    if len(weeks) < CHURN_WEEKS:
+        raise ValueError(f"{CHURN_WEEKS} weeks needed, got {len(weeks)}")
+
+    def kept(shift: int) -> tuple[int, int]:
+        end = len(weeks) - shift
+        recent: set[int] = set().union(*weeks[end - CHURN_RECENT_WEEKS : end])
+        start = end - CHURN_RECENT_WEEKS - CHURN_BEFORE_WEEKS
+        before: set[int] = set().union(*weeks[start : end - CHURN_RECENT_WEEKS])
+        return len(before & recent), len(before)
+
+    now_kept, now_base = kept(0)
+    pooled = [kept(shift) for shift in CHURN_BASELINE_SHIFTS]
+    base = sum(b for _, b in pooled)
+    return (
+        Measure(ratio(now_kept, now_base), now_base),
+        Measure(ratio(sum(k for k, _ in pooled), base), base),
+    )
 
 
 def active_retention(kept: int, before: int) -> Measure:

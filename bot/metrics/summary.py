@@ -15,6 +15,7 @@ from bot.metrics import (
     contribution,
     newcomers,
     participation,
+    peers,
     retention,
     signals,
 )
@@ -153,6 +154,12 @@ def _measures(
     values |= newcomers.welcome_figures(data.funnels[i])
     values |= contribution.concentration(activity)
     values |= {"advocacy.nps": advocacy.nps(data.nps[i])}
+    if data.buddies is not None:
+        figures = data.buddies.current if i == 0 else data.buddies.previous
+        buddied = data.buddies.buddied_ids
+        values |= peers.buddy_measures(figures, buddied, joined, days, period, now)
+    if data.intros is not None:
+        values |= peers.intros_measures(data.intros[i])
     values |= advocacy.spotlight_effect(data.spotlights[i])
     values |= advocacy.recognition(activity)
     return values
@@ -194,7 +201,8 @@ def _assemble(frame: Frame, data: Inputs, now: datetime) -> HealthReport:
     families: dict[str, list[Figure]] = {family: [] for family in FAMILIES}
     for figure in sorted(all_figures, key=lambda f: list(SPECS).index(f.key)):
         families[SPECS[figure.key].family].append(figure)
-    verdicts = _signals(data, cur, prev, now_summary.messages, previous_covered, retention_covered)
+    week4 = retention.week4_windows(joined, data.days_posted, now)
+    verdicts = _signals(data, cur, prev, now_summary.messages, previous_covered, week4)
     return HealthReport(
         guild_id=frame.guild_id,
         lang=frame.lang,
@@ -221,10 +229,12 @@ def _signals(
     prev: dict[str, Measure],
     member_messages: int,
     previous_covered: bool,
-    retention_covered: bool,
+    week4: tuple[Measure, Measure],
 ) -> list[signals.Verdict]:
     """Each rule on this report's figures; comparisons only when the data covers both
-    periods (a rule that needs the previous period and cannot have it lacks data)."""
+    periods (a rule that needs the previous period and cannot have it lacks data). The
+    week-4 and churn rules read their own weekly windows (`week4`: recent and baseline
+    cohorts; `data.writer_weeks`), the same whatever the period."""
     active = (
         int(cur["participation.active_members"].value or 0),
         int(prev["participation.active_members"].value or 0),
@@ -252,14 +262,12 @@ def _signals(
             member_messages,
         ),
         signals.tensions(data.moderation),
+        signals.newcomers_not_staying(*week4),
     ]
     if previous_covered:
         found += [
             signals.going_vertical(
                 cur["contribution.horizontal_share"], prev["contribution.horizontal_share"]
-            ),
-            signals.newcomers_not_staying(
-                cur["retention.week4_conversion"], prev["retention.week4_conversion"]
             ),
             signals.over_solicitation(
                 data.bot_posts,
@@ -274,15 +282,10 @@ def _signals(
         ]
     else:
         found += [
-            signals.Silent(key, enough=False)
-            for key in ("going_vertical", "newcomers_not_staying", "interests_shifting")
+            signals.Silent(key, enough=False) for key in ("going_vertical", "interests_shifting")
         ]
-    if retention_covered:
-        found.append(
-            signals.churn_rising(
-                cur["retention.active_retention"], prev["retention.active_retention"]
-            )
-        )
+    if data.writer_weeks is not None:
+        found.append(signals.churn_rising(*retention.weekly_active_retention(data.writer_weeks)))
     else:
         found.append(signals.Silent("churn_rising", enough=False))
     return found

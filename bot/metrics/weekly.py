@@ -144,6 +144,26 @@ async def _fold(
     )
 
 
+async def writers_by_week(
+    session: AsyncSession, guild_id: int, weeks: Sequence[date]
+) -> list[set[int]]:
+    """The counted members with a message in each folded week of `weeks` (Mondays), in
+    that order: one row per member and week, from `health_member_weeks`."""
+    hmw = HealthMemberWeek
+    rows = await (await session.connection()).execute(
+        select(hmw.week, hmw.user_id).where(
+            hmw.guild_id == guild_id,
+            hmw.week.in_(list(weeks)),
+            hmw.messages > 0,
+            hmw.user_id.not_in(excluded(guild_id)),
+        )
+    )
+    by_week: dict[date, set[int]] = {week: set() for week in weeks}
+    for week, user_id in rows:
+        by_week[week].add(int(user_id))
+    return [by_week[week] for week in weeks]
+
+
 async def week_activity(session: AsyncSession, guild_id: int, week: Week) -> WeekActivity:
     """A week's figures counted from its daily rollups (the current week)."""
     per_user = (

@@ -101,3 +101,47 @@ def test_an_empty_stage_is_not_a_zero() -> None:
     assert not FunnelStage("week4", 0, 0).measurable
     assert FunnelStage("week4", 0, 3).measurable  # nobody made it: a real 0
     assert FunnelStage("joined", 0).measurable  # a plain count
+
+
+def test_week4_windows_split_at_14_days_before_the_report() -> None:
+    """A cohort whose 4th week ended just inside the last 14 days is recent; one second
+    earlier it is the baseline's; 70 days back and beyond it is in neither."""
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    split = now - timedelta(days=14)
+    four = timedelta(days=28)
+    people = [
+        Person(1, split - four, None),  # 4th week over exactly at the split: recent
+        Person(2, split - four - SECOND, None),  # a second before: the baseline
+        Person(3, split - four - timedelta(days=56), None),  # 70 days back: baseline's edge
+        Person(4, split - four - timedelta(days=56) - SECOND, None),  # too old
+    ]
+    days = {p.user_id: {p.joined_at.date() + timedelta(days=22)} for p in people if p.joined_at}
+    recent, baseline = retention.week4_windows(people, days, now)
+    assert (recent.value, recent.base) == (1.0, 1)
+    assert (baseline.value, baseline.base) == (1.0, 2)
+
+
+def test_weekly_active_retention_by_hand() -> None:
+    """Ten weeks of writers, oldest first. Now: of {1, 2, 3, 4} (weeks 6-8), {1, 2} wrote
+    in weeks 9-10; the baseline pools the same measure 2, 3, 4 and 5 weeks earlier."""
+    weeks: list[set[int]] = [
+        {5},  # 1
+        {1},  # 2
+        {2, 3},  # 3
+        {1},  # 4
+        {2, 3},  # 5
+        {4},  # 6
+        {1, 2, 3, 4},  # 7
+        {3, 4},  # 8
+        {1},  # 9
+        {2},  # 10
+    ]
+    recent, baseline = retention.weekly_active_retention(weeks)
+    assert (recent.value, recent.base) == (0.5, 4)
+    # shift 2: before weeks 4-6 {1,2,3,4}, after 7-8 {1,2,3,4}: 4 of 4
+    # shift 3: before 3-5 {1,2,3}, after 6-7 {1,2,3,4}: 3 of 3
+    # shift 4: before 2-4 {1,2,3}, after 5-6 {2,3,4}: 2 of 3
+    # shift 5: before 1-3 {1,2,3,5}, after 4-5 {1,2,3}: 3 of 4
+    assert (baseline.base, baseline.value) == (14, pytest.approx(12 / 14))
+    with pytest.raises(ValueError):
+        retention.weekly_active_retention(weeks[1:])

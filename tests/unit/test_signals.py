@@ -47,10 +47,19 @@ def test_going_vertical() -> None:
 
 
 def test_newcomers_not_staying() -> None:
-    fired = signals.newcomers_not_staying(Measure(0.0, 10), Measure(0.6, 10))  # p = 0.005
-    assert isinstance(fired, Signal) and fired.params["before"] == 60
-    assert silent(signals.newcomers_not_staying(Measure(0.1, 10), Measure(0.6, 10)))
+    """The latest cohorts (4th week over in the last 14 days) against the 8 weeks before:
+    >= 5 recent newcomers, >= 10 in the baseline, 15 points, Fisher at 1 %."""
+    fired = signals.newcomers_not_staying(Measure(0.0, 5), Measure(0.8, 10))  # p = 0.007
+    assert isinstance(fired, Signal) and fired.params["before"] == 80
+    assert fired.params["base"] == 5 and fired.params["base_before"] == 10
+    assert silent(signals.newcomers_not_staying(Measure(0.0, 5), Measure(0.7, 10)))  # p = 0.019
+    # 0 of 5 against 14 of 20 is p = 0.0087; against 13 of 20, p = 0.015
+    assert signals.newcomers_not_staying(Measure(0.0, 5), Measure(14 / 20, 20))
+    assert silent(signals.newcomers_not_staying(Measure(0.0, 5), Measure(13 / 20, 20)))
+    # the minimums: 4 recent newcomers, or 9 in the baseline's cohorts
     assert silent(signals.newcomers_not_staying(Measure(0.0, 4), Measure(1.0, 10)), enough=False)
+    assert silent(signals.newcomers_not_staying(Measure(0.0, 5), Measure(1.0, 9)), enough=False)
+    assert silent(signals.newcomers_not_staying(Measure(None, 0), Measure(0.5, 30)), enough=False)
     # 14 points on thousands of newcomers: under the 15-point size
     assert silent(signals.newcomers_not_staying(Measure(0.26, 2000), Measure(0.40, 2000)))
     assert signals.newcomers_not_staying(Measure(0.25, 2000), Measure(0.40, 2000))
