@@ -20,6 +20,7 @@ from .core import Call, Core
 from .faults import Faults
 from .gateway import GUILD_MEMBERS
 from .interacting import InteractingMixin
+from .moderating import ModeratingMixin
 from .openapi import ResponseValidator, Violation
 from .permissions import Overwrite
 from .ratelimits import RateLimiter
@@ -30,7 +31,7 @@ from .state import CATEGORY, Channel, Guild, Member, Message, Role, User
 Person = Member | User
 
 
-class Sandbox(InteractingMixin):
+class Sandbox(InteractingMixin, ModeratingMixin):
     """A local Discord: REST + gateway on 127.0.0.1, plus methods to act as its members.
 
     ``allowed_intents`` are the privileged intents switched on for the application in the

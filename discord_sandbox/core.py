@@ -77,6 +77,8 @@ class Core:
         #: that nonce (Discord: "the past few minutes"; 5 minutes here). Tests shorten it.
         self.nonce_window = NONCE_WINDOW
         self._nonces: dict[tuple[int, int, str], tuple[int, datetime]] = {}
+        #: Audit log entries per guild, oldest first (``moderating.py`` writes them).
+        self.audit_logs: dict[int, list[dict[str, Any]]] = {}
 
     def now(self) -> datetime:
         """Return the current time (UTC)."""

@@ -58,7 +58,9 @@ def member(m: Member, *, with_guild_id: bool = False) -> JSON:
         "nick": m.nick,
         "avatar": None,
         "banner": None,
-        "communication_disabled_until": None,
+        "communication_disabled_until": (
+            iso(m.communication_disabled_until) if m.communication_disabled_until else None
+        ),
         "flags": 0,
         "pending": False,
         "premium_since": None,

@@ -61,6 +61,7 @@ class Member:
     roles: list[int] = field(default_factory=list)
     joined_at: datetime = field(default_factory=utcnow)
     nick: str | None = None
+    communication_disabled_until: datetime | None = None  # a timeout
 
 
 @dataclass
