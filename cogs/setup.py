@@ -12,14 +12,13 @@ from bot.checks import admin_only, bot_can_post
 from bot.db.models import GuildSettings
 from bot.errors import FoyerError
 from bot.guilds import suggest_timezones
-from bot.i18n import cmd, t
+from bot.i18n import cmd, formatting, t
 from bot.interaction_language import interaction_language
 from bot.metrics import digest_render
 from bot.metrics.digest_settings import DigestSettingsService
 from bot.staff import member_is_staff
 from bot.voice import render as voice_render
 from bot.voice.service import VoiceService
-from bot.voice.texts import MEMBER_TEXTS
 
 
 @admin_only()
@@ -144,19 +143,9 @@ class SetupCog(
     @app_commands.command(
         name=cmd("cmd.setup.voice.name"), description=cmd("cmd.setup.voice.description")
     )
-    @app_commands.rename(
-        register=cmd("cmd.setup.opt.register"), inclusive=cmd("cmd.setup.opt.inclusive")
-    )
-    @app_commands.describe(
-        register=cmd("cmd.setup.opt.register.description"),
-        inclusive=cmd("cmd.setup.opt.inclusive.description"),
-    )
-    @app_commands.choices(
-        register=[
-            app_commands.Choice(name=cmd("cmd.setup.choice.tu"), value="tu"),
-            app_commands.Choice(name=cmd("cmd.setup.choice.vous"), value="vous"),
-        ]
-    )
+    @app_commands.rename(**voice_render.VOICE_NAMES)
+    @app_commands.describe(**voice_render.VOICE_DESCRIPTIONS)
+    @app_commands.choices(register=voice_render.REGISTER_CHOICES)
     async def voice(
         self,
         interaction: discord.Interaction,
@@ -175,22 +164,9 @@ class SetupCog(
     @app_commands.command(
         name=cmd("cmd.setup.text.name"), description=cmd("cmd.setup.text.description")
     )
-    @app_commands.rename(
-        key=cmd("cmd.setup.opt.text_key"),
-        text=cmd("cmd.setup.opt.text"),
-        reset=cmd("cmd.setup.opt.reset"),
-    )
-    @app_commands.describe(
-        key=cmd("cmd.setup.opt.text_key.description"),
-        text=cmd("cmd.setup.opt.text.description"),
-        reset=cmd("cmd.setup.opt.reset.description"),
-    )
-    @app_commands.choices(
-        key=[
-            app_commands.Choice(name=cmd(f"cmd.setup.choice.text.{name}"), value=name)
-            for name in MEMBER_TEXTS
-        ]
-    )
+    @app_commands.rename(**voice_render.TEXT_NAMES)
+    @app_commands.describe(**voice_render.TEXT_DESCRIPTIONS)
+    @app_commands.choices(key=voice_render.TEXT_CHOICES)
     async def text(
         self,
         interaction: discord.Interaction,
@@ -278,7 +254,9 @@ def describe(row: GuildSettings, lang: str) -> str:
     return t(
         "setup.summary",
         lang,
-        language=row.language or t("setup.language_auto", lang),
+        language=formatting.language_name(row.language, lang)
+        if row.language
+        else t("setup.language_auto", lang),
         timezone=row.timezone,
         admin_channel=f"<#{row.admin_channel_id}>"
         if row.admin_channel_id

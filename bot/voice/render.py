@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+from discord import app_commands
+
 from bot import templates
 from bot.db.models import GuildSettings
-from bot.i18n import own_text, t
+from bot.i18n import cmd, own_text, t
 from bot.voice.texts import MEMBER_TEXTS, MemberText
 
 #: Discord's limit on a message's content.
 MESSAGE_LIMIT = 2000
+
+# The options of `/setup voice` and `/setup text` (parameter: catalogue key), declared here
+# so the cog stays a thin adapter.
+_VOICE = {"register": "cmd.setup.opt.register", "inclusive": "cmd.setup.opt.inclusive"}
+_TEXT = {
+    "key": "cmd.setup.opt.text_key",
+    "text": "cmd.setup.opt.text",
+    "reset": "cmd.setup.opt.reset",
+}
+VOICE_NAMES = {param: cmd(key) for param, key in _VOICE.items()}
+VOICE_DESCRIPTIONS = {param: cmd(f"{key}.description") for param, key in _VOICE.items()}
+TEXT_NAMES = {param: cmd(key) for param, key in _TEXT.items()}
+TEXT_DESCRIPTIONS = {param: cmd(f"{key}.description") for param, key in _TEXT.items()}
+REGISTER_CHOICES = [
+    app_commands.Choice(name=cmd(f"cmd.setup.choice.{r}"), value=r) for r in ("tu", "vous")
+]
+TEXT_CHOICES = [
+    app_commands.Choice(name=cmd(f"cmd.setup.choice.text.{name}"), value=name)
+    for name in MEMBER_TEXTS
+]
 
 
 def summary(row: GuildSettings, lang: str) -> str:
