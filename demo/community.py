@@ -7,7 +7,10 @@ them in time order through the ``Sandbox`` API with their past ``at``. Consequen
 reply, a reaction, an answer in a thread) are queued at their later time, so time only
 moves forward: a ``clock`` given to the script (the bot's ``ManualClock``) is set to each
 action's time before it happens. Dynamics: a core of helpers answers most questions, some
-newcomers are never answered and drift away, and the weekly ritual thread fades.
+newcomers are never answered and drift away, and the weekly ritual thread fades. With
+``moderation`` (actions a week, changeable between days to play a rise), the owner times
+members out and deletes some of their messages, drawn from a random stream of its own so
+the rest of the community stays the same.
 
 Features hook in with ``script.on(event, callback)``: ``"day"`` runs at the start of each
 simulated day (e.g. a survey feature answering its buttons), ``"newcomer"`` when someone
@@ -119,8 +122,11 @@ class CommunityScript:
         language: str = "en",
         end: datetime | None = None,
         clock: Any = None,
+        moderation: float = 0.0,
     ) -> None:
         self.sb, self.town = sb, town
+        self.moderation = moderation
+        self._moderation_rng = random.Random(seed * 7919 + 1)
         self.size, self.weeks = members, weeks
         self.rng = random.Random(seed)
         self.texts = TEXTS.get(language, TEXTS["en"])
@@ -176,6 +182,8 @@ class CommunityScript:
         self._plan_joins_and_leaves(day)
         self._plan_posts(day)
         self._plan_help(day)
+        if self.moderation > 0:
+            self._plan_moderation(day)
         if day.date.weekday() == 0:
             self._plan_ritual(day)
         end = day.date + timedelta(days=1)
@@ -383,13 +391,47 @@ class CommunityScript:
         self.schedule(at, "ritual", host.name, ritual)
 
     # -- helpers ------------------------------------------------------------------------------
+    def _plan_moderation(self, day: SimDay) -> None:
+        """About ``moderation / 7`` actions today by the owner: 7 in 10 a timeout of a
+        member, else the deletion of a member's recent message."""
+        rng = self._moderation_rng
+        guild = self.town.guild
+        owner = self.sb.world.users[guild.owner_id]
+        for _ in range(_poisson(rng, self.moderation / 7)):
+            at = day.date + timedelta(hours=rng.randint(8, 22), minutes=rng.randint(0, 59))
+            if rng.random() < 0.7:
+                members = [p for p in self.active() if p.profile != "staff" and p.member]
+                if not members:
+                    continue
+                target = self._member(rng.choice(members))
+
+                async def timeout(m: Member = target, when: datetime = at) -> None:
+                    if m.user.id in guild.members:  # not gone in the meantime
+                        await self.sb.timeout(guild, owner, m, timedelta(hours=1), at=when)
+
+                self.schedule(at, "timeout", owner.username, timeout)
+            else:
+
+                async def delete(when: datetime = at, pick: float = rng.random()) -> None:
+                    theirs = [m for m in self.recent if m.author.id != owner.id]
+                    if theirs:
+                        msg = theirs[int(pick * len(theirs))]
+                        self.recent.remove(msg)
+                        await self.sb.moderate_delete(owner, [msg], at=when)
+
+                self.schedule(at, "moderator_delete", owner.username, delete)
+
     def _remember(self, msg: Message) -> None:
         self.recent.append(msg)
         del self.recent[:-50]
 
     def _poisson(self, mean: float) -> int:
-        count, threshold, product = 0, math.exp(-mean), self.rng.random()
-        while product > threshold:
-            count += 1
-            product *= self.rng.random()
-        return count
+        return _poisson(self.rng, mean)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    count, threshold, product = 0, math.exp(-mean), rng.random()
+    while product > threshold:
+        count += 1
+        product *= rng.random()
+    return count

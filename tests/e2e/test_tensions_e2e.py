@@ -2,7 +2,8 @@
 kick, delete a member's messages, AutoMod blocks one; Foyer, with View Audit Log, counts the
 audit log entries per day and kind (a replayed entry counts once) and /health opens with
 the tensions signal. Without View Audit Log Discord sends no entry, nothing is counted, and
-/health says tensions were not checked, and why."""
+/health says tensions were not checked, and why. The community script moderates at a
+rate, and a rise of it is heard."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.clock import ManualClock
 from bot.db import Database
 from bot.db.models import ModerationCount, ModerationKind
 from bot.recording import moderation_store
+from demo.community import CommunityScript, SimDay
 from demo.harness import running_foyer
 from demo.scenario import Town, build_town
 from discord_sandbox import Sandbox
@@ -164,3 +166,49 @@ async def test_without_view_audit_log_nothing_is_counted(
             "logs du serveur)." in head
         )
         assert "tensions semblent" not in head
+
+
+async def test_the_community_script_moderates_at_a_rate_and_a_rise_is_heard(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    """Ten simulated weeks, 2 moderation actions a week, then 12 a week for the last two:
+    every audit log entry is counted once, and /health hears the rise."""
+    end = NOW.replace(hour=0, minute=0, second=0)
+    town = build_town(
+        sandbox, "Atelier", locale="fr", members=0, created_at=end - timedelta(days=500)
+    )
+    bot_role = sandbox.world.bot_role(town.guild)
+    sandbox.set_bot_permissions(town.guild, bot_role.permissions | VIEW_AUDIT_LOG)
+    clock = ManualClock(end - timedelta(weeks=10, days=1))
+    script = CommunityScript(
+        sandbox, town, members=20, weeks=10, seed=5, end=end, clock=clock, moderation=2.0
+    )
+    script.populate()
+
+    async def rise(day: SimDay) -> None:
+        if day.index >= 56:
+            script.moderation = 12.0
+
+    script.on("day", rise)
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+
+        async def watching() -> bool:
+            async with bot.db.session() as s:
+                return await moderation_store.watched_since(s, town.guild.id) is not None
+
+        await eventually(watching)
+        await script.run()
+        entries = sandbox.audit_log(town.guild)
+        timeouts = sum(1 for e in entries if e["action_type"] == 24)
+        deletions = sum(1 for e in entries if e["action_type"] == 72)
+        assert timeouts and deletions
+        expected = {ModerationKind.TIMEOUT: (timeouts, 0)}
+        expected[ModerationKind.MESSAGE_DELETE] = (deletions, deletions)
+
+        async def all_counted() -> bool:
+            return await counts(bot.db, town.guild.id) == expected
+
+        await eventually(all_counted)
+        clock.set(end + timedelta(hours=12))
+        res = await sandbox.invoke(town.guild, town.admin, "health")
+        assert "Les tensions semblent monter" in res.embeds[0]["description"]
