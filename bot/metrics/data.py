@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -95,21 +96,27 @@ class ChannelShare:
     previous: int
 
 
+# The kinds of moderation actions the tensions signal counts, by the names its texts use.
+MODERATION_KINDS = ("timeouts", "bans", "kicks", "deletions", "automod")
+
+
 @dataclass(frozen=True)
 class ModerationWindows:
-    """The moderation actions the *tensions* signal compares (docs/metrics.md): those of the
-    recent days, per kind, and the total of the days watched before them."""
+    """The moderation actions the *tensions* signal compares (docs/metrics.md), per kind of
+    `MODERATION_KINDS`: those of the recent days and those of the days watched before them.
+    A deletion is one audit log entry, whatever the messages it removed (`messages`: the
+    recent deletions' messages)."""
 
     recent_days: int
     baseline_days: int
-    baseline: int
-    timeouts: int = 0
-    bans: int = 0
-    kicks: int = 0
-    deletions: int = 0  # audit log entries of messages deleted by a moderator
-    automod: int = 0
-    messages: int = 0  # the messages those deletions removed
+    recent: Mapping[str, int] = field(default_factory=dict)
+    baseline: Mapping[str, int] = field(default_factory=dict)
+    messages: int = 0
 
     @property
-    def recent(self) -> int:
-        return self.timeouts + self.bans + self.kicks + self.deletions + self.automod
+    def total_recent(self) -> int:
+        return sum(self.recent.values())
+
+    @property
+    def total_baseline(self) -> int:
+        return sum(self.baseline.values())

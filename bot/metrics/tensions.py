@@ -20,6 +20,14 @@ from bot.metrics.signals import TENSIONS_BASELINE_DAYS, TENSIONS_RECENT_DAYS
 from bot.recording import moderation_store
 
 DAY = timedelta(days=1)
+# the stored kinds by the names of `bot.metrics.data.MODERATION_KINDS`
+_NAMES = {
+    ModerationKind.TIMEOUT: "timeouts",
+    ModerationKind.BAN: "bans",
+    ModerationKind.KICK: "kicks",
+    ModerationKind.MESSAGE_DELETE: "deletions",
+    ModerationKind.AUTOMOD: "automod",
+}
 
 
 def window_days(
@@ -58,15 +66,10 @@ async def moderation_windows(
     before = await moderation_store.sums(
         session, guild_id, baseline_first, baseline_first + (baseline_days - 1) * DAY
     )
-    kinds = recent.actions
     return ModerationWindows(
         recent_days=recent_days,
         baseline_days=baseline_days,
-        baseline=before.total,
-        timeouts=kinds.get(ModerationKind.TIMEOUT, 0),
-        bans=kinds.get(ModerationKind.BAN, 0),
-        kicks=kinds.get(ModerationKind.KICK, 0),
-        deletions=kinds.get(ModerationKind.MESSAGE_DELETE, 0),
-        automod=kinds.get(ModerationKind.AUTOMOD, 0),
+        recent={_NAMES[kind]: n for kind, n in recent.actions.items()},
+        baseline={_NAMES[kind]: n for kind, n in before.actions.items()} if baseline_days else {},
         messages=recent.messages,
     )

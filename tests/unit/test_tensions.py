@@ -17,8 +17,12 @@ from bot.recording.moderation import kind_of
 
 
 def windows(recent: int, baseline: int, baseline_days: int = 56) -> ModerationWindows:
+    """Timeouts only: the total and the timeouts are the same series."""
     return ModerationWindows(
-        recent_days=14, baseline_days=baseline_days, baseline=baseline, timeouts=recent
+        recent_days=14,
+        baseline_days=baseline_days,
+        recent={"timeouts": recent},
+        baseline={"timeouts": baseline},
     )
 
 
@@ -31,7 +35,7 @@ def test_without_the_audit_log_the_rule_says_it_could_not_check() -> None:
 def test_the_minimum_of_data_is_28_days_watched_before_the_recent_14() -> None:
     assert not signals.tensions(windows(20, 0, baseline_days=27)).enough  # type: ignore[union-attr]
     assert isinstance(signals.tensions(windows(20, 0, baseline_days=28)), Signal)
-    short = ModerationWindows(recent_days=13, baseline_days=56, baseline=0, timeouts=20)
+    short = ModerationWindows(recent_days=13, baseline_days=56, recent={"timeouts": 20})
     assert not signals.tensions(short).enough  # type: ignore[union-attr]
 
 
@@ -48,13 +52,13 @@ def test_five_recent_actions_at_least() -> None:
 @pytest.mark.parametrize(
     ("recent", "baseline", "fires"),
     [
-        (5, 2, True),  # p = 0.0047
-        (5, 3, False),  # p = 0.0104
-        (9, 11, True),  # p = 0.00998
-        (8, 11, False),  # p = 0.023
+        (5, 1, True),  # p = 0.0016
+        (5, 2, False),  # p = 0.0047
+        (9, 7, True),  # p = 0.0015
+        (8, 7, False),  # p = 0.0042
     ],
 )
-def test_the_poisson_test_at_one_percent(recent: int, baseline: int, fires: bool) -> None:
+def test_the_poisson_test_at_one_percent_over_six(recent: int, baseline: int, fires: bool) -> None:
     verdict = signals.tensions(windows(recent, baseline))
     assert bool(verdict) is fires
     if not fires:
@@ -68,21 +72,39 @@ def test_twice_the_usual_pace_at_least() -> None:
     assert not signals.tensions(windows(40, 81))
 
 
+def test_one_kind_rising_is_not_diluted_in_the_others() -> None:
+    # timeouts 9 against 2; deletions steady, 10 against 40: all actions, 19 against 42,
+    # are not twice their pace, the timeouts are (p < 0.0001)
+    rising = ModerationWindows(
+        recent_days=14,
+        baseline_days=56,
+        recent={"timeouts": 9, "deletions": 10},
+        baseline={"timeouts": 2, "deletions": 40},
+    )
+    fired = signals.tensions(rising)
+    assert isinstance(fired, Signal) and fired.params["series"] == "timeouts"
+    assert fired.params["recent"] == 9 and fired.params["usual"] == 0.5
+    assert fired.sentence("en").startswith("Tensions may be rising: 9 timeouts in the last 14")
+    assert "9 exclusions temporaires ces 14 derniers jours" in fired.sentence("fr")
+    # ...and the evidence still counts every kind, and all actions before
+    assert fired.evidence("en").startswith(
+        "In 14 days: 9 timeouts, 10 deletions of messages by moderators. Before: 42 "
+    )
+
+
 def test_the_evidence_counts_each_kind_in_both_languages() -> None:
     fired = signals.tensions(
         ModerationWindows(
             recent_days=14,
             baseline_days=56,
-            baseline=6,
-            timeouts=9,
-            bans=1,
-            deletions=2,
-            automod=3,
+            recent={"timeouts": 9, "bans": 1, "deletions": 2, "automod": 3},
+            baseline={"timeouts": 4, "kicks": 2},
             messages=40,
         )
     )
     assert isinstance(fired, Signal)
-    assert fired.params["recent"] == 15
+    # all 15 against 6 (p < 0.0001) is less likely than the timeouts' 9 against 4
+    assert fired.params["series"] == "all" and fired.params["recent"] == 15
     assert fired.params["usual"] == 1.5  # 6 in 56 days is 1.5 in 14
     assert fired.sentence("en") == (
         "Tensions may be rising: 15 moderation actions in the last 14 days, against 1.5 on "
