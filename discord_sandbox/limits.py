@@ -8,6 +8,7 @@ Each check raises :class:`FormError`, answered as Discord does: 400, code 50035
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 CONTENT_MAX = 2000
@@ -170,3 +171,46 @@ def check_modal(data: dict[str, Any]) -> None:
     components = _max_items(data.get("components"), MODAL_COMPONENTS_MAX, ["data", "components"])
     for i, comp in enumerate(components):
         _check_component(comp, ["data", "components", i])
+
+
+#: Option types of a sub-command and of a sub-command group: their options are named too.
+_SUB_COMMAND_TYPES = (1, 2)
+
+
+def _in_deva_or_thai(ch: str) -> bool:
+    """Devanagari or Thai (the regex's \\p{sc=Deva} and \\p{sc=Thai}), marks included."""
+    code = ord(ch)
+    return 0x0900 <= code <= 0x097F or 0xA8E0 <= code <= 0xA8FF or 0x0E00 <= code <= 0x0E7F
+
+
+def valid_command_name(name: Any) -> bool:
+    """Discord's rule for CHAT_INPUT command and option names (application-commands#
+    application-command-naming): ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``, and a
+    letter that has a lowercase form must be written in it. Accents are letters: "santé"
+    passes; "Santé", "two words" and "quoi?" do not."""
+    if not isinstance(name, str) or not 1 <= len(name) <= 32:
+        return False
+    for ch in name:
+        allowed = ch in "-_'" or unicodedata.category(ch)[0] in "LN" or _in_deva_or_thai(ch)
+        if not allowed or ch.lower() != ch:
+            return False
+    return True
+
+
+def check_command(data: dict[str, Any], path: list[str | int] | None = None) -> None:
+    """A slash command's name, its localized names and every option's, as Discord checks
+    them on an upsert (400 50035 ``APPLICATION_COMMAND_INVALID_NAME``)."""
+    path = path or []
+    if data.get("type", 1) == 1 or path:
+        names = [("name", data.get("name"))]
+        names += [
+            ("name_localizations", v) for v in (data.get("name_localizations") or {}).values()
+        ]
+        for field, value in names:
+            if not valid_command_name(value):
+                raise FormError(
+                    [*path, field], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
+                )
+    for i, option in enumerate(data.get("options") or ()):
+        if isinstance(option, dict):
+            check_command(option, [*path, "options", i])

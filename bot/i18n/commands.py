@@ -6,7 +6,9 @@ language and makes clickable. The ids exist only once Discord has the commands: 
 calls `remember_commands` with the tree it syncs (translated payload, no ids yet) and then
 with what `tree.sync()` or `tree.fetch_commands()` returned (ids). Until an id is known,
 or for a name Discord never had, the command is written by its name in the reader's
-language ("/santé"), never the English name in a French text.
+language ("/santé"): the one Discord was given, else (before any sync, or in code that runs
+without the bot) the catalogue's ``cmd.<command>...name`` keys; never the English name in
+a French text.
 
 Kept in memory, per process: a command's id is the same in every guild for a global
 command; with a development guild (`FOYER_DEV_GUILD_ID`) there is one tree anyway.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 #: Option type of a sub-command and of a sub-command group in Discord's payloads.
@@ -75,7 +78,30 @@ def mention(name: str, lang: str) -> str:
     if known is not None and known.command_id is not None:
         return f"</{name}:{known.command_id}>"
     localized = _localized(known, str(lang)) if known is not None else None
-    return f"/{localized or name}"
+    return f"/{localized or _declared_names().get(name, {}).get(str(lang)) or name}"
+
+
+@cache
+def _declared_names() -> dict[str, dict[str, str]]:
+    """English qualified name -> {language: qualified name}, from the catalogue's
+    ``cmd.<command>[.<group>][.<sub>].name`` keys the cogs declare their names with: the
+    names before the bot has synced (or in code that runs without it)."""
+    from bot.i18n import catalogue  # this module is imported by bot.i18n itself
+
+    texts = catalogue()
+    names: dict[str, dict[str, str]] = {}
+    for key in texts:
+        parts = key.split(".")
+        if parts[0] != "cmd" or parts[-1] != "name" or len(parts) < 3:
+            continue
+        chain = [".".join(parts[: i + 1]) + ".name" for i in range(1, len(parts) - 1)]
+        if all(link in texts for link in chain):
+            english = " ".join(texts[link]["en"] for link in chain)
+            names[english] = {
+                lang: " ".join(texts[link].get(lang, texts[link]["en"]) for link in chain)
+                for lang in ("en", "fr")
+            }
+    return names
 
 
 def _localized(known: _Known, lang: str) -> str | None:

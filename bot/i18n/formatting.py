@@ -26,7 +26,8 @@ still parses its placeholders (`bot.i18n.placeholders` sees `count` in all of th
     A *fraction* (0.33, not 33) as a percentage: "33 %" in French, "33%" in English.
 ``{day:date}``, ``{day:date:medium}``, ``{day:date:short}``, ``{day:date:MMMd}``
     A `date` or `datetime`: ``long`` by default ("4 novembre 2026", "November 4, 2026"),
-    ``short``/``medium``/``full``, or a CLDR skeleton ("MMMd": "4 nov.", "Nov 4").
+    ``short``/``medium``/``full``, or a CLDR skeleton ("MMMd": "4 nov.", "Nov 4"); French
+    writes the first of the month "1er décembre", which CLDR leaves to us.
 ``{at:time}``, ``{at:datetime}``
     "14:30" / "2:30 PM"; the long date and the short time joined as the language joins them.
 ``{delay:duration}``, ``{delay:duration:hour}``
@@ -152,8 +153,13 @@ def date(value: dt.date, lang: str, form: str = "long") -> str:
     """A day: "4 novembre 2026" / "November 4, 2026" (``long``), another CLDR length, or a
     CLDR skeleton ("MMMd")."""
     if form in _DATE_FORMATS:
-        return babel_dates.format_date(value, form, locale=locale(lang))
-    return babel_dates.format_skeleton(form, value, locale=locale(lang))
+        text = babel_dates.format_date(value, form, locale=locale(lang))
+    else:
+        text = babel_dates.format_skeleton(form, value, locale=locale(lang))
+    if str(lang) == "fr" and value.day == 1 and form != "short":
+        # French writes the first of the month as an ordinal ("1er juin"); CLDR does not.
+        text = re.sub(r"(?<!\d)1(?= )", "1er", text, count=1)
+    return text
 
 
 def time(value: dt.datetime | dt.time, lang: str, form: str = "short") -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.chart_style import ACCENT, GRID, INK, MAIN, MUTED, SECOND, new_figure, style_panel
 from bot.i18n import t
+from bot.i18n.formatting import week_label
 from bot.metrics.data import WeekActivity
 
 if TYPE_CHECKING:  # matplotlib and numpy are imported on the first drawing, not at start-up
@@ -20,10 +21,11 @@ if TYPE_CHECKING:  # matplotlib and numpy are imported on the first drawing, not
     from matplotlib.figure import Figure
 
 
-def _week_ticks(ax: Axes, weeks: list[WeekActivity]) -> None:
-    """ISO week labels; the series ends with the current week, still in progress, which is
-    starred (and drawn apart by `_line`) so that its low figures do not read as a collapse."""
-    labels = [w.label.split("-")[1] for w in weeks]
+def _week_ticks(ax: Axes, weeks: list[WeekActivity], lang: str) -> None:
+    """ISO week labels as the language writes them ("S41", "W41"); the series ends with the
+    current week, still in progress, which is starred (and drawn apart by `_line`) so that
+    its low figures do not read as a collapse."""
+    labels = [week_label(w.label, lang) for w in weeks]
     if labels:
         labels[-1] += "*"
     ax.set_xticks(range(len(weeks)), labels, rotation=0)
@@ -98,7 +100,7 @@ def chart_figure(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     activity.set_ylabel(t("health.chart.people", lang), color=INK, fontsize=9)
     activity.set_ylim(bottom=0)
     activity.legend(frameon=False, fontsize=8, loc="best")
-    _week_ticks(activity, weekly)
+    _week_ticks(activity, weekly, lang)
 
     style_panel(share, t("health.chart.horizontal_title", lang))
     points = [
@@ -113,7 +115,7 @@ def chart_figure(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     share.set_ylim(0, 100)
     share.set_xlim(-0.5, len(weekly) - 0.5)
     share.set_ylabel(t("health.chart.share", lang), color=INK, fontsize=9)
-    _week_ticks(share, weekly)
+    _week_ticks(share, weekly, lang)
 
     style_panel(rituals, t("health.chart.rituals_title", lang))
     bars = rituals.bar(x, [w.ritual_participants for w in weekly], color=SECOND, width=0.6)
@@ -124,7 +126,7 @@ def chart_figure(weekly: list[WeekActivity], funnel: list[tuple[str, int]], lang
     rituals.set_ylabel(t("health.chart.participants", lang), color=INK, fontsize=9)
     if not any(w.ritual_participants for w in weekly):
         _no_data(rituals, lang)
-    _week_ticks(rituals, weekly)
+    _week_ticks(rituals, weekly, lang)
     for ax in (activity, share, rituals):
         ax.set_xlabel(t("health.chart.week", lang), color=INK, fontsize=9)
 

@@ -5,30 +5,28 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.i18n import t
+from bot.i18n import formatting, t
 from bot.metrics.figures import Figure, Kind, Trend
-from bot.metrics.signals import plural
 from bot.metrics.summary import HealthReport
 
 ARROWS = {Trend.UP: "↗", Trend.DOWN: "↘", Trend.FLAT: "→"}
 
 
 def format_value(value: float | None, kind: Kind, lang: str) -> str:
+    """A figure as the language writes it (CLDR): "42 %" / "42%", "+5 %", "2,5", "1 234"."""
     if value is None:
         return t("health.no_value", lang)
     if kind is Kind.RATE:
-        return f"{round(100 * value)} %" if lang == "fr" else f"{round(100 * value)}%"
+        return formatting.percent(value, lang)
     if kind is Kind.CHANGE:
-        return f"{round(100 * value):+d}" + (" %" if lang == "fr" else "%")
+        return formatting.percent(value, lang, signed=True)
     if kind is Kind.RATIO:
-        text = f"{value:.1f}"
-        return text.replace(".", ",") if lang == "fr" else text
+        return formatting.number(value, lang, decimals=1)
     if kind is Kind.HOURS:
-        hours = f"{value:.1f}".replace(".", ",") if lang == "fr" else f"{value:.1f}"
-        return t("health.unit.hours", lang, value=hours)
+        return t("health.unit.hours", lang, value=formatting.number(value, lang, decimals=1))
     if kind is Kind.SCORE:
-        return f"{value:+.0f}"
-    return f"{value:,.0f}".replace(",", "\u202f" if lang == "fr" else ",")
+        return formatting.number(round(value), lang, signed=True)
+    return formatting.number(round(value), lang)
 
 
 def name(key: str, lang: str) -> str:
@@ -64,14 +62,12 @@ def coverage_line(report: HealthReport) -> str:
     """How much of the period Foyer saw: since its arrival N days ago while it was not
     there for the whole period, else how many weeks of activity the figures rest on."""
     lang = report.lang
-    since = report.data_since.date().isoformat()
+    since = formatting.in_zone(report.data_since, report.timezone)
     if not report.covered:
         if report.days_of_data == 0:
             return t("health.arrived_today", lang, since=since)
-        days = plural("health.unit.day", report.days_of_data, lang)
-        return t("health.arrived", lang, days=days, since=since)
-    weeks = plural("health.unit.week", report.weeks_of_data, lang)
-    return t("health.based_on", lang, weeks=weeks, since=since)
+        return t("health.arrived", lang, days=report.days_of_data, since=since)
+    return t("health.based_on", lang, weeks=report.weeks_of_data, since=since)
 
 
 def header(report: HealthReport) -> list[str]:
@@ -81,8 +77,8 @@ def header(report: HealthReport) -> list[str]:
         t(
             "health.period_line",
             lang,
-            start=report.period.first_day.isoformat(),
-            end=(report.period.end_day - timedelta(days=1)).isoformat(),
+            start=report.period.first_day,
+            end=report.period.end_day - timedelta(days=1),
             days=report.period.days,
         ),
         coverage_line(report),
@@ -160,7 +156,7 @@ def ritual_lines(report: HealthReport) -> list[str]:
             "health.rituals.row",
             lang,
             name=row.name,
-            occurrences=plural("health.unit.occurrence", row.occurrences, lang),
+            occurrences=row.occurrences,
             participants=" → ".join(map(str, row.participants)) or "0",
         )
         if row.paused:
@@ -172,10 +168,16 @@ def ritual_lines(report: HealthReport) -> list[str]:
 
 
 def cohort_lines(report: HealthReport) -> list[str]:
+    """The cohort table for the terminal: the arrival week ("S41" / "W41"), its size, then
+    each following week's share, in columns."""
+    lang = report.lang
     lines = []
     for row in report.cohorts:
-        cells = " ".join("  . " if s is None else f"{round(100 * s):3d}%" for s in row.shares)
-        lines.append(f"{row.week.label} ({row.size:>3}) {cells}")
+        cells = " ".join(
+            "    ." if s is None else formatting.percent(s, lang).rjust(5) for s in row.shares
+        )
+        week = formatting.week_label(row.week.label, lang)
+        lines.append(f"{week:>3} ({row.size:>3}) {cells}")
     return lines
 
 

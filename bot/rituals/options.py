@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import time
+from datetime import date, time
 from typing import Any, TypeVar
 from zoneinfo import available_timezones
 
@@ -17,7 +17,7 @@ from discord import app_commands
 
 from bot import templates
 from bot.errors import FoyerError
-from bot.i18n import LANGUAGES, cmd, t
+from bot.i18n import LANGUAGES, cmd, formatting
 from bot.scheduling import MonthlyNth, Rule, Weekly
 from bot.user_input import check_text, has_visible_character
 
@@ -105,8 +105,13 @@ def validate_name(name: str) -> str:
 def longest_values() -> dict[str, int]:
     """Each placeholder at its longest: the date in either language, a question at its
     limit, a server name at Discord's limit."""
-    date = max(len(t("rituals.date", lang, y="0000", m="00", d="00")) for lang in LANGUAGES)
-    return {"date": date, "question": MAX_QUESTION_LENGTH, "server": MAX_SERVER_NAME_LENGTH}
+    # As `render.date_text` writes {date}: the long CLDR date, longest on a 2-digit day.
+    longest_date = max(
+        len(formatting.date(date(2026, month, 28), lang))
+        for lang in LANGUAGES
+        for month in range(1, 13)
+    )
+    return {"date": longest_date, "question": MAX_QUESTION_LENGTH, "server": MAX_SERVER_NAME_LENGTH}
 
 
 def validate_template(template: str) -> str:

@@ -5,10 +5,10 @@ client shows in their own time zone."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.db.models import Ritual, RitualQuestion, RunStatus, ScheduledRun
-from bot.i18n import t
+from bot.i18n import formatting, t
 from bot.rituals.engagement import OccurrenceEngagement, is_fading
 from bot.rituals.schedule import job_key, rule_of
 from bot.scheduling import MonthlyNth
@@ -17,10 +17,10 @@ MESSAGE_LIMIT = 2000  # Discord's, for a message's content
 STATS_LINES = 8  # occurrences listed by `/ritual stats` (the chart shows more)
 
 
-def date_text(when: datetime, lang: str, *, short: bool = False) -> str:
-    """A local date (pass `when` already in the ritual's zone) in the guild's style."""
-    key = "rituals.date_short" if short else "rituals.date"
-    return t(key, lang, y=f"{when:%Y}", m=f"{when:%m}", d=f"{when:%d}")
+def date_text(when: datetime | date, lang: str, *, short: bool = False) -> str:
+    """A local date (pass `when` already in the ritual's zone) as the language writes it:
+    "4 novembre 2026" / "November 4, 2026", or short ("4 nov." / "Nov 4") on a chart."""
+    return formatting.date(when, lang, "MMMd" if short else "long")
 
 
 def stamp(when: datetime, *, relative: bool = True) -> str:

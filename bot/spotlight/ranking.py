@@ -123,8 +123,8 @@ def reasons(stats: ContributionStats, lang: str) -> list[str]:
             t(
                 "spotlight.reason.answered",
                 lang,
-                members=_plural("spotlight.unit.member", stats.members_helped, lang),
-                answers=_plural("spotlight.unit.answer", stats.peer_given, lang),
+                members=stats.members_helped,
+                answers=stats.peer_given,
             )
         )
     if stats.conversations_started:
@@ -132,9 +132,7 @@ def reasons(stats: ContributionStats, lang: str) -> list[str]:
             t(
                 "spotlight.reason.conversations",
                 lang,
-                conversations=_plural(
-                    "spotlight.unit.conversation", stats.conversations_started, lang
-                ),
+                conversations=stats.conversations_started,
             )
         )
     if stats.ritual_days:
@@ -142,7 +140,7 @@ def reasons(stats: ContributionStats, lang: str) -> list[str]:
             t(
                 "spotlight.reason.rituals",
                 lang,
-                days=_plural("spotlight.unit.day", stats.ritual_days, lang),
+                days=stats.ritual_days,
             )
         )
     if stats.reactions_received:
@@ -150,13 +148,7 @@ def reasons(stats: ContributionStats, lang: str) -> list[str]:
             t(
                 "spotlight.reason.reactions",
                 lang,
-                reactions=_plural("spotlight.unit.reaction", stats.reactions_received, lang),
+                reactions=stats.reactions_received,
             )
         )
     return lines
-
-
-def _plural(key: str, count: int, lang: str) -> str:
-    """ "1 member" / "14 members" (French treats 0 and 1 as singular)."""
-    singular = count == 1 or (lang == "fr" and count == 0)
-    return t(f"{key}.{'one' if singular else 'other'}", lang, count=count)

@@ -9,6 +9,7 @@ filled in (bot/i18n); nothing here calls Discord.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from string import Formatter
 
 import discord
@@ -170,8 +171,8 @@ def describe(row: WelcomeConfig | None, lang: str) -> str:
         template=t("welcome.template_custom", lang)
         if row.template
         else t("welcome.template_default", lang),
-        archive=row.auto_archive_minutes,
-        nudge=row.nudge_delay_minutes // 60,
+        archive=timedelta(minutes=row.auto_archive_minutes),
+        nudge=timedelta(minutes=row.nudge_delay_minutes),
         burst=row.burst_threshold,
     )
 

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from .. import payloads
 from ..interactions import EPHEMERAL, InteractionRecord
-from ..limits import FormError, check_message, check_modal
+from ..limits import FormError, check_command, check_message, check_modal
 from ..state import Command, Message
 from .common import (
     PAYLOAD,
@@ -64,6 +64,12 @@ async def put_commands(request: web.Request) -> web.Response:
     scope = _scope(request)
     body = request.get(PAYLOAD)
     items: list[dict[str, Any]] = body if isinstance(body, list) else []
+    for i, item in enumerate(items):
+        try:
+            check_command(item)
+        except FormError as err:
+            err.path.insert(0, i)
+            raise
     old = {
         (c.data["name"], c.data.get("type", 1)): c
         for c in core.world.commands.values()
@@ -86,6 +92,7 @@ async def post_command(request: web.Request) -> web.Response:
     core = core_of(request)
     scope = _scope(request)
     item = payload(request)
+    check_command(item)
     prev = next(
         (
             c

@@ -26,4 +26,4 @@ async def test_mentions_carry_the_synced_ids(sandbox: Sandbox, database_url: str
             assert mention("privacy export", "en") == f"</privacy export:{ids['privacy']}>"
             assert f"</health:{ids['health']}>" in t("health.digest.intro", "fr", days=7)
     forget_commands()
-    assert mention("health", "fr") == "/health"
+    assert mention("health", "fr") == "/santé"

@@ -91,11 +91,11 @@ async def events_naming(env: FoyerEnv, user_id: int, *, kinds: tuple[int, ...] =
 async def test_privacy_commands_are_for_everyone_and_translated(foyer: FoyerEnv) -> None:
     (privacy,) = [c.data for c in foyer.sb.commands() if c.data["name"] == "privacy"]
     assert privacy.get("default_member_permissions") is None
-    assert privacy["name_localizations"]["fr"] == "confidentialite"
+    assert privacy["name_localizations"]["fr"] == "confidentialité"
     names = {o["name"]: o["name_localizations"]["fr"] for o in privacy["options"]}
     assert names == {
-        "optout": "desinscription",
-        "optin": "reinscription",
+        "optout": "refuser",
+        "optin": "accepter",
         "export": "exporter",
         "forget": "oublier",
         "policy": "politique",

@@ -514,7 +514,9 @@ async def test_weekly_question_list_through_commands(env: tuple[FoyerEnv, Manual
         subcommand="add",
         options={"preset": "weekly_question", "channel": town.general},
     )
-    assert "Ajoutez ses questions avec /rituel questions ajouter" in (added.content or "")
+    (ritual_command,) = [c for c in foyer.sb.commands() if c.data["name"] == "ritual"]
+    mention = f"</ritual questions add:{ritual_command.id}>"  # shown as /rituel questions ajouter
+    assert f"Ajoutez ses questions avec {mention}" in (added.content or "")
     name = "Question de la semaine"
     assert await questions("add", ritual=name, question="Votre outil préféré ?") == (
         "Question 1 ajoutée à **Question de la semaine**."

@@ -113,7 +113,7 @@ async def test_good_settings_are_saved(foyer: FoyerEnv) -> None:
     )
     assert res.ephemeral
     # The language changed to English, and the answer already speaks it.
-    assert (res.content or "").startswith("Saved.\n**Language:** en\n**Time zone:** America/")
+    assert (res.content or "").startswith("Saved.\n**Language:** English\n**Time zone:** America/")
     row = await stored(foyer, town.guild.id)
     assert (row.timezone, row.language, row.admin_channel_id, row.retention_days) == (
         "America/Montreal",

@@ -114,8 +114,8 @@ def test_longest_render_fills_each_placeholder_at_its_longest() -> None:
 
 
 def test_ritual_longest_values() -> None:
-    # dates are 10 characters in both languages (2026-12-08, 08/12/2026)
-    assert options.longest_values() == {"date": 10, "question": 500, "server": 100}
+    # the longest CLDR long date: "September 28, 2026" (18; "28 septembre 2026" is 17)
+    assert options.longest_values() == {"date": 18, "question": 500, "server": 100}
 
 
 def test_a_ritual_text_that_could_pass_2000_characters_is_refused_with_the_limit() -> None:
@@ -131,8 +131,8 @@ def test_a_ritual_text_that_could_pass_2000_characters_is_refused_with_the_limit
 
 
 def test_a_ritual_text_at_exactly_the_limit_is_accepted() -> None:
-    # ping role 24 + server 100 + question 500 + date 10 + literal text
-    literal = 2000 - 24 - 100 - 500 - 10
+    # ping role 24 + server 100 + question 500 + date 18 + literal text
+    literal = 2000 - 24 - 100 - 500 - 18
     head = "x" * (literal - 2)  # the two spaces are literal text too
     text = head + "{server} {question} {date}"
     assert 24 + templates.longest_render(text, options.longest_values()) == 2000
@@ -221,7 +221,7 @@ async def test_declared_ranges_are_enforced(bot: FoyerBot) -> None:
         assert error.params["low"] == 1 and error.params["high"] == 30
     check_option(duration, 30, "fr")
     text = _refused(duration, 31).render("fr")
-    assert text.startswith("L'option duree_jours doit")  # named as the guild sees it
+    assert text.startswith("L'option durée_jours doit")  # named as the guild sees it
 
 
 async def test_every_text_option_refuses_control_characters(bot: FoyerBot) -> None:

@@ -62,6 +62,9 @@ def test_dates_in_the_guild_zone() -> None:
     assert fmt("fr", "{d:date}", d=paris) == "5 novembre 2026"  # already the 5th in Paris
     assert fmt("en", "{d:date}", d=moment) == "November 4, 2026"
     assert fmt("fr", "{d:date:MMMd}", d=dt.date(2026, 11, 4)) == "4 nov."
+    assert fmt("fr", "{d:date}", d=dt.date(2026, 12, 1)) == "1er décembre 2026"
+    assert fmt("fr", "{d:date:short}", d=dt.date(2026, 12, 1)) == "01/12/2026"
+    assert fmt("en", "{d:date}", d=dt.date(2026, 12, 1)) == "December 1, 2026"
     assert fmt("fr", "{d:time}", d=paris) == "00:30"
     assert (
         fmt("en", "{d:time}", d=moment.astimezone(ZoneInfo("America/New_York"))) == "6:30\u202fPM"
@@ -102,7 +105,8 @@ def _tree() -> list[dict[str, object]]:
 
 
 def test_mention_falls_back_to_the_localized_name_until_ids_are_known(commands: None) -> None:
-    assert mention("health", "fr") == "/health"  # nothing known at all: the name as defined
+    assert mention("health", "fr") == "/santé"  # before any sync: the catalogue's name
+    assert mention("not a command", "fr") == "/not a command"
     remember_commands(_tree())
     assert fmt("fr", "Ouvrez {/health}.") == "Ouvrez /santé."
     assert mention("privacy export", "fr") == "/confidentialité exporter"

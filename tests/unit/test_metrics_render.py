@@ -46,23 +46,23 @@ def report(lang: str, arrived: datetime, *, covered: bool) -> HealthReport:
 def test_the_header_says_since_when_foyer_is_there() -> None:
     three_days = NOW - timedelta(days=3, hours=2)
     assert coverage_line(report("en", three_days, covered=False)).startswith(
-        "Since Foyer arrived 3 days ago (2026-11-24)"
+        "Since Foyer arrived 3 days ago (November 24, 2026)"
     )
     assert coverage_line(report("fr", three_days, covered=False)).startswith(
-        "Depuis l'arrivée de Foyer il y a 3 jours (2026-11-24)"
+        "Depuis l'arrivée de Foyer il y a 3 jours (le 24 novembre 2026)"
     )
     one_day = NOW - timedelta(days=1, hours=1)
     assert "il y a 1 jour (" in coverage_line(report("fr", one_day, covered=False))
     today = NOW - timedelta(hours=2)
     assert coverage_line(report("en", today, covered=False)).startswith(
-        "Since Foyer arrived today (2026-11-27)"
+        "Since Foyer arrived today (November 27, 2026)"
     )
     long_ago = datetime(2026, 6, 1, tzinfo=UTC)
     assert coverage_line(report("en", long_ago, covered=True)) == (
-        "Based on 25 weeks of activity since Foyer arrived (2026-06-01)."
+        "Based on 25 weeks of activity since Foyer arrived (June 1, 2026)."
     )
     assert coverage_line(report("fr", long_ago, covered=True)) == (
-        "Basé sur 25 semaines d'activité depuis l'arrivée de Foyer (2026-06-01)."
+        "Basé sur 25 semaines d'activité depuis l'arrivée de Foyer (le 1er juin 2026)."
     )
 
 
