@@ -95,3 +95,10 @@ def test_the_french_genders_people_inclusively_somewhere_in_every_member_domain(
     }
     assert {"welcome.json", "survey.json", "spotlight.json", "rituals.json"} <= domains
     assert {"privacy.json", "health.json"} <= domains
+
+
+@pytest.mark.parametrize(("file", "key", "texts"), ENTRIES, ids=IDS)
+def test_command_texts_have_no_inclusive_markup(file: str, key: str, texts: dict[str, str]) -> None:
+    """Discord keeps one French name and description per command, for every guild."""
+    if key.startswith("cmd."):
+        assert "[[" not in texts.get("fr", ""), f"{file}: {key}"
