@@ -293,3 +293,30 @@ def loads(matches: Sequence[BuddyMatch]) -> dict[int, int]:
         if match.buddy_id is not None:
             found[match.buddy_id] = found.get(match.buddy_id, 0) + 1
     return found
+
+
+@dataclass(frozen=True)
+class BuddyReport:
+    """What /health reads of buddies: the current and previous periods' figures, and
+    every newcomer who ever had a buddy (the activation and week-4 cohorts are older
+    than the period's offers)."""
+
+    current: BuddyFigures
+    previous: BuddyFigures
+    buddied_ids: frozenset[int]
+
+
+async def buddy_report(
+    session: AsyncSession,
+    guild_id: int,
+    current: tuple[datetime, datetime],
+    previous: tuple[datetime, datetime],
+) -> BuddyReport:
+    ever = await session.scalars(
+        select(BuddyMatch.newcomer_id).where(BuddyMatch.guild_id == guild_id).distinct()
+    )
+    return BuddyReport(
+        await buddy_figures(session, guild_id, *current),
+        await buddy_figures(session, guild_id, *previous),
+        frozenset(ever.all()),
+    )

@@ -11,7 +11,17 @@ from bot.buddies import store
 from bot.buddies.service import BuddyService, Presence
 from bot.clock import ManualClock
 from bot.db import Database
+from bot.db.models import (
+    BuddyMatch,
+    BuddyRequest,
+    DailyGuildActivity,
+    DailyMemberActivity,
+    GuildSettings,
+    Member,
+    Welcome,
+)
 from bot.errors import FoyerError
+from bot.metrics.summary import build_report
 
 G = 1001
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -76,3 +86,61 @@ async def test_bad_input_saves_nothing(database: Database) -> None:
     assert staff.value.key == "buddies.staff_not_allowed"
     async with database.session() as session:
         assert await store.volunteers(session, G) == []
+
+
+async def test_health_shows_buddy_figures_beside_the_others(database: Database) -> None:
+    """Six newcomers joined on 10 Nov; 1-5 were offered a buddy, 1-4 asked, 1-3 got one;
+    the buddies of 1 and 2 wrote after 2 h and 30 h. Newcomers 1, 2 and 4 wrote in their
+    first 7 days. By hand: requests 4; found 3/4; answered within 24 h 1/3; activation
+    with a buddy 2/3 (1, 2 of 1-3), without 1/3 (4 of 4-6); week 4 not over for anyone."""
+    guild, joined = 4343, datetime(2026, 11, 10, 10, tzinfo=UTC)
+    async with database.session() as s:
+        s.add(GuildSettings(guild_id=guild, language="en", timezone="UTC", joined_at=T0))
+        s.add_all(Member(guild_id=guild, user_id=u, joined_at=joined) for u in range(1, 7))
+        s.add_all(Welcome(guild_id=guild, user_id=u, joined_at=joined) for u in range(1, 7))
+        for user in (1, 2, 4):
+            day = (joined + timedelta(days=1)).date()
+            s.add(DailyMemberActivity(guild_id=guild, user_id=user, day=day, messages=1))
+        s.add(DailyGuildActivity(guild_id=guild, day=(joined + timedelta(days=1)).date(),
+                                 member_messages=3))  # fmt: skip
+        for user in range(1, 6):
+            s.add(
+                BuddyRequest(
+                    id=user,
+                    guild_id=guild,
+                    newcomer_id=user,
+                    thread_id=900 + user,
+                    offered_at=joined,
+                    offer_sent_at=joined,
+                    accepted_at=joined + timedelta(minutes=5) if user <= 4 else None,
+                )
+            )
+        answered = {1: timedelta(hours=2), 2: timedelta(hours=30), 3: None}
+        for user, after in answered.items():
+            matched = joined + timedelta(minutes=5)
+            s.add(
+                BuddyMatch(
+                    guild_id=guild,
+                    request_id=user,
+                    newcomer_id=user,
+                    buddy_id=50 + user,
+                    thread_id=900 + user,
+                    matched_at=matched,
+                    announced_at=matched,
+                    answered_at=matched + after if after else None,
+                )
+            )
+    report = await build_report(database, guild, 28, datetime(2026, 11, 30, 12, tzinfo=UTC))
+
+    def shown(key: str) -> tuple[float | None, int | None]:
+        figure = report.figure(key)
+        return figure.value, figure.base
+
+    assert shown("contribution.buddy_requests")[0] == 4
+    assert shown("contribution.buddy_matched") == (0.75, 4)
+    assert shown("contribution.buddy_answered_24h") == (pytest.approx(1 / 3), 3)
+    assert shown("contribution.buddied_activation") == (pytest.approx(2 / 3), 3)
+    assert shown("contribution.others_activation") == (pytest.approx(1 / 3), 3)
+    assert shown("retention.activation") == (0.5, 6)  # the two bases add up
+    assert shown("contribution.buddied_week4") == (None, 0)
+    assert shown("contribution.others_week4") == (None, 0)
