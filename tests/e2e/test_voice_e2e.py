@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from bot.clock import ManualClock
 from bot.db.models import GuildSettings
 from bot.i18n import t
 from demo.harness import FoyerEnv, running_foyer
@@ -20,6 +22,7 @@ from discord_sandbox import Message, Sandbox
 from discord_sandbox.interactions import InteractionResult
 
 pytestmark = pytest.mark.e2e
+MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday 30 November, 07:00 in Paris
 
 #: What speaks to the reader in *vous* (the catalogue tests hold the full rule).
 VOUS = re.compile(r"\b(?:vous|votre|vos)\b|\b(?!(?:chez|assez)\b)\w+ez\b", re.IGNORECASE)
@@ -192,3 +195,26 @@ async def test_a_replaced_survey_question_is_previewed_then_posted_as_written(
     reset = await setup_text(key="survey_question", reset=True)
     assert "Le texte de Foyer est rétabli." in reset
     assert "que tu recommandes cette communauté à un·e ami·e" in reset  # tu, inclusive
+
+
+async def test_the_weekly_digest_speaks_the_guilds_register(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    """A scheduled post, written with no interaction to read the voice from."""
+    town = build_town(sandbox, "Atelier", locale="fr", members=3)
+    clock = ManualClock(MONDAY)
+    async with running_foyer(sandbox, database_url=database_url, clock=clock) as bot:
+        await bot.guild_settings.update(
+            town.guild.id, admin_channel_id=town.admin_channel.id, french_register="tu"
+        )
+        res = await sandbox.invoke(
+            town.guild, town.admin, "setup", subcommand="digest", options={"day": 3, "hour": 18}
+        )
+        assert res.ephemeral
+        clock.set(datetime(2026, 12, 3, 17, 0, 30, tzinfo=UTC))  # Thursday 18:00:30 Paris
+        await bot.scheduler.run_due()
+        await bot.scheduler.run_due()
+        (post,) = sandbox.messages_in(town.admin_channel)
+        text = shown(post)
+        assert "derniers jours. Ouvre " in text and "Ouvrez" not in text
+        assert VOUS.findall(text) == [], text
