@@ -23,12 +23,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import discord
+
 from demo.community import CommunityScript
 from demo.community_hooks import nps_answers
 from demo.context import DemoContext, Step
 from demo.harness import running_foyer
 from demo.scenario import Town, build_town
 from demo.steps.core import health_step, setup_step, survey_during_replay, survey_results_step
+from demo.steps.peers import buddies_step, intros_step
 from demo.steps.rituals import ritual_during_replay, ritual_report_step, ritual_setup_step
 from demo.steps.spotlight import spotlight_step
 from demo.steps.welcome import welcome_during_replay, welcome_report_step, welcome_setup_step
@@ -47,6 +50,8 @@ AFTER_REPLAY: list[Step] = [
     welcome_report_step,
     ritual_report_step,
     spotlight_step,
+    buddies_step,
+    intros_step,
 ]
 
 
@@ -133,6 +138,9 @@ async def _run(args: argparse.Namespace, started: float) -> int:
             created_at=start - timedelta(days=420),
             bot_joined_at=start - timedelta(hours=1),
         )
+        # the README's invite grants View Audit Log: moderation counts feed *tensions*
+        audit_log = discord.Permissions(view_audit_log=True).value
+        sb.set_bot_permissions(town.guild, sb.world.bot_role(town.guild).permissions | audit_log)
         script = CommunityScript(
             sb,
             town,
@@ -141,6 +149,7 @@ async def _run(args: argparse.Namespace, started: float) -> int:
             seed=args.seed,
             language=args.language,
             end=start + timedelta(days=7 * args.weeks),
+            moderation=1.5,  # timeouts and deletions a week: steady, no tension
         )
         clock = ManualClock(script.start)
         script.clock = clock
