@@ -44,7 +44,11 @@ def load_average() -> list[float]:
 
 
 def commit() -> str:
-    """The commit measured, with `+dirty` when the tree holds uncommitted changes."""
+    """The commit measured, with `+dirty` when the tree holds uncommitted changes;
+    `BENCH_COMMIT` names it for a copy without git (`git archive` of a commit, measured
+    while others edit the working tree)."""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
