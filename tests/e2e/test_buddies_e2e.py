@@ -102,6 +102,9 @@ async def test_volunteers_newcomers_reminder_and_replacement(env: Env) -> None:
     for wrong in (0, 99):
         refused = await env.buddy(ana, "join", capacity=wrong)
         assert f"entre 1 et 5 ; vous avez donné {wrong}. Rien n'a été modifié." in refused
+    sewing = sb.create_role(town.guild, "Couture")  # a role the admins did not offer
+    refused = await env.buddy(ana, "join", capacity=1, topic=sewing)
+    assert refused == t("buddies.unknown_topic", "fr", role=f"<@&{sewing.id}>")
     assert await env.rows(BuddyVolunteer) == []
 
     joined = said(await sb.click(call, ana, "foyer:buddy:volunteer"))
@@ -147,6 +150,10 @@ async def test_volunteers_newcomers_reminder_and_replacement(env: Env) -> None:
         if (m.content or "").startswith(f"<@{ana.user.id}>, vous voici")
     ]
     assert len(told) == 1
+    (sent,) = [c for c in sb.calls_to("POST", "/channels/{channel_id}/messages")
+               if c.json and c.json.get("content") == told[0].content]  # fmt: skip
+    mentions = sent.json["allowed_mentions"]  # the buddy only: no @everyone, no role
+    assert mentions["parse"] == [] and [int(u) for u in mentions["users"]] == [ana.user.id]
 
     # Béa answers Omar; Ana stays silent
     await sb.post(thread_o, bea, "Salut !")
