@@ -104,20 +104,23 @@ async def test_english_full_digest_in_the_guild_s_zone_then_off(
 
 
 @pytest.mark.parametrize(
-    "options, expected",
+    "locale, options, expected",
     [
-        ({"hour": 25}, "L'option heure doit être comprise entre 0 et 23 ; vous avez donné 25."),
-        ({"day": 9}, "« 9 »"),
-        ({"format": "tiny", "enabled": False}, "« tiny »"),
+        ("fr", {"hour": 25}, "L'option heure doit être comprise entre 0 et 23 ; vous avez donné"),
+        ("fr", {"day": 9}, "« 9 »"),
+        ("fr", {"format": "tiny", "enabled": False}, "« tiny »"),
+        ("en-US", {"hour": 25, "day": 2}, "The option hour must be between 0 and 23; you gave 25."),
+        ("en-US", {"day": -1}, "“-1” is not a choice for the option day."),
     ],
-)
+)  # fmt: skip
 async def test_a_value_outside_the_declaration_is_refused_and_saves_nothing(
-    sandbox: Sandbox, database_url: str, options: dict[str, Any], expected: str
+    sandbox: Sandbox, database_url: str, locale: str, options: dict[str, Any], expected: str
 ) -> None:
-    town = build_town(sandbox, "Atelier", locale="fr", members=3)
+    town = build_town(sandbox, "Atelier", locale=locale, members=3)
     async with running_foyer(sandbox, database_url=database_url, clock=ManualClock(MONDAY)) as bot:
         said = await digest(sandbox, town, **options)
-        assert expected in said and "Rien n'a été modifié." in said
+        assert expected in said
+        assert ("Rien n'a été modifié." if locale == "fr" else "Nothing was changed.") in said
         async with bot.db.session() as session:
             rows = await session.scalar(select(func.count()).select_from(DigestSettings))
         assert rows == 0
