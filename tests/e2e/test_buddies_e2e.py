@@ -190,3 +190,28 @@ async def test_volunteers_newcomers_reminder_and_replacement(env: Env) -> None:
     assert (
         "Nouveaux en attente : 0" in status and "Binômes formés ces 28 derniers jours : 4" in status
     )
+
+
+async def test_a_buddy_gone_while_being_added_is_skipped_for_the_next(env: Env) -> None:
+    """Discord says the chosen buddy is no longer a member (they left mid-pairing, before
+    Foyer heard of it): that match ends and the next volunteer is given, in one click."""
+    sb, town = env.sb, env.town
+    ana, bea = town.members[:2]
+    await env.buddy(town.admin, "setup", enabled=True)
+    await env.buddy(ana, "join")
+    await env.buddy(bea, "join")
+    nina = await sb.join(town.guild, "nina")
+    await env.settle()
+    thread = env.thread_of(nina)
+    gone = {"message": "Unknown Member", "code": 10007}
+    sb.faults.next("PUT", "/channels/{channel_id}/thread-members/{user_id}", status=404, body=gone)
+    answer = said(
+        await sb.click(offer_in(env, thread, nina), nina, f"foyer:buddy:accept:{nina.user.id}")
+    )
+    assert answer == t("buddies.accepted", "fr", buddy=f"<@{bea.user.id}>")
+    rows = sorted(await env.rows(BuddyMatch), key=lambda m: m.id)
+    assert [(m.buddy_id, m.ended_reason) for m in rows] == [
+        (ana.user.id, "buddy_left"),
+        (bea.user.id, None),
+    ]
+    assert ana.user.id not in thread.thread_members and bea.user.id in thread.thread_members
