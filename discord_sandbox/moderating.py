@@ -1,5 +1,6 @@
 """Moderation as a community's moderators and AutoMod do it: timeouts, kicks, bans,
-messages deleted by a moderator (one or in bulk), messages AutoMod blocks.
+messages deleted by a moderator (one or in bulk), messages AutoMod blocks; and an admin
+changing a role's permissions (the bot's, to grant or take away View Audit Log).
 
 Each action changes the state and dispatches what Discord sends: the action's own events
 (GUILD_MEMBER_UPDATE, GUILD_MEMBER_REMOVE, GUILD_BAN_ADD, MESSAGE_DELETE(_BULK)), then the
@@ -26,14 +27,15 @@ from .permissions import (
     KICK_MEMBERS,
     MANAGE_GUILD,
     MANAGE_MESSAGES,
+    MANAGE_ROLES,
     MODERATE_MEMBERS,
     VIEW_AUDIT_LOG,
 )
 from .snowflake import iso, utcnow
-from .state import Channel, Guild, Member, Message, User
+from .state import Channel, Guild, Member, Message, Role, User
 
 # Discord's audit log event numbers
-MEMBER_KICK, MEMBER_BAN_ADD, MEMBER_UPDATE = 20, 22, 24
+MEMBER_KICK, MEMBER_BAN_ADD, MEMBER_UPDATE, ROLE_UPDATE = 20, 22, 24, 31
 MESSAGE_DELETE, MESSAGE_BULK_DELETE = 72, 73
 AUTO_MODERATION_BLOCK_MESSAGE = 143
 MAX_TIMEOUT = timedelta(days=28)  # Discord refuses a longer one (400)
@@ -206,6 +208,28 @@ class ModeratingMixin:
         return await self._entry(
             guild, MESSAGE_BULK_DELETE, moderator.id, channel.id, at, options=options
         )
+
+    async def set_role_permissions(
+        self,
+        guild: Guild,
+        admin: User,
+        role: Role,
+        permissions: int,
+        *,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Change a role's permissions as an admin (Manage Roles): GUILD_ROLE_UPDATE, then
+        the role update entry. The bot's own role is ``world.bot_role(guild)``."""
+        self._require(guild, admin, MANAGE_ROLES)
+        before, role.permissions = role.permissions, permissions
+        if guild.bot_present:
+            await self.core.hub.dispatch(
+                "GUILD_ROLE_UPDATE",
+                {"guild_id": str(guild.id), "role": payloads.role(role)},
+                guild_id=guild.id,
+            )
+        change = {"key": "permissions", "old_value": str(before), "new_value": str(permissions)}
+        return await self._entry(guild, ROLE_UPDATE, admin.id, role.id, at, changes=[change])
 
     async def automod_block(
         self,

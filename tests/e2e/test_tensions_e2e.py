@@ -212,3 +212,42 @@ async def test_the_community_script_moderates_at_a_rate_and_a_rise_is_heard(
         clock.set(end + timedelta(hours=12))
         res = await sandbox.invoke(town.guild, town.admin, "health")
         assert "Les tensions semblent monter" in res.embeds[0]["description"]
+
+
+async def test_the_watch_follows_view_audit_log_as_an_admin_grants_and_removes_it(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    town, moderator = moderated_town(sandbox)
+    owner = sandbox.world.users[town.guild.owner_id]
+    bot_role = sandbox.world.bot_role(town.guild)
+    without = bot_role.permissions
+    async with running_foyer(sandbox, database_url=database_url) as bot:
+
+        async def watched() -> datetime | None:
+            async with bot.db.session() as s:
+                return await moderation_store.watched_since(s, town.guild.id)
+
+        async def counted(n: int) -> bool:
+            found = await counts(bot.db, town.guild.id)
+            return found.get(ModerationKind.TIMEOUT, (0, 0))[0] == n
+
+        assert await watched() is None
+        await sandbox.timeout(town.guild, moderator, town.members[0], timedelta(minutes=5))
+        await sandbox.set_role_permissions(town.guild, owner, bot_role, without | VIEW_AUDIT_LOG)
+
+        async def watching() -> bool:
+            return await watched() is not None
+
+        await eventually(watching)
+        await sandbox.timeout(town.guild, moderator, town.members[1], timedelta(minutes=5))
+        await eventually(lambda: counted(1))  # the timeout before the grant was never sent
+        await sandbox.set_role_permissions(town.guild, owner, bot_role, without)
+
+        async def not_watching() -> bool:
+            return await watched() is None
+
+        await eventually(not_watching)
+        await sandbox.timeout(town.guild, moderator, town.members[2], timedelta(minutes=5))
+        await sandbox.core.hub.sync()
+        await asyncio.sleep(0.2)
+        assert await counted(1)
