@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALL := pip install --no-cache-dir -c constraints.txt -e
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-suite lint run migrate clean help bench bench-soak
+.PHONY: demo test test-suite lint run web migrate clean help bench bench-soak
 
 help:
 	@echo "make demo   - set up, then replay weeks of a simulated community against a local Discord"
@@ -39,6 +39,10 @@ lint: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/foyer run
+
+# The web dashboard, beside the bot (README.md, The dashboard).
+web: $(STAMP)
+	$(BIN)/foyer web
 
 # Every benchmark (docs/benchmarks.md quotes their JSON objects), full size unless
 # `BENCH_ARGS=--quick` (CI's size, seconds each); the JSON lines go to stdout, progress to stderr.

@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("bot.cli", "upgrade the database schema to the latest version"),
     "status": ("bot.cli", "exit 0 if the running bot refreshed its heartbeat recently"),
     "report": ("bot.metrics.report", "print or export a guild's health figures"),
+    "web": ("bot.web.serve", "serve the web dashboard (needs the OAuth2 client settings)"),
 }
 #: The entry-point group where packages above the bot declare their `foyer` subcommands.
 PLUGGED_COMMANDS = "foyer.commands"

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+DISCORD_OAUTH_AUTHORIZE_URL = "https://discord.com/oauth2/authorize"
 
 
 class ConfigError(Exception):
@@ -51,6 +52,17 @@ class Settings(BaseSettings):
     # None: beside the SQLite database, else beside the heartbeat file (see journal_path).
     journal_file: Path | None = None
     journal_fsync: bool = False
+    # The web dashboard (`foyer web`, bot/web): where it listens, the address people use
+    # (the OAuth2 redirect URI is WEB_BASE_URL + /auth/callback), the cookie's signing key
+    # and the Discord application's OAuth2 client.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    web_base_url: str = "http://127.0.0.1:8080"
+    web_session_secret: SecretStr | None = None
+    web_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    discord_client_id: int | None = None
+    discord_client_secret: SecretStr | None = None
+    discord_oauth_authorize_url: str = DISCORD_OAUTH_AUTHORIZE_URL
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -131,6 +143,30 @@ class Settings(BaseSettings):
                 "DISCORD_TOKEN=... in the environment or in .env (see README.md)."
             )
         return self.discord_token.get_secret_value()
+
+    def web_secrets(self) -> tuple[int, str, bytes]:
+        """The OAuth2 client id and secret and the session key the dashboard needs, or
+        which setting is missing."""
+        values = {
+            "DISCORD_CLIENT_ID": str(self.discord_client_id or ""),
+            "DISCORD_CLIENT_SECRET": _secret(self.discord_client_secret),
+            "WEB_SESSION_SECRET": _secret(self.web_session_secret),
+        }
+        missing = [name for name, value in values.items() if not value.strip()]
+        if missing:
+            raise ConfigError(
+                f"{', '.join(missing)} not set: `foyer web` needs the Discord application's "
+                "OAuth2 client (Developer Portal > OAuth2) and a random session secret of 32 "
+                "characters or more (README.md, The dashboard)."
+            )
+        secret = values["WEB_SESSION_SECRET"]
+        if len(secret) < 32:
+            raise ConfigError("WEB_SESSION_SECRET is too short: use 32 random characters or more")
+        return int(values["DISCORD_CLIENT_ID"]), values["DISCORD_CLIENT_SECRET"], secret.encode()
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
 
 
 def load_settings(**overrides: object) -> Settings:

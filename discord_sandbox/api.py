@@ -389,6 +389,22 @@ class Sandbox(InteractingMixin, ModeratingMixin):
             c for c in self.world.channels.values() if c.parent_id == channel.id and c.is_thread
         ]
 
+    # -- OAuth2 (oauth2.py) -------------------------------------------------------------------
+    def oauth_client(self, redirect_uri: str) -> tuple[int, str]:
+        """Register ``redirect_uri`` for the application's OAuth2 client and return its
+        client id (the application id, as on Discord) and secret."""
+        self.core.oauth.redirect_uris.add(redirect_uri)
+        return self.core.application_id, self.core.oauth.client_secret
+
+    def oauth_login_as(self, who: Person | None) -> None:
+        """Who approves the next ``/oauth2/authorize`` at once (None: nobody is logged in)."""
+        self.core.oauth.approver = self._user(who).id if who is not None else None
+
+    @property
+    def authorize_url(self) -> str:
+        """Discord's authorize page, in the sandbox."""
+        return self.api_base.removesuffix(API_PREFIX) + "/oauth2/authorize"
+
     # -- faults and synchronisation -------------------------------------------------------------
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's clock forward: interaction deadlines and token lifetimes

@@ -14,6 +14,7 @@ from typing import Any
 from . import payloads
 from .faults import Faults
 from .gateway import MESSAGE_CONTENT, GatewayHub, blank_content
+from .oauth2 import OAuth
 from .permissions import MANAGE_THREADS, VIEW_CHANNEL
 from .ratelimits import RateLimiter
 from .snowflake import utcnow
@@ -59,6 +60,7 @@ class Core:
             allowed_intents=allowed_intents,
         )
         self.faults = Faults()
+        self.oauth = OAuth()
         self.calls: list[Call] = []
         self.in_flight = 0
         self.last_activity = 0.0

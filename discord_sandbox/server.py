@@ -18,11 +18,13 @@ from aiohttp import BodyPartReader, web
 from .core import Call, Core
 from .limits import FormError
 from .openapi import ResponseValidator
-from .rest import channels, guilds, interactions, meta
+from .rest import channels, guilds, interactions, meta, oauth2
 from .rest.common import CORE, PAYLOAD, UPLOADS, ApiError, json_response
 
 API_PREFIX = "/api/v10"
 NO_AUTH = ("/interactions/", "/webhooks/")
+#: What a Bearer token (OAuth2, scopes identify and guilds) may call, and who answers it.
+BEARER = {"/users/@me": oauth2.me, "/users/@me/guilds": oauth2.my_guilds}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 RATE_HEADERS: web.RequestKey[dict[str, str]] = web.RequestKey("sandbox_rate_headers", dict)
 
@@ -117,6 +119,10 @@ def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Applica
     ) -> web.StreamResponse:
         if route == "(unknown)":
             return json_response({"message": "404: Not Found", "code": 0}, status=404)
+        bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+        if route == "/oauth2/token" or (bearer and route in oauth2.BEARER_ROUTES):
+            # The client's secret is in the form; a Bearer token is checked by its route.
+            return await (oauth2.token if route == "/oauth2/token" else BEARER[route])(request)
         if (
             not call.path.startswith(NO_AUTH)
             and request.headers.get("Authorization") != f"Bot {core.token}"
@@ -169,5 +175,10 @@ def build_app(core: Core, *, validator: ResponseValidator | None) -> web.Applica
     for module in (meta, channels, guilds, interactions):
         for method, path, fn in module.ROUTES:
             app.router.add_route(method, API_PREFIX + path, fn)
+    for method, path, fn in oauth2.API_ROUTES:
+        app.router.add_route(method, API_PREFIX + path, fn)
+    app.router.add_route("GET", API_PREFIX + "/users/@me/guilds", oauth2.my_guilds)
+    for method, path, fn in oauth2.PAGE_ROUTES:
+        app.router.add_route(method, path, fn)
     app.router.add_get("/gateway", core.hub.handle)
     return app

@@ -61,6 +61,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("metrics", ("bot.metrics",)),
+    # The dashboard (`foyer web`): one room on top of the metrics, beside the bot.
+    ("web", ("bot.web",)),
     ("app", ("bot.app", "bot.cli", "bot.__main__")),
     ("cogs", ("cogs",)),
     ("demo", ("demo",)),
