@@ -37,8 +37,8 @@ class ModerationCounts(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        for guild in self.bot.guilds:
-            await self.refresh(guild)
+        watching = {guild.id: self.can_watch(guild) for guild in self.bot.guilds}
+        await moderation_store.set_watches(self.bot.db, watching, self.bot.clock.now())
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:

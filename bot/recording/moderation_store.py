@@ -64,20 +64,29 @@ async def record(db: Database, action: ModerationAction) -> bool:
 
 
 async def set_watch(db: Database, guild_id: int, watching: bool, now: datetime) -> None:
-    """Say whether Foyer can see the guild's audit log now. Watching keeps the earliest
-    moment it started; losing sight clears it, so a later watch starts a new baseline
-    (the days in between were not seen, not calm)."""
+    """Say whether Foyer can see the guild's audit log now (see `set_watches`)."""
+    await set_watches(db, {guild_id: watching}, now)
+
+
+async def set_watches(db: Database, watching: Mapping[int, bool], now: datetime) -> None:
+    """Say, per guild, whether Foyer can see its audit log now, in one transaction (every
+    guild at start). Watching keeps the earliest moment it started; losing sight clears it,
+    so a later watch starts a new baseline (the days in between were not seen, not calm)."""
+    seen = [{"guild_id": g, "since": now} for g, w in watching.items() if w]
+    blind = [{"guild_id": g, "since": None} for g, w in watching.items() if not w]
     async with db.session() as session:
         conn = await session.connection()
-        stmt = insert_for(conn, WATCH)
-        if watching:
+        if seen:
+            stmt = insert_for(conn, WATCH)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["guild_id"],
                 set_={"since": func.coalesce(WATCH.c.since, stmt.excluded.since)},
             )
-        else:
+            await conn.execute(stmt, seen)
+        if blind:
+            stmt = insert_for(conn, WATCH)
             stmt = stmt.on_conflict_do_update(index_elements=["guild_id"], set_={"since": None})
-        await conn.execute(stmt, {"guild_id": guild_id, "since": now if watching else None})
+            await conn.execute(stmt, blind)
 
 
 async def watched_since(session: AsyncSession, guild_id: int) -> datetime | None:

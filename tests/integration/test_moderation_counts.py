@@ -144,3 +144,16 @@ async def test_the_retention_purge_ages_out_the_counts_and_the_ids(database: Dat
         days = (await s.scalars(select(ModerationCount.day))).all()
         entries = await s.scalar(select(func.count()).select_from(ModerationEntry))
     assert days == [TODAY - 29 * DAY] and entries == 1
+
+
+async def test_every_guilds_watch_in_one_call(database: Database) -> None:
+    t1, t2 = NOW - 10 * DAY, NOW - 5 * DAY
+    await moderation_store.set_watches(database, {GUILD: True, OTHER: False}, t1)
+    await moderation_store.set_watches(database, {GUILD: True, OTHER: True}, t2)
+    async with database.session() as s:
+        assert await moderation_store.watched_since(s, GUILD) == t1  # kept since t1
+        assert await moderation_store.watched_since(s, OTHER) == t2
+    await moderation_store.set_watches(database, {GUILD: False, OTHER: True}, NOW)
+    async with database.session() as s:
+        assert await moderation_store.watched_since(s, GUILD) is None
+        assert await moderation_store.watched_since(s, OTHER) == t2
