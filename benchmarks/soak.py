@@ -8,7 +8,8 @@ an empty database). Faults follow a seeded schedule: gateway closes (1000, 4000,
 RECONNECT, op 9 INVALID_SESSION (resumable or not), REST 429 / 500 / 502 / 503 on the routes
 the bot uses, 5xx after success (Discord did the work, the answer is an error), SIGKILL of
 the bot (at random moments and right after Discord accepted one of its posts) and SIGTERM,
-each followed by a restart while the members go on (joins during outages included).
+each followed by a restart while the members go on (joins during outages included), and
+bursts of newcomers (welcomed in a shared thread) cut short by a SIGKILL.
 Rituals are set up with `/ritual add` and fall due during faults (the bot killed as its
 post is accepted, a 5xx after its post, the bot down at its time).
 
@@ -23,7 +24,7 @@ joins; `reactions_lost` the reactions made while the bot's process was up; `excl
 names what is measured apart (see docs/benchmarks.md, "Soak").
 
     .venv/bin/python benchmarks/soak.py --quick       # under 3 minutes: few kills and faults
-    .venv/bin/python benchmarks/soak.py               # full: 24 SIGKILLs, 120 faults, ~25 min
+    .venv/bin/python benchmarks/soak.py               # full: 27 SIGKILLs, 120 faults, ~25 min
     options: --seed N, --seconds S (stream length), --json PATH, --check (exit 1 unless all 0),
              --database-url postgresql+asyncpg://user@host/empty_db, --keep (keep logs and db)
 """
@@ -44,6 +45,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,6 +59,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.db.models.activity import ActivityEvent, EventKind, Interaction
 from bot.db.models.scheduling import ScheduledRun
 from bot.db.models.welcome import Welcome
+from bot.welcome import render
 from demo.scenario import Town, build_town
 from discord_sandbox import Channel, Member, Message, Sandbox
 
@@ -78,10 +81,22 @@ class Mode:
     rituals: int  # in pairs due at the same minute
     join_every: float
     settle: float
+    bursts: int  # BURST_JOINS newcomers at once (a shared welcome thread), then a SIGKILL
 
 
-QUICK = Mode(seconds=60, kills=2, terms=1, faults=12, rituals=2, join_every=5.0, settle=6.0)
-FULL = Mode(seconds=1320, kills=20, terms=4, faults=120, rituals=10, join_every=7.0, settle=20.0)
+QUICK = Mode(
+    seconds=60, kills=2, terms=1, faults=12, rituals=2, join_every=5.0, settle=6.0, bursts=1
+)
+FULL = Mode(
+    seconds=1320, kills=20, terms=4, faults=120, rituals=10, join_every=7.0, settle=20.0, bursts=3
+)
+#: Newcomers of a burst: above the default `burst_threshold` (10 a minute), so Foyer
+#: welcomes them in one shared thread. Odd bursts: the arrivals message naming them gets a
+#: 503 (nothing made) and the bot is killed as it is answered, so their rows know the thread
+#: and no message names them. Even bursts: the SIGKILL comes BURST_KILL seconds after
+#: Discord accepted the thread's introduction, wherever the welcome is by then.
+BURST_JOINS = 12
+BURST_KILL = (0.0, 0.8)
 
 # The routes Foyer calls while it runs (start-up ones such as /users/@me, /gateway/bot and
 # the command sync are left alone: a failure there ends `foyer run`, which is not a soak).
@@ -118,6 +133,7 @@ class Sent:
     # (message, user, emoji) -> "up" | "down" | "kill" (within KILL_MARGIN of a SIGKILL)
     reactions: dict[tuple[int, int, str], str] = field(default_factory=dict)
     reaction_times: list[tuple[float, tuple[int, int, str]]] = field(default_factory=list)
+    message_times: dict[int, float] = field(default_factory=dict)  # id -> loop time sent
 
     @property
     def total(self) -> int:
@@ -136,6 +152,7 @@ class BotProcess:
         self.up = False  # alive and identified on the gateway: events reach it
         self.starts = 0
         self.kill_times: list[float] = []
+        self.timeline: list[tuple[float, str]] = []  # (loop time, start|up|kill|term)
         self.unexpected_exits: list[int] = []
         self._stopping = False
 
@@ -146,6 +163,7 @@ class BotProcess:
     async def start(self, *, timeout: float = 90.0) -> None:  # noqa: ASYNC109
         """Spawn the bot and wait until it has identified a new gateway session."""
         known = set(self.sb.core.hub.sessions)
+        self._note("start")
         with self.logfile.open("ab") as out:
             out.write(f"\n===== start {self.starts + 1} =====\n".encode())
             out.flush()
@@ -175,6 +193,7 @@ class BotProcess:
             ]
             if fresh:
                 self.up = True
+                self._note("up")
                 return
             await asyncio.sleep(0.02)
         raise TimeoutError(f"foyer run did not connect within {timeout:.0f}s: see {self.logfile}")
@@ -187,6 +206,7 @@ class BotProcess:
         self.up = False
         self._stopping = True
         self.kill_times.append(asyncio.get_running_loop().time())
+        self._note("kill")
         self.proc.send_signal(signal.SIGKILL)
         await self.proc.wait()
 
@@ -197,6 +217,7 @@ class BotProcess:
         assert self.proc is not None
         self.up = False
         self._stopping = True
+        self._note("term")
         self.proc.send_signal(signal.SIGTERM)
         try:
             return await asyncio.wait_for(self.proc.wait(), timeout)
@@ -205,6 +226,18 @@ class BotProcess:
             self.proc.send_signal(signal.SIGKILL)
             await self.proc.wait()
             return -9
+
+    def _note(self, what: str) -> None:
+        self.timeline.append((asyncio.get_running_loop().time(), what))
+
+    def where(self, at: float) -> str:
+        """The process's last change before loop time `at`, and how long before: to see
+        where in the kill/restart cycle a lost event was sent."""
+        before = [(t, what) for t, what in self.timeline if t <= at]
+        if not before:
+            return "before the first start"
+        t, what = before[-1]
+        return f"{at - t:.1f} s after {what} #{sum(1 for _, w in before if w == what)}"
 
     def check_exit(self) -> bool:
         """Say (once) whether the process ended by itself; note its exit code."""
@@ -247,6 +280,7 @@ class Community:
 
     def _keep(self, msg: Message, kind: str) -> Message:
         self.sent.messages[msg.id] = kind
+        self.sent.message_times[msg.id] = asyncio.get_running_loop().time()
         if not self.bot.up:
             self.sent.down.add(msg.id)
         self.recent.append(msg)
@@ -379,6 +413,7 @@ def make_plan(mode: Mode, seconds: float, dues: list[datetime], t0: datetime, se
 
     spread(mode.kills, ["kill", "kill", "kill on post"])
     spread(mode.terms, ["term"])
+    spread(mode.bursts, ["burst"])
     faults = [f"gateway {g}" for g in GATEWAY_FAULTS] + ["rest"] * 8
     spread(mode.faults, faults)
     actions.sort()
@@ -397,6 +432,7 @@ class Chaos:
         self.rng = rng
         self.kills = 0
         self.terms = 0
+        self.bursts = 0
         self.gateway_faults: Counter[str] = Counter()
         self.rest_rules = 0
         self.kill_on_post: tuple[float, str | None] | None = None  # armed since, channel path
@@ -430,6 +466,8 @@ class Chaos:
                 log(f"foyer run exited with {code} after SIGTERM")
                 self.bot.unexpected_exits.append(code)
             self.restarting = asyncio.create_task(self.restart_later(self.rng.uniform(1, 4)))
+        elif action == "burst":
+            await self._burst()
         elif action == "kill on post":
             self.kill_on_post = (time.monotonic(), None)
         elif action == "kill on ritual post":
@@ -443,6 +481,47 @@ class Chaos:
         elif action == "rest":
             self._rest()
 
+    async def _burst(self) -> None:
+        """BURST_JOINS newcomers at once, then a SIGKILL while their shared thread's welcome
+        is under way (see BURST_JOINS; 10 s at the most for each step to come)."""
+        self.bursts += 1
+        seen = len(self.sb.calls)
+        for _ in range(BURST_JOINS):
+            await self.community.join()
+        name = render.shared_thread_name("en")
+        intro = await self._call(seen, lambda c: self._shared_post(c, name) and c.status == 200)
+        where = "during a burst's shared welcome"
+        if intro is not None and self.bursts % 2 == 1:
+            rule = self.sb.faults.next("POST", intro.path, status=503)
+            if await self._call(seen, lambda c: c.path == intro.path and c.status == 503):
+                where = "as a burst's arrivals message was answered 503"
+            elif rule in self.sb.faults.rules:
+                self.sb.faults.rules.remove(rule)
+        else:
+            await asyncio.sleep(self.rng.uniform(*BURST_KILL))
+        if self.bot.up:  # not killed meanwhile by an armed "kill on post"
+            log(f"SIGKILL {where}")
+            await self._kill()
+
+    async def _call(self, since: int, match: Callable[[Any], bool]) -> Any | None:
+        """The first REST call since index `since` that `match`es, within 10 s (None when
+        none comes or the bot went down)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10.0
+        while loop.time() < deadline and self.bot.up:
+            for call in self.sb.calls[since:]:
+                if match(call):
+                    return call
+            await asyncio.sleep(0.002)
+        return None
+
+    def _shared_post(self, call: Any, name: str) -> bool:
+        """A post of the bot in a shared welcome thread."""
+        if call.method != "POST" or call.route != MESSAGES:
+            return False
+        channel = self.sb.world.channels.get(int(call.path.split("/")[2]))
+        return channel is not None and channel.is_thread and channel.name == name
+
     async def _kill(self) -> None:
         self.kills += 1
         self.kill_on_post = None
@@ -453,15 +532,19 @@ class Chaos:
         """SIGKILL the bot right after Discord accepted a post of its own, when armed: the
         window between Discord's answer and the id being saved."""
         seen = len(self.sb.calls)
+        waiting: list[Any] = []  # calls not answered yet (a call is listed as it arrives)
         while True:
             await asyncio.sleep(0.002)
             calls = self.sb.calls
-            fresh, seen = calls[seen:], len(calls)
+            waiting.extend(calls[seen:])
+            seen = len(calls)
+            answered = [call for call in waiting if call.status]
+            waiting = [call for call in waiting if not call.status]
             armed = self.kill_on_post
             if armed is None or not self.bot.up:
                 continue
             since, path = armed
-            for call in fresh:
+            for call in answered:
                 creates = call.method == "POST" and call.route in (
                     MESSAGES,
                     THREADS,
@@ -572,6 +655,7 @@ async def compare(
 ) -> dict[str, Any]:
     """Read the database and the sandbox; count what was lost, doubled, posted twice."""
     sent = community.sent
+    bot = community.bot
     gid = town.guild.id
     engine = create_async_engine(url)
     try:
@@ -641,11 +725,15 @@ async def compare(
     lost: Counter[str] = Counter()
     doubled: Counter[str] = Counter()
     lost_while_down = 0
+    lost_when: list[str] = []  # where in the kill/restart cycle each lost message was sent
     for mid, kind in sent.messages.items():
         n = message_rows.get(mid, 0)
         if n == 0:
             lost[kind] += 1
             lost_while_down += mid in sent.down
+            channel = sb.world.channels.get(sb.world.messages[mid].channel_id)
+            place = "thread" if channel is not None and channel.is_thread else "channel"
+            lost_when.append(f"{kind} in a {place}, {bot.where(sent.message_times[mid])}")
         doubled[kind] += max(0, n - 1)
     for mid, target in sent.reply_target.items():
         found = by_message.get(mid)
@@ -721,6 +809,7 @@ async def compare(
             "lost": {k: v for k, v in lost.items() if v},
             "doubled": {k: v for k, v in doubled.items() if v},
             "lost_sent_while_down": lost_while_down,
+            "lost_when": lost_when[:20],
             "threads_lost": threads_lost,
             "unwelcomed_joined_while_down": sum(1 for uid in unwelcomed if uid in sent.down),
             "reactions_up": reactions_up[0],
