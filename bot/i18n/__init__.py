@@ -182,6 +182,8 @@ def pick(texts: dict[str, str], lang: str) -> str:
 
 def inclusive_writing(text: str, inclusive: bool) -> str:
     """`[[plain|inclusive]]` resolved to one of its alternatives."""
+    if "[[" not in text:  # most texts: no regular expression on the hot path
+        return text
     return _INCLUSIVE.sub(lambda m: m.group(2 if inclusive else 1), text)
 
 
