@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py --json $(BENCH_ARGS)
 	$(BIN)/python benchmarks/gateway.py --json $(BENCH_ARGS)
 	$(BIN)/python benchmarks/health.py --json $(BENCH_ARGS)
+	$(BIN)/python benchmarks/web.py --json $(BENCH_ARGS)
 	$(BIN)/python benchmarks/signals.py --json
 	$(BIN)/python benchmarks/soak.py $(BENCH_ARGS)
 
