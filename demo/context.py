@@ -25,6 +25,7 @@ class DemoContext:
     language: str
     started: float
     saved: list[Path] = field(default_factory=list)
+    register: str | None = None  # `/setup voice register:` (`foyer demo --voice`)
 
     def say(self, text: str = "") -> None:
         """Print a line of the demo, flushed so progress shows at once."""

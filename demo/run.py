@@ -80,6 +80,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="language of the server and of the report (default: en)",
     )
     parser.add_argument(
+        "--voice",
+        choices=["tu", "vous"],
+        default=None,
+        help="how Foyer's French speaks (/setup voice): tu or vous (default: vous)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=Path("demo-output"),
@@ -164,6 +170,7 @@ async def _run(args: argparse.Namespace, started: float) -> int:
             sb, database_url=f"sqlite+aiosqlite:///{db_path}", clock=clock, ready_timeout=30
         ) as bot:
             ctx = DemoContext(sb, town, bot, script, out, args.language, started)
+            ctx.register = getattr(args, "voice", None)
             ctx.say(
                 f"Bot connected and commands synced after "
                 f"{time.perf_counter() - started:.1f}s: "

@@ -20,6 +20,8 @@ async def setup_step(ctx: DemoContext) -> None:
     }
     names = ctx.option_names("setup", "set")
     await ctx.admin("setup", "set", **{k: v for k, v in wanted.items() if k in names})
+    if ctx.register and "voice" in ctx.subcommands("setup"):
+        await ctx.admin("setup", "voice", register=ctx.register)
 
 
 async def health_step(ctx: DemoContext) -> None:
