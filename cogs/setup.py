@@ -138,7 +138,8 @@ class SetupCog(
         assert interaction.guild is not None
         row = await self.bot.guild_settings.get(interaction.guild.id)
         lang = await interaction_language(interaction)
-        await interaction.response.send_message(describe(row, lang), ephemeral=True)
+        text = describe(row, lang) + "\n" + voice_render.summary(row, lang)
+        await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(
         name=cmd("cmd.setup.voice.name"), description=cmd("cmd.setup.voice.description")

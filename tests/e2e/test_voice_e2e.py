@@ -35,6 +35,7 @@ class Voice:
     locale: str
     register: str | None
     words: dict[str, str]
+    summary: str  # the register as /setup show names it
 
 
 TU = Voice(
@@ -48,6 +49,7 @@ TU = Voice(
         "survey_body": "tu peux changer de réponse",
         "ritual": "Raconte-nous tout dans le fil",
     },
+    "**Registre :** tutoiement",
 )
 VOUS_ = Voice(
     "fr",
@@ -60,6 +62,7 @@ VOUS_ = Voice(
         "survey_body": "vous pouvez changer de réponse",
         "ritual": "Racontez-nous dans le fil",
     },
+    "**Registre :** vouvoiement",
 )
 ENGLISH = Voice(
     "en-US",
@@ -72,6 +75,7 @@ ENGLISH = Voice(
         "survey_body": "you can change your answer",
         "ritual": "Tell us in the thread",
     },
+    "**French register:** tu (informal)",
 )
 
 
@@ -156,6 +160,8 @@ async def test_every_answer_and_post_reads_in_the_guilds_register(run: Run, voic
     async with run.env.bot.db.session() as session:
         row = await session.get(GuildSettings, town.guild.id)
     assert row is not None and row.french_register == voice.register
+    shown_settings = await run.invoke("setup", subcommand="show")
+    assert voice.summary in shown_settings
 
 
 @pytest.fixture
