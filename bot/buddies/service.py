@@ -412,6 +412,17 @@ class BuddyService:
             if row is not None:
                 row.reminded_at = self._clock.now()
 
+    async def end_unlinked(self) -> int:
+        """End the matches whose buddy was erased (`/privacy forget` or opt-out unlink the
+        buddy's id): their newcomers wait for another buddy, given in the same round."""
+        now = self._clock.now()
+        async with self._db.session() as session:
+            rows = await store.unlinked_matches(session)
+            for match in rows:
+                match.ended_at, match.ended_reason = now, "opted_out"
+                self.watched.pop(match.thread_id, None)
+        return len(rows)
+
     async def end_silent(self) -> list[BuddyRequest]:
         """Buddies silent for 48 h: the match ends, and the newcomers not offered another
         yet are returned (their re-offer is intended here, before it is posted)."""

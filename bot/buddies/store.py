@@ -210,6 +210,13 @@ async def unsent_offers(session: AsyncSession, since: datetime) -> list[BuddyReq
     return list(rows.all())
 
 
+async def unlinked_matches(session: AsyncSession) -> list[BuddyMatch]:
+    rows = await session.scalars(
+        select(BuddyMatch).where(BuddyMatch.ended_at.is_(None), BuddyMatch.buddy_id.is_(None))
+    )
+    return list(rows.all())
+
+
 async def finished(session: AsyncSession, before: datetime) -> list[BuddyMatch]:
     rows = await session.scalars(
         select(BuddyMatch).where(BuddyMatch.ended_at.is_(None), BuddyMatch.matched_at < before)

@@ -114,6 +114,11 @@ class IntrosService:
             if not await store.remove_member(session, guild_id, user_id):
                 raise FoyerError("intros.not_member")
 
+    async def member_left(self, guild_id: int, user_id: int) -> None:
+        """A member who left the server is no longer opted in."""
+        async with self._db.session() as session:
+            await store.remove_member(session, guild_id, user_id)
+
     async def member_count(self, guild_id: int) -> int:
         async with self._db.session() as session:
             return len(await store.members(session, guild_id))

@@ -22,6 +22,7 @@ from bot.db.models import (
 )
 from bot.errors import FoyerError
 from bot.metrics.summary import build_report
+from bot.privacy.service import PrivacyService
 
 G = 1001
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -144,3 +145,37 @@ async def test_health_shows_buddy_figures_beside_the_others(database: Database) 
     assert shown("retention.activation") == (0.5, 6)  # the two bases add up
     assert shown("contribution.buddied_week4") == (None, 0)
     assert shown("contribution.others_week4") == (None, 0)
+
+
+class _Switch:
+    async def set_opted_out(self, guild_id: int, user_id: int, opted_out: bool) -> None:
+        del guild_id, user_id, opted_out
+
+    async def flush(self) -> None:
+        return None
+
+
+async def test_a_forgotten_buddy_is_unlinked_then_replaced(database: Database) -> None:
+    """`/privacy forget` by a buddy: their volunteer rows go, the newcomer's match keeps no
+    trace of them; the next round ends it, and the newcomer waits for another buddy."""
+    clock = ManualClock(T0)
+    service = BuddyService(database, clock)
+    await service.configure(G, actor_id=1)
+    await service.join(G, ANA, capacity=1, is_staff=False)
+    request = await service.offer_intent(G, N1, 121)
+    assert request is not None
+    match = await service.accept(G, N1, (), here)
+    assert match is not None and match.buddy_id == ANA
+
+    erased = await PrivacyService(database, clock, _Switch()).forget(G, ANA)
+    assert erased.get("buddy_volunteers") == 1
+    async with database.session() as session:
+        (kept,) = await store.matches_of_request(session, request.id)
+        assert (kept.buddy_id, kept.newcomer_id) == (None, N1)
+        assert await store.waiting_requests(session, G) == []  # still "matched" until the round
+    assert await service.end_unlinked() == 1
+    async with database.session() as session:
+        assert [r.newcomer_id for r in await store.waiting_requests(session, G)] == [N1]
+    await service.join(G, BEA, capacity=1, is_staff=False)
+    (again,) = await service.match_waiting(G, here, lambda _: ())
+    assert again.buddy_id == BEA
