@@ -9,13 +9,25 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 import discord
 
 from bot.errors import FoyerError
 
 log = logging.getLogger(__name__)
+
+
+class _Replies(Protocol):
+    async def reply_ephemeral(
+        self, interaction: discord.Interaction, text: str, **kwargs: Any
+    ) -> None: ...
+
+
+async def reply_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Answer a button privately through the bot's own helper (answer or follow-up,
+    whichever the interaction still allows)."""
+    await cast(_Replies, interaction.client).reply_ephemeral(interaction, text)
 
 
 async def report_error(interaction: discord.Interaction, error: FoyerError) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import discord
 from discord.ext import commands
@@ -30,7 +30,7 @@ from bot.guilds import GuildSettingsService
 from bot.i18n import t
 from bot.interaction_language import interaction_language
 from bot.staff import member_is_staff
-from bot.ui import report_error
+from bot.ui import reply_ephemeral, report_error
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,6 @@ COG_NAME = "BuddyCog"  # the cog holding the running `BuddyDiscord` as `.io`
 PICK_ATTEMPTS = 3  # buddies tried in a row when the chosen one left meanwhile
 
 _Button = discord.ui.Button[Any]
-
-
-class _Replies(Protocol):
-    async def reply_ephemeral(
-        self, interaction: discord.Interaction, text: str, **kwargs: Any
-    ) -> None: ...
 
 
 def _io(interaction: discord.Interaction) -> BuddyDiscord:
@@ -261,7 +255,7 @@ class VolunteerButton(discord.ui.DynamicItem[_Button], template=r"foyer:buddy:vo
         except FoyerError as error:
             await report_error(interaction, error)
             return
-        await cast(_Replies, interaction.client).reply_ephemeral(interaction, text)
+        await reply_ephemeral(interaction, text)
 
 
 class AcceptButton(discord.ui.DynamicItem[_Button], template=r"foyer:buddy:accept:(?P<user>\d+)"):
@@ -294,7 +288,7 @@ class AcceptButton(discord.ui.DynamicItem[_Button], template=r"foyer:buddy:accep
         except FoyerError as error:
             await report_error(interaction, error)
             return
-        await cast(_Replies, interaction.client).reply_ephemeral(interaction, text)
+        await reply_ephemeral(interaction, text)
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (VolunteerButton, AcceptButton)

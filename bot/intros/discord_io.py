@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
 import discord
 from discord.ext import commands
@@ -25,7 +25,7 @@ from bot.interaction_language import interaction_language
 from bot.intros import render
 from bot.intros.service import IntrosService, PlannedPair, Round
 from bot.scheduling.jobs import occurrence_nonce
-from bot.ui import report_error
+from bot.ui import reply_ephemeral, report_error
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,6 @@ CLOCK_SKEW = timedelta(minutes=1)  # between our clock and a snowflake's, when a
 ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: the pair's time to talk
 
 _Button = discord.ui.Button[Any]
-
-
-class _Replies(Protocol):
-    async def reply_ephemeral(
-        self, interaction: discord.Interaction, text: str, **kwargs: Any
-    ) -> None: ...
 
 
 def can_open_threads(channel: discord.TextChannel) -> bool:
@@ -164,7 +158,7 @@ class JoinButton(discord.ui.DynamicItem[_Button], template=r"foyer:intros:join")
             await report_error(interaction, error)
             return
         text = t("intros.joined" if added else "intros.already_in", lang)
-        await cast(_Replies, interaction.client).reply_ephemeral(interaction, text)
+        await reply_ephemeral(interaction, text)
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (JoinButton,)
