@@ -86,7 +86,10 @@ def header(report: HealthReport) -> list[str]:
 
 
 def family_lines(report: HealthReport, family: str) -> list[str]:
-    return [figure_line(f, report.lang) for f in report.families[family]]
+    lines = [figure_line(f, report.lang) for f in report.families[family]]
+    if any(f.key == "contribution.buddied_activation" for f in report.families[family]):
+        lines.append(t("health.buddies.comparison", report.lang))  # beside the figures, always
+    return lines
 
 
 def signal_lines(report: HealthReport, *, bold: bool = True) -> list[str]:

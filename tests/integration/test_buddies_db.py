@@ -21,6 +21,8 @@ from bot.db.models import (
     Welcome,
 )
 from bot.errors import FoyerError
+from bot.i18n import t
+from bot.metrics import render
 from bot.metrics.summary import build_report
 from bot.privacy.service import PrivacyService
 
@@ -145,6 +147,8 @@ async def test_health_shows_buddy_figures_beside_the_others(database: Database) 
     assert shown("retention.activation") == (0.5, 6)  # the two bases add up
     assert shown("contribution.buddied_week4") == (None, 0)
     assert shown("contribution.others_week4") == (None, 0)
+    lines = render.family_lines(report, "contribution")
+    assert lines[-1] == t("health.buddies.comparison", "en")
 
 
 class _Switch:
