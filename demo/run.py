@@ -97,6 +97,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", type=Path, default=None, help="SQLite file to keep (default: a temporary file)"
     )
+    parser.add_argument(
+        "--web",
+        type=int,
+        nargs="?",
+        const=8080,
+        default=None,
+        metavar="PORT",
+        help="after the replay, keep the server up and serve the dashboard (default port 8080)",
+    )
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -195,6 +204,10 @@ async def _run(args: argparse.Namespace, started: float) -> int:
                 await step(ctx)
         print("\nWhat the simulation did: " + _describe(counts), flush=True)
         await _recorded_summary(db_path, town, out, ctx)
+        if getattr(args, "web", None):
+            from demo.web import serve_until_stopped
+
+            await serve_until_stopped(sb, town, f"sqlite+aiosqlite:///{db_path}", args.web)
     finally:
         await sb.stop()
     print(
