@@ -69,6 +69,10 @@ class BuddyCog(
         if ended:
             await self.io.replace(payload.guild_id)
 
+    @commands.Cog.listener()
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        await self.service.role_deleted(role.guild.id, role.id)
+
     # -- members -----------------------------------------------------------------------------
     @app_commands.command(
         name=cmd("cmd.buddy.join.name"), description=cmd("cmd.buddy.join.description")

@@ -111,6 +111,13 @@ class BuddyService:
                 await store.set_topic_roles(session, guild_id, set(topic_role_ids))
         return row
 
+    async def role_deleted(self, guild_id: int, role_id: int) -> None:
+        """A topic role deleted on Discord is no longer a topic, for anyone."""
+        async with self._db.session() as session:
+            offered = await store.topic_roles(session, guild_id)
+            if role_id in offered:
+                await store.set_topic_roles(session, guild_id, offered - {role_id})
+
     async def set_post(self, guild_id: int, message_id: int) -> None:
         async with self._db.session() as session:
             row = await store.config(session, guild_id)

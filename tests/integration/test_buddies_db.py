@@ -183,3 +183,16 @@ async def test_a_forgotten_buddy_is_unlinked_then_replaced(database: Database) -
     await service.join(G, BEA, capacity=1, is_staff=False)
     (again,) = await service.match_waiting(G, here, lambda _: ())
     assert again.buddy_id == BEA
+
+
+async def test_a_deleted_topic_role_is_no_longer_a_topic(database: Database) -> None:
+    service = BuddyService(database, ManualClock(T0))
+    await service.configure(G, actor_id=1, topic_role_ids={501, 502})
+    await service.join(G, ANA, capacity=2, topics={501, 502}, is_staff=False)
+    await service.role_deleted(G, 501)
+    assert await service.topic_roles(G) == {502}
+    assert (await service.me(G, ANA)).topics == {502}
+    with pytest.raises(FoyerError) as gone:  # choosing it again: refused, nothing saved
+        await service.join(G, ANA, capacity=3, topics={501}, is_staff=False)
+    assert gone.value.key == "buddies.unknown_topic"
+    assert (await service.me(G, ANA)).volunteer.capacity == 2  # type: ignore[union-attr]
