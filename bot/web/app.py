@@ -44,6 +44,10 @@ class Web:
     guild_settings: GuildSettingsService
     templates: jinja2.Environment
     secure: bool
+    now: Callable[[], float]
+    #: (guild, days) -> (when, report): a page, its CSV and its JSON within a minute share
+    #: one computation; the figures move with the day, not with each click.
+    reports: dict[tuple[int, int], tuple[float, HealthReport]]
 
 
 WEB: web.AppKey[Web] = web.AppKey("foyer_web", Web)
@@ -93,6 +97,8 @@ def create_app(
             undefined=jinja2.StrictUndefined,
         ),
         secure=base_url.startswith("https://"),
+        now=now,
+        reports={},
     )
     app.cleanup_ctx.append(open_http)
     app.router.add_get("/healthz", healthz)
@@ -264,13 +270,25 @@ def _days(request: web.Request) -> int:
     )
 
 
+REPORT_TTL = 60.0
+REPORTS_KEPT = 64
+
+
 async def _report(request: web.Request, entry: GuildEntry, lang: str) -> HealthReport:
+    """`build_report`, as `/health` and `foyer report` call it, kept a minute per guild
+    and period (at most 64 kept: memory stays flat however many guilds are browsed)."""
+    ctx = request.app[WEB]
+    key = (entry.id, _days(request))
+    cached = ctx.reports.get(key)
+    if cached is not None and ctx.now() - cached[0] < REPORT_TTL:
+        return cached[1]
     try:
-        report = await build_report(
-            request.app[WEB].db, entry.id, _days(request), SystemClock().now()
-        )
+        report = await build_report(ctx.db, entry.id, key[1], SystemClock().now())
     except UnknownGuild:
         raise _not_found(request, lang) from None
+    if len(ctx.reports) >= REPORTS_KEPT:
+        del ctx.reports[min(ctx.reports, key=lambda k: ctx.reports[k][0])]
+    ctx.reports[key] = (ctx.now(), report)
     return report
 
 
