@@ -152,3 +152,34 @@ async def test_a_round_cut_short_by_a_crash_is_finished_once(
     assert len(threads) == 3 and len(sandbox.calls_to(*CREATE_THREAD)) == 3
     assert [len(prompts(sandbox, th)) for th in threads] == [1, 1, 1]
     assert sorted(len(g) for g in groups(sandbox, town)) == [2, 2, 3]
+
+
+async def test_bad_input_gets_a_clear_answer_and_saves_nothing(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    town = build_town(sandbox)
+    no_private = sandbox.create_role(town.guild, "NoPrivate")
+    sandbox.set_overwrite(town.general, no_private, deny=1 << 36)  # Create Private Threads
+    async with running_foyer(sandbox, database_url=database_url) as bot:
+        early = await sandbox.invoke(town.guild, town.members[0], "intros", subcommand="join")
+        assert early.content == t("intros.disabled", "fr")
+        first = await sandbox.invoke(town.guild, town.admin, "intros", subcommand="setup")
+        assert first.content == t("intros.channel_needed", "fr")
+        odd = await sandbox.invoke(
+            town.guild,
+            town.admin,
+            "intros",
+            subcommand="setup",
+            options={"channel": town.general, "every": 3},
+        )
+        assert "3" in (odd.content or "") and "Rien n'a été modifié" in (odd.content or "")
+        await sandbox.add_role(town.guild, town.guild.members[sandbox.bot_user.id], no_private)
+        await sandbox.wait_for_bot_idle()
+        shut = await sandbox.invoke(
+            town.guild, town.admin, "intros", subcommand="setup", options={"channel": town.general}
+        )
+        assert shut.content == t(
+            "intros.cannot_open_threads", "fr", channel=f"<#{town.general.id}>"
+        )
+        assert not [m for m in sandbox.messages_in(town.general) if m.author.bot]
+        assert await bot.get_cog("IntrosCog").service.config(town.guild.id) is None
