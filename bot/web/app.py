@@ -118,19 +118,24 @@ async def _headers(request: web.Request, handler: Any) -> web.StreamResponse:
     page instead of a 500 (logged), never a stack trace."""
     try:
         response = await handler(request)
-    except web.HTTPException:
+    except web.HTTPException as exc:  # redirects and 404s: the same headers
+        _secure_headers(exc.headers)
         raise
     except Exception:
         log.exception("dashboard error on %s", request.path)
         response = _page(request, "error.html", _lang(request), status=500)
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = (
+    _secure_headers(response.headers)
+    return response
+
+
+def _secure_headers(headers: Any) -> None:
+    headers.setdefault("Cache-Control", "no-store")
+    headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'"
     )
-    return response
 
 
 def _lang(request: web.Request, fallback: str | None = None) -> str:

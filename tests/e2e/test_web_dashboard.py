@@ -189,8 +189,11 @@ async def test_a_member_without_access_sees_nothing_of_the_guild(dashboard: Dash
     _, home, _ = await get(browser, f"{d.url}/")
     assert d.town.guild.name not in home and t("web.no_guilds", "en") in home
     for path in ("", "/report.csv", "/report.json"):
-        status, body, _ = await get(browser, f"{d.url}/guilds/{d.town.guild.id}{path}")
-        assert status == 404 and d.town.guild.name not in body and "week" not in body
+        async with browser.get(f"{d.url}/guilds/{d.town.guild.id}{path}") as resp:
+            body = await resp.text()
+            assert resp.status == 404 and d.town.guild.name not in body and "week" not in body
+            assert resp.headers["Cache-Control"] == "no-store"
+            assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
 
 
 async def test_another_guild_by_id_is_the_same_404_as_none(dashboard: Dashboard) -> None:
