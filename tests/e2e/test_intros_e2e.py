@@ -87,6 +87,13 @@ async def test_a_round_pairs_seven_members_once_across_a_restart(
         await bot.scheduler.run_due()
         await sandbox.wait_for_bot_idle()
         (run,) = await round_runs(bot)
+        thread = sandbox.threads_in(town.general)[0]  # two of its members say hello
+        pair = [
+            town.guild.members[u] for u in sorted(thread.thread_members) if u != sandbox.bot_user.id
+        ]
+        await sandbox.post(thread, pair[0], "Salut !")
+        await sandbox.post(thread, pair[1], "Bonjour !")
+        await sandbox.wait_for_bot_idle()
     assert run.status == RunStatus.POSTED
 
     found = groups(sandbox, town)
@@ -111,7 +118,7 @@ async def test_a_round_pairs_seven_members_once_across_a_restart(
             (stored,) = (await session.scalars(select(IntrosRound))).all()
     assert len(sandbox.calls_to(*CREATE_THREAD)) == creates  # nothing again
     assert groups(sandbox, town) == found
-    assert (stored.pairs, stored.talked) == (3, 0)
+    assert (stored.pairs, stored.talked) == (3, 1)
 
 
 async def test_a_round_cut_short_by_a_crash_is_finished_once(
