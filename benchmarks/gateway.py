@@ -183,6 +183,7 @@ async def child(side: str, count: int) -> None:
     if recorder is not None:
         await recorder.flush()
     before = resource.getrusage(resource.RUSAGE_SELF)
+    ready_rss = status_mb("VmRSS")  # ready and idle: what the events add comes after
     profile = os.environ.get("BENCH_PROFILE")
     profiler = cProfile.Profile() if profile else None
     print("GO", flush=True)
@@ -203,6 +204,7 @@ async def child(side: str, count: int) -> None:
         "events": count,
         "stored": stored,
         "peak_rss_mb": peak_rss_mb(after),
+        "ready_rss_mb": ready_rss,
     }
     print(json.dumps(figures), flush=True)
     await bot.close()
@@ -213,13 +215,18 @@ def peak_rss_mb(usage: resource.struct_rusage) -> float:
     """This process's peak RSS. On Linux `ru_maxrss` also counts the parent's memory at fork
     time (it survives exec), so the kernel's high-water mark of our own memory is read
     instead."""
+    return status_mb("VmHWM") or usage.ru_maxrss / 1024
+
+
+def status_mb(field: str) -> float:
+    """A memory figure of /proc/self/status in MB (0 where there is none)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return usage.ru_maxrss / 1024
+    return 0.0
 
 
 def main() -> None:
@@ -258,6 +265,7 @@ def main() -> None:
     for side in ("bare", "foyer"):
         figures[f"{side}_cpu_s_per_10k"] = spread(per_10k(side), 3)
         figures[f"{side}_peak_rss_mb"] = spread((r[side]["peak_rss_mb"] for r in rounds), 1)
+        figures[f"{side}_ready_rss_mb"] = spread((r[side]["ready_rss_mb"] for r in rounds), 1)
         figures[f"{side}_wall_s"] = spread((r[side]["wall_s"] for r in rounds), 2)
     ratios = [f / b for f, b in zip(per_10k("foyer"), per_10k("bare"), strict=True)]
     figures["foyer_vs_bare_cpu"] = spread(ratios, 3)
