@@ -19,7 +19,8 @@ still parses its placeholders (`bot.i18n.placeholders` sees `count` in all of th
     ``number`` writes it; a form without ``#`` is just the word ("{n} {n:plural:jour|jours}").
     French: 0 and 1 are *one*. English: only 1 is. No ``{``, ``}`` or ``|`` inside a form.
 ``{n:number}``, ``{n:number:1}``, ``{n:number:+}``, ``{n:number:+1}``
-    A number with the language's grouping and decimal sign ("1 234", "2,5"); an optional
+    A number with the language's grouping and decimal sign ("1 234", "2,5"); a plain
+    ``{n}`` holding an `int` is grouped the same way (pass a `str` for a code); an optional
     count of decimals (default: none for an int, up to 2 for a float) and ``+`` to sign
     positive values (a change: "+12").
 ``{ratio:percent}``, ``{ratio:percent:1}``, ``{ratio:percent:+}``
@@ -246,6 +247,8 @@ class TextFormatter(Formatter):
     def format_field(self, value: Any, format_spec: str) -> Any:
         kind, _, arg = format_spec.partition(":")
         lang = self.lang
+        if not format_spec and type(value) is int:  # a count: "1 234" / "1,234"
+            return number(value, lang)
         if kind == "plural":
             return plural(value, arg.split("|"), lang)
         if kind == "number":

@@ -242,7 +242,7 @@ async def test_a_ritual_text_that_could_pass_2000_characters_is_refused_at_save(
                      question=500, server=100)  # fmt: skip
     await add_weekly_question(env)
     said = await ask(env, "ritual", "edit", ritual="Question de la semaine", text=text)
-    assert "2000" in said and "Rien n'a été enregistré" in said
+    assert "2\u202f000" in said and "Rien n'a été enregistré" in said
     async with env.bot.db.session() as session:
         assert (await session.scalars(select(Ritual.template))).all() != [text]
     assert (await counts(env))["rituals"] == 1

@@ -55,7 +55,7 @@ async def test_french_compact_digest_on_thursday_evening_then_off(
         assert [line.split(" :")[0] for line in lines] == [
             "Membres actifs",
             "Conversion à 4 semaines",
-            "Attrition (churn)",
+            "Attrition",
             "Interactions entre membres",
             "Part horizontale",
             "NPS",

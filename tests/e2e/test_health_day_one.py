@@ -146,13 +146,13 @@ async def test_a_community_foyer_has_just_joined(
     # -- /health -----------------------------------------------------------------------
     embeds = res.embeds
     head = embeds[0]["description"]
-    assert "Depuis l'arrivée de Foyer il y a 3 jours (2026-11-24)" in head
+    assert "Depuis l'arrivée de Foyer il y a 3 jours (le 24 novembre 2026)" in head
     participation = family(embeds, "Participation")
     assert f"Membres : **9** {NONE}\n" in participation
     assert f"Équipe : **3** {NONE}\n" in participation
     assert f"Membres actifs : **4** {NONE} *" in participation
-    assert f"Taux d'actifs : **44 %** {NONE} * · n = 9" in participation
-    assert f"Contributeurs réguliers : **2** {NONE} *" in participation
+    assert f"Taux d'actifs : **44\xa0%** {NONE} * · n = 9" in participation
+    assert f"Membres à 3 messages ou plus : **2** {NONE} *" in participation
     assert f"Messages par membre actif : **2,0** {NONE} *" in participation
     assert f"Conversations lancées par les membres : **2** {NONE} *" in participation
     retention = family(embeds, "Rétention")
@@ -162,7 +162,7 @@ async def test_a_community_foyer_has_just_joined(
     contribution = family(embeds, "Contribution")
     assert f"Interactions entre membres : **1** {NONE} *" in contribution
     assert f"Interactions de l'équipe : **1** {NONE} *" in contribution
-    assert f"Part horizontale : **50 %** {NONE} *" in contribution
+    assert f"Part horizontale : **50\xa0%** {NONE} *" in contribution
     figures_text = "\n".join(e["description"] for e in embeds[1:5])
     assert not any(arrow in figures_text for arrow in "↗↘→")
     assert "(avant :" not in figures_text

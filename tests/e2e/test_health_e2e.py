@@ -105,14 +105,14 @@ async def test_admin_sees_the_four_families_in_french(two: Two) -> None:
     assert "Membres : **3**" in participation
     assert "Équipe : **" in participation  # camille, and the owner once the recorder saw them
     assert "Membres actifs : **3**" in participation
-    assert "Taux d'actifs : **100 %**" in participation
+    assert "Taux d'actifs : **100\xa0%**" in participation
     assert "Messages par membre actif : **2,3**" in participation  # 7 / 3
     retention = family(embeds, "Rétention")
-    assert "Rétention des actifs : **100 %**" in retention  # m0 was active before too
+    assert "Rétention des actifs : **100\xa0%**" in retention  # m0 was active before too
     contribution = family(embeds, "Contribution")
     assert "Interactions entre membres : **2**" in contribution
     assert "Interactions de l'équipe : **2**" in contribution
-    assert "Part horizontale : **50 %**" in contribution
+    assert "Part horizontale : **50\xa0%**" in contribution
     assert "Participants aux rituels : **1**" in contribution
     advocacy = family(embeds, "Recommandation")
     assert "Reconnaissance : **1**" in advocacy
@@ -221,7 +221,7 @@ async def test_a_scripted_month_through_the_real_recorder(
     assert f"Membres : **3** {none}\n" in participation
     assert f"Équipe : **2** {none}\n" in participation
     assert f"Membres actifs : **3** {none} *" in participation  # m0, m1, m2; not the admin
-    assert f"Contributeurs réguliers : **1** {none} *" in participation  # m0: 4 messages
+    assert f"Membres à 3 messages ou plus : **1** {none} *" in participation  # m0: 4 messages
     assert f"Messages par membre actif : **2,0** {none} *" in participation  # 6 / 3
     # m0's first message got m1's reply, m2's question the admin's answer
     assert f"Conversations lancées par les membres : **2** {none} *" in participation
@@ -231,7 +231,7 @@ async def test_a_scripted_month_through_the_real_recorder(
     contribution = family(embeds, "Contribution")
     assert f"Interactions entre membres : **1** {none} *" in contribution  # m1 -> m0
     assert f"Interactions de l'équipe : **1** {none} *" in contribution  # admin -> m2
-    assert f"Part horizontale : **50 %** {none} *" in contribution
+    assert f"Part horizontale : **50\xa0%** {none} *" in contribution
     recognition = family(embeds, "Recommandation")
     assert f"Reconnaissance : **1** {none} *" in recognition  # m1 on m0's post
     check_png(res.files["health.png"])

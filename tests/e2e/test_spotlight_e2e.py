@@ -137,7 +137,7 @@ async def test_pick_with_note_posts_pinging_only_that_member(community: Communit
     before = len(sb.calls_to("POST", POST_ROUTE))
     done = await sb.submit_modal(modal, town.admin, {"note": "Merci pour ton aide @everyone <@&1>"})
     assert done.ephemeral
-    assert "Coup de projecteur publié" in (done.content or "")
+    assert "Mise en avant publiée" in (done.content or "")
     (call,) = sb.calls_to("POST", POST_ROUTE)[before:]
     body = call.json
     assert body["allowed_mentions"]["parse"] == []
@@ -145,7 +145,7 @@ async def test_pick_with_note_posts_pinging_only_that_member(community: Communit
     assert not body["allowed_mentions"].get("roles")
     assert f"<@{top}>" in body["content"]
     embed = body["embeds"][0]
-    assert embed["title"] == "Coup de projecteur"
+    assert embed["title"] == "Mise en avant"
     values = [f["value"] for f in embed["fields"]]
     assert "• a répondu à 4 membres (8 réponses)" in values[0]
     assert values[1] == "Merci pour ton aide @everyone <@&1>"
@@ -210,7 +210,7 @@ async def test_history_lists_spotlights(community: Community) -> None:
     shown = await sb.invoke(town.guild, town.admin, "spotlight", subcommand="history")
     assert shown.ephemeral
     (embed,) = shown.embeds
-    assert embed["title"] == "Derniers coups de projecteur"
+    assert embed["title"] == "Dernières mises en avant"
     assert f"<@{community.uid(4)}>" in embed["description"]
 
 

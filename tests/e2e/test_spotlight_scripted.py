@@ -72,7 +72,7 @@ async def test_scripted_community_suggestion(sandbox: Sandbox, database_url: str
         posted = await sandbox.invoke(
             town.guild, town.admin, "spotlight", subcommand="post", options={"member": m0}
         )
-        assert "Coup de projecteur publié" in (posted.content or "")
+        assert "Mise en avant publiée" in (posted.content or "")
         again = await sandbox.invoke(town.guild, town.admin, "spotlight", subcommand="suggest")
         assert [f["value"].split("\n", 1)[0] for f in again.embeds[0]["fields"]] == [
             f"<@{m1.user.id}>"

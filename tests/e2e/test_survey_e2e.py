@@ -68,7 +68,7 @@ async def test_members_answer_change_their_minds_and_results_add_up(env: Env) ->
     ]
     first = await sb.click(question, town.members[0], f"foyer:nps:{sid}:3")
     assert first.ephemeral
-    assert (first.content or "").startswith("Merci ! Votre réponse : **3**")
+    assert (first.content or "").startswith("Merci ! Votre note : **3**")
     await sb.click(question, town.members[0], f"foyer:nps:{sid}:10")  # changed mind
     for member, score in zip(town.members[1:], (9, 6, 8), strict=True):
         await sb.click(question, member, f"foyer:nps:{sid}:{score}")
@@ -172,7 +172,7 @@ async def test_buttons_survive_a_restart(env: Env) -> None:
     await env.bot.close()
     async with running_foyer(sb, database_url=env.database_url, clock=env.clock) as bot:
         answered = await sb.click(question, town.members[3], f"foyer:nps:{sid}:9")
-        assert (answered.content or "").startswith("Merci ! Votre réponse : **9**")
+        assert (answered.content or "").startswith("Merci ! Votre note : **9**")
         async with bot.db.session() as session:
             assert (await session.scalars(select(SurveyAnswer.user_id))).all() == [
                 town.members[3].user.id

@@ -127,7 +127,7 @@ def test_a_ritual_text_that_could_pass_2000_characters_is_refused_with_the_limit
     assert refused.value.key == "rituals.text_can_exceed"
     assert refused.value.params["length"] == 2027
     assert refused.value.params["limit"] == 2000
-    assert "2000" in refused.value.render("en") and "2027" in refused.value.render("fr")
+    assert "2,000" in refused.value.render("en") and "2\u202f027" in refused.value.render("fr")
 
 
 def test_a_ritual_text_at_exactly_the_limit_is_accepted() -> None:

@@ -25,7 +25,7 @@ from bot.app import FoyerBot
 from bot.config import Settings
 from bot.i18n import LANGUAGES, FoyerTranslator, catalogue, cmd, inclusive_writing, placeholders, t
 from bot.i18n.formatting import SPEC_KINDS
-from discord_sandbox.limits import valid_command_name
+from discord_sandbox.limits import FormError, check_command, valid_command_name
 
 Entries = dict[str, dict[str, str]]
 FRENCH = ("fr", i18n.TU)
@@ -133,6 +133,7 @@ ENGLISH_IN_FRENCH = (
     "newcomers",
     "ritual",
     "rituals",
+    "churn",
     "thread",
     "threads",
     "staff",
@@ -157,6 +158,23 @@ def english_in_french(entries: Entries) -> list[str]:
     return sorted(set(wrong))
 
 
+#: French words docs/glossary.md replaced by another for the same concept.
+OFF_GLOSSARY = re.compile(
+    r"projecteur|d[ée]sinscri|r[ée]inscri|contribut\w* r[ée]guli|nouvel(?:le)?s? arrivant",
+    re.IGNORECASE,
+)
+
+
+def off_glossary_in_french(entries: Entries) -> list[str]:
+    return sorted(
+        {
+            f"{key} ({field}): {found.group()!r}"
+            for key, field, text in french_texts(entries)
+            if (found := OFF_GLOSSARY.search(text))
+        }
+    )
+
+
 #: The French text speaks to the reader: *vous*, *votre*, *vos*, an imperative in -ez.
 ADDRESSES_READER = re.compile(
     r"\b(?:vous|votre|vos)\b|\b(?!(?:assez|chez|nez)\b)\w{2,}ez\b(?![-'])", re.IGNORECASE
@@ -178,7 +196,8 @@ def bad_specs(entries: Entries) -> list[str]:
     """A field with a spec of ours must name a known kind; a plural has 2 or 3 forms."""
     wrong = []
     for key, texts in entries.items():
-        for lang, text in texts.items():
+        for lang, raw in texts.items():
+            text = inclusive_writing(raw, inclusive=True)  # as t() formats it
             for _, name, spec, _ in Formatter().parse(text):
                 kind = (spec or "").partition(":")[0]
                 if (
@@ -198,6 +217,7 @@ CHECKS: dict[str, Callable[[Entries], list[str]]] = {
     "hand_made_plurals": hand_made_plurals,
     "commands_as_text": commands_as_text,
     "english_in_french": english_in_french,
+    "off_glossary_in_french": off_glossary_in_french,
     "bad_specs": bad_specs,
 }
 
@@ -218,6 +238,7 @@ MISTAKES: dict[str, dict[str, str]] = {
     "hand_made_plurals": {"en": "{n} member(s)", "fr": "{n} membre(s)"},
     "commands_as_text": {"en": "Open /health.", "fr": "Ouvrez /sante."},
     "english_in_french": {"en": "The post", "fr": "Le post"},
+    "off_glossary_in_french": {"en": "Spotlight", "fr": "Coup de projecteur"},
     "bad_specs": {"en": "{n:plural:one}", "fr": "{n:plural:une}"},
 }
 
@@ -282,12 +303,16 @@ def test_every_text_formats_in_every_language_and_voice() -> None:
     ]
     failed = []
     for key, texts in catalogue().items():
-        params = {
-            name: sample_value(spec or "")
-            for text in texts.values()
-            for _, name, spec, _ in Formatter().parse(text)
-            if name is not None and not name.startswith("/")
-        }
+        try:
+            params = {
+                name: sample_value(spec or "")
+                for text in texts.values()
+                for _, name, spec, _ in Formatter().parse(text)
+                if name is not None and not name.startswith("/")
+            }
+        except ValueError as exc:  # a lone brace: literal braces must be doubled
+            failed.append(f"{key}: {exc}")
+            continue
         for lang in voices:
             try:
                 text = t(key, lang, **params)
@@ -329,6 +354,29 @@ def test_the_name_rule_is_discords() -> None:
         assert valid_command_name(good), good
     for bad in ("Santé", "two words", "x" * 33, "", "quoi?", "a.b"):
         assert not valid_command_name(bad), bad
+
+
+def test_the_sandbox_refuses_what_discord_refuses_on_an_upsert() -> None:
+    """A bad name anywhere in a command (its own, a localization, a sub-command's option)
+    is a 400 50035 on the field's path; choice names are free text."""
+    good = {
+        "name": "privacy",
+        "name_localizations": {"fr": "confidentialité"},
+        "options": [
+            {"type": 1, "name": "export", "options": [{"type": 3, "name": "rôle"}]},
+            {"type": 3, "name": "mode", "choices": [{"name": "Tout voir", "value": "all"}]},
+        ],
+    }
+    check_command(good)
+    bad_option = json.loads(json.dumps(good))
+    bad_option["options"][0]["options"][0]["name"] = "Rôle"
+    with pytest.raises(FormError) as refused:
+        check_command(bad_option)
+    assert refused.value.path == ["options", 0, "options", 0, "name"]
+    assert refused.value.code == "APPLICATION_COMMAND_INVALID_NAME"
+    bad_locale = {**good, "name_localizations": {"fr": "vie privée"}}
+    with pytest.raises(FormError):
+        check_command(bad_locale)
 
 
 # Descriptions and choice names: free text, 1 to 100 characters for Discord.

@@ -56,6 +56,13 @@ def test_numbers_and_percentages() -> None:
     assert fmt("en", "{y:number:1}", y=2.46) == "2.5"
 
 
+def test_a_plain_count_is_grouped_but_a_code_is_not() -> None:
+    assert fmt("fr", "{n} messages", n=12345) == f"12{NNBSP}345 messages"
+    assert fmt("en", "{n} messages", n=12345) == "12,345 messages"
+    assert fmt("en", "{code}", code="12345") == "12345"
+    assert fmt("en", "{flag}", flag=True) == "True"
+
+
 def test_dates_in_the_guild_zone() -> None:
     moment = dt.datetime(2026, 11, 4, 23, 30, tzinfo=dt.UTC)
     paris = in_zone(moment, "Europe/Paris")

@@ -79,6 +79,6 @@ def test_an_empty_stage_shows_a_dash_and_why() -> None:
     assert lines[0] == "Joined: **0**"
     assert lines[1] == "Introduced themselves: — (no newcomer in the period)"
     assert lines[2] == "Still here after 7 days: **0** / 3 (0%)"  # measurable: a real 0
-    assert lines[3].startswith("Active in week 4: — (") and "/health explain" in lines[3]
+    assert lines[3].startswith("Active in week 4: — (") and "choose 90 days in /health)" in lines[3]
     fr = funnel_lines(report("fr", NOW - timedelta(days=3), covered=False))
     assert fr[3].startswith("Actifs en semaine 4 : — (aucun nouveau de la période")

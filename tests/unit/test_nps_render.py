@@ -47,7 +47,7 @@ def _results() -> SurveyResults:
     [
         (
             "en",
-            "**NPS: +50** (± 61 points, 95 % confidence)",
+            "**NPS: +50** (± 61 points, 95% confidence)",
             "Promoters (9-10): 4 · Passives (7-8): 1 · Detractors (0-6): 1",
             "+50 (6 answers), +50 since the previous one",
         ),

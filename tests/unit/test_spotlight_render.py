@@ -28,7 +28,7 @@ def test_setup_summary_names_channel_weeks_and_day() -> None:
 
 def test_setup_summary_warns_only_when_a_weekly_suggestion_has_no_admin_channel() -> None:
     weekly = render.setup_summary(_config(suggestion_weekday=2), "fr", admin_channel_missing=True)
-    assert weekly.startswith("**Salon des coups de projecteur :** aucun\n")
+    assert weekly.startswith("**Salon des mises en avant :** aucun\n")
     assert "mercredi" in weekly
     assert weekly.endswith("\nAttention : aucun salon admin n'est défini, la suggestion "
                            "hebdomadaire ne peut pas être envoyée. Définissez-le avec "
