@@ -1,7 +1,7 @@
-"""The demo's commands, run through the sandbox in a French and an English guild, read as
-each language writes: no "(s)", no "1 réponses", no command written as text (mentions
-instead), no ISO date, no "(UTC)", the language's week labels and percent signs, and no
-English word in the French answers.
+"""The demo's commands, run through the sandbox in a French guild on *vous*, one on *tu*
+and an English guild, read as each language writes: no "(s)", no "1 réponses", no command
+written as text (mentions instead), no ISO date, no "(UTC)", the language's week labels and
+percent signs, no English word in the French answers, *tu* for the guild on *tu*.
 
 The demo prints what the bot answered and posted, indented; its own narration ("In the
 welcome thread:", the database table) is English for the operator and left out.
@@ -36,19 +36,24 @@ FRENCH_ONE_WITH_PLURAL = re.compile(
     r"(?<![\d\u202f,])\b[01] (?:réponses|participants|membres|jours|semaines|occurrences"
     r"|conversations|réactions|publications|arrivées)\b"
 )
+VOUS = re.compile(r"\b(?:vous|votre|vos)\b", re.IGNORECASE)
+TU = re.compile(r"\b(?:tu|toi|ton|ta|tes)\b", re.IGNORECASE)
 ENGLISH_ONE_WITH_PLURAL = re.compile(
     r"(?<![\d,.])\b1 (?:answers|participants|members|days|weeks|occurrences|conversations"
     r"|reactions|posts|joins)\b"
 )
 
 
-async def bot_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str) -> list[str]:
+async def bot_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, voice: str | None = None
+) -> list[str]:
     parser = argparse.ArgumentParser()
     demo.add_arguments(parser)
     args = parser.parse_args(
         [
             *("--weeks", "2", "--members", "15", "--seed", "3", "--language", lang),
             *("--out", str(tmp_path / lang), "--db", str(tmp_path / f"{lang}.db")),
+            *(("--voice", voice) if voice else ()),
         ]
     )
     assert await demo.run(args) == 0
@@ -78,11 +83,15 @@ def common_faults(lines: list[str]) -> list[str]:
     return faults
 
 
+@pytest.mark.parametrize("voice", ["vous", "tu"])
 async def test_french_answers_read_as_french(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], voice: str
 ) -> None:
-    lines = await bot_lines(tmp_path, capsys, "fr")
+    lines = await bot_lines(tmp_path, capsys, "fr", voice)
     faults = common_faults(lines)
+    if voice == "tu":  # *vous* stays for a group ("Dites bonjour"), never beside a *tu*
+        faults += [f"mixed: {line}" for line in lines if VOUS.search(line) and TU.search(line)]
+        assert any(TU.search(line) for line in lines), "the guild on tu is never addressed"
     for line in lines:
         if FRENCH_ONE_WITH_PLURAL.search(line):
             faults.append(f"plural: {line}")
