@@ -8,6 +8,7 @@ written, so bad input saves nothing (`FoyerError`, answered translated by the co
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,6 +67,9 @@ class BuddyService:
         self._clock = clock
         # welcome thread id -> (match id, buddy id): the matches whose buddy has not written
         self.watched: dict[int, tuple[int, int]] = {}
+        # one pick at a time: two clicks at once would both read the same loads and could
+        # give one buddy more newcomers than they accepted (a guild is on one process)
+        self._matching = asyncio.Lock()
 
     async def start(self) -> None:
         async with self._db.session() as session:
@@ -283,7 +287,7 @@ class BuddyService:
         """The newcomer asked: pick a buddy and record the match (to be announced). None
         when nobody is free: the newcomer waits and is matched when someone is."""
         now = self._clock.now()
-        async with self._db.session() as session:
+        async with self._matching, self._db.session() as session:
             cfg = await store.config(session, guild_id)
             if cfg is None or not cfg.enabled:
                 raise FoyerError("buddies.disabled")
@@ -353,7 +357,7 @@ class BuddyService:
         """Give a buddy to the newcomers waiting for one, oldest ask first, while someone is
         free (a replaced buddy is never given back to the same newcomer)."""
         made = []
-        async with self._db.session() as session:
+        async with self._matching, self._db.session() as session:
             cfg = await store.config(session, guild_id)
             if cfg is None or not cfg.enabled:
                 return []

@@ -9,6 +9,7 @@ the rule and the 7-day figure no longer need (`store.purge`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +45,9 @@ class IntrosService:
         self._db = db
         self._clock = clock
         self.watched: dict[int, int] = {}  # thread id -> pair id, while its 7 days run
+        # messages of one guild arrive on one process: one at a time, each transaction sees
+        # the writers the one before committed (two at once would each count one writer)
+        self._writing = asyncio.Lock()
 
     async def start(self) -> None:
         async with self._db.session() as session:
@@ -180,7 +184,7 @@ class IntrosService:
         pair_id = self.watched.get(thread_id)
         if pair_id is None:
             return
-        async with self._db.session() as session:
+        async with self._writing, self._db.session() as session:
             talked = await store.wrote(session, pair_id, author_id, at)
         if talked:
             self.watched.pop(thread_id, None)

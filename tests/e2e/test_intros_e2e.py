@@ -94,6 +94,11 @@ async def test_a_round_pairs_seven_members_once_across_a_restart(
         await sandbox.post(thread, pair[0], "Salut !")
         await sandbox.post(thread, pair[1], "Bonjour !")
         await sandbox.wait_for_bot_idle()
+        watched = bot.get_cog("IntrosCog").service.watched
+        for _ in range(100):  # the listener writes to the database, no call to Discord
+            if thread.id not in watched:
+                break
+            await asyncio.sleep(0.05)
     assert run.status == RunStatus.POSTED
 
     found = groups(sandbox, town)

@@ -3,6 +3,7 @@ community whose figures are counted by hand below."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -196,3 +197,14 @@ async def test_a_deleted_topic_role_is_no_longer_a_topic(database: Database) -> 
         await service.join(G, ANA, capacity=3, topics={501}, is_staff=False)
     assert gone.value.key == "buddies.unknown_topic"
     assert (await service.me(G, ANA)).volunteer.capacity == 2  # type: ignore[union-attr]
+
+
+async def test_two_clicks_at_once_never_overload_a_buddy(database: Database) -> None:
+    service = BuddyService(database, ManualClock(T0))
+    await service.configure(G, actor_id=1)
+    await service.join(G, ANA, capacity=1, is_staff=False)
+    for newcomer in (N1, N2):
+        await service.offer_intent(G, newcomer, 100 + newcomer)
+    got = await asyncio.gather(*(service.accept(G, n, (), here) for n in (N1, N2)))
+    assert sorted(m is not None for m in got) == [False, True]  # one buddy, one place
+    assert (await service.status(G)).waiting == 1
