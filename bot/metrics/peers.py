@@ -21,6 +21,23 @@ from bot.metrics.data import Measure, Person
 from bot.metrics.figures import ratio
 from bot.periods import Period
 
+#: Shown in /health only while the guild uses the feature (the report and `foyer report`
+#: always hold them): the figure that says so, and the figures it brings along.
+BUDDY_KEYS = (
+    "contribution.buddy_requests",
+    "contribution.buddy_matched",
+    "contribution.buddy_answered_24h",
+    "contribution.buddied_activation",
+    "contribution.others_activation",
+    "contribution.buddied_week4",
+    "contribution.others_week4",
+)
+INTROS_KEYS = (
+    "contribution.intros_rounds",
+    "contribution.intros_pairs",
+    "contribution.intros_talked",
+)
+
 
 def buddy_measures(
     figures: BuddyFigures,

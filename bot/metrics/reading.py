@@ -106,10 +106,10 @@ class Inputs:
     settled_period_funnel: NewcomerFunnel | None = None
     # the moderation actions the tensions signal compares; None: Foyer cannot see them
     moderation: ModerationWindows | None = None
-    # buddies (bot.buddies.store.buddy_report); None: never used in this guild
+    # buddies (bot.buddies.store.buddy_report); None: not read
     buddies: BuddyReport | None = None
     # introductions, the current and previous periods' (bot.intros.store.intros_figures)
-    intros: tuple[IntrosFigures, IntrosFigures] | None = None  # None: no round in either
+    intros: tuple[IntrosFigures, IntrosFigures] | None = None
     # the writers of each of the churn signal's completed weeks, oldest first
     # (retention.churn_mondays); None when Foyer was not there for all of them
     writer_weeks: list[set[int]] | None = None
@@ -195,18 +195,13 @@ async def read_inputs(db: Database, frame: Frame, now: datetime) -> Inputs:
     heads, nps, spotlights, weekly_series, channels, bot_posts, opt_outs = rest
     moderation = await _in_session(db, moderation_windows, frame.guild_id, now)  # two rows
     cur, prev = frame.current, frame.previous
-    buddies: BuddyReport | None = await _in_session(
+    buddies = await _in_session(
         db, buddy_report, frame.guild_id, (cur.start, cur.end), (prev.start, prev.end)
     )
-    intros: tuple[IntrosFigures, IntrosFigures] | None = (
+    intros = (
         await _in_session(db, intros_figures, frame.guild_id, cur.start, cur.end, now),
         await _in_session(db, intros_figures, frame.guild_id, prev.start, prev.end, now),
     )
-    # a guild that never used buddies or introductions is not shown their zeros
-    if buddies and not (buddies.current.offered or buddies.previous.offered or buddies.buddied_ids):
-        buddies = None
-    if intros and not (intros[0].rounds or intros[1].rounds):
-        intros = None
     return Inputs(
         activity=activity,
         active_before=active_before,

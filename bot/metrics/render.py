@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.i18n import formatting, t
 from bot.metrics.figures import Figure, Kind, Trend
+from bot.metrics.peers import BUDDY_KEYS, INTROS_KEYS
 from bot.metrics.summary import HealthReport
 
 ARROWS = {Trend.UP: "↗", Trend.DOWN: "↘", Trend.FLAT: "→"}
@@ -86,10 +87,19 @@ def header(report: HealthReport) -> list[str]:
 
 
 def family_lines(report: HealthReport, family: str) -> list[str]:
-    lines = [figure_line(f, report.lang) for f in report.families[family]]
-    if any(f.key == "contribution.buddied_activation" for f in report.families[family]):
+    figures = report.families[family]
+    unused = {
+        key for keys in (BUDDY_KEYS, INTROS_KEYS) if not _in_use(figures, keys[0]) for key in keys
+    }
+    lines = [figure_line(f, report.lang) for f in figures if f.key not in unused]
+    if "contribution.buddied_activation" not in unused and family == "contribution":
         lines.append(t("health.buddies.comparison", report.lang))  # beside the figures, always
     return lines
+
+
+def _in_use(figures: list[Figure], key: str) -> bool:
+    """Buddies or introductions have been used this period or the one before."""
+    return any(f.key == key and (f.value or f.previous) for f in figures)
 
 
 def signal_lines(report: HealthReport, *, bold: bool = True) -> list[str]:

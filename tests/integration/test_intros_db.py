@@ -12,6 +12,8 @@ from bot.db import Database
 from bot.db.models import GuildSettings, IntrosPair, IntrosPairMember, IntrosRound
 from bot.intros.pairing import pairs_in
 from bot.intros.service import IntrosService
+from bot.metrics import render
+from bot.metrics.render import name
 from bot.metrics.summary import build_report
 
 G = 5151
@@ -67,6 +69,10 @@ async def test_pairs_that_talked_within_seven_days(database: Database) -> None:
     assert report.figure("contribution.intros_pairs").value == 6
     talked = report.figure("contribution.intros_talked")
     assert (talked.value, talked.base) == (2 / 3, 3)
+    lines = "\n".join(render.family_lines(report, "contribution"))
+    assert name("contribution.intros_talked", "fr") in lines  # in use: shown
+    assert name("contribution.buddy_requests", "fr") not in lines  # never used: not shown
+    assert report.figure("contribution.buddy_requests").value == 0  # yet in the report
 
 
 async def test_who_met_whom_is_kept_for_six_rounds_only(database: Database) -> None:

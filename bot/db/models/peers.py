@@ -185,7 +185,8 @@ class IntrosRound(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
-    scheduled_for: Mapped[datetime] = mapped_column(info={"retention": True})
+    # counts only, kept; who was in its pairs is purged by bot.intros (6 rounds, 7 days)
+    scheduled_for: Mapped[datetime]
     pairs: Mapped[int] = mapped_column(Integer, default=0)
     talked: Mapped[int] = mapped_column(Integer, default=0)  # pairs that talked within 7 days
 
