@@ -184,7 +184,8 @@ async def run(args: argparse.Namespace) -> int:
     try:
         report = await build_report(db, args.guild, parse_period(args.period), SystemClock().now())
     except UnknownGuild:
-        print(t("health.report.unknown_guild", "en", guild=args.guild), file=sys.stderr)
+        # The id as a string: an int would be grouped like a count ("31,337").
+        print(t("health.report.unknown_guild", "en", guild=str(args.guild)), file=sys.stderr)
         return 1
     except DBAPIError as exc:
         print(f"cannot read the database at {url}: {exc.orig}", file=sys.stderr)

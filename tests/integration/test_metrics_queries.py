@@ -400,7 +400,7 @@ async def test_spotlight_effect_over_90_days(database: Database) -> None:
     effect = report.figure("advocacy.spotlight_effect")
     assert (effect.value, effect.base) == (pytest.approx(1.0), 1)
 
-    assert "+100 %" in figure_line(effect, "fr")
+    assert "+100\xa0%" in figure_line(effect, "fr")
 
 
 async def test_ritual_opt_outs_rising_is_over_solicitation(database: Database) -> None:

@@ -53,7 +53,7 @@ def _results() -> SurveyResults:
         ),
         (
             "fr",
-            "**NPS : +50** (± 61 points, confiance à 95 %)",
+            "**NPS : +50** (± 61 points, confiance à 95\xa0%)",
             "Promoteurs (9-10) : 4 · Passifs (7-8) : 1 · Détracteurs (0-6) : 1",
             "+50 (6 réponses), +50 depuis le précédent",
         ),
