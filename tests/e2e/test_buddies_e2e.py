@@ -215,3 +215,25 @@ async def test_a_buddy_gone_while_being_added_is_skipped_for_the_next(env: Env) 
         (bea.user.id, None),
     ]
     assert ana.user.id not in thread.thread_members and bea.user.id in thread.thread_members
+
+
+async def test_an_english_server_reads_it_all_in_english(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    town = build_town(sandbox, locale="en-US")
+    ana = town.members[0]
+    async with running_foyer(sandbox, database_url=database_url) as bot:
+        env = Env(sandbox, bot, town, ManualClock(datetime.now(UTC)))
+        await sandbox.invoke(
+            town.guild, town.admin, "welcome", subcommand="setup", options={"channel": town.general}
+        )
+        assert "Buddies: on" in await env.buddy(town.admin, "setup", enabled=True)
+        refused = await env.buddy(ana, "join", capacity=99)
+        assert "between 1 and 5; you gave 99. Nothing was changed." in refused
+        assert await env.buddy(ana, "join", capacity=2) == t("buddies.joined", "en", capacity=2)
+        nora = await sandbox.join(town.guild, "nora")
+        await env.settle()
+        offer = offer_in(env, env.thread_of(nora), nora)
+        assert offer.content == t("buddies.offer", "en", newcomer=f"<@{nora.user.id}>")
+        button = offer.components[0]["components"][0]
+        assert button["label"] == t("buddies.offer.button", "en")
