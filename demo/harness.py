@@ -71,6 +71,21 @@ class RunningClient(Generic[C]):
             await self.task  # surfaces errors raised inside the client
 
 
+async def recovered(bot: Any, count: int = 1, *, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+    """Wait until ``bot`` finished ``count`` shard gap recoveries since it started.
+
+    Recovery runs in a task of its own after READY, so "ready" and "no REST call for a
+    moment" do not mean the gap is filled: a test of what a restart recovers waits for this.
+    """
+    tracking = bot.get_cog("Tracking")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while tracking.recoveries < count:
+        if loop.time() > deadline:
+            raise TimeoutError(f"{count} gap recoveries not finished within {timeout}s")
+        await asyncio.sleep(0.02)
+
+
 @dataclass
 class FoyerEnv:
     """What the ``foyer`` test fixture yields: the sandbox, the running bot, the guild."""

@@ -83,7 +83,8 @@ class Scheduler:
     async def specs(self) -> list[JobSpec]:
         """Current jobs of this process's guilds, rebuilt from the kinds (the database)."""
         found: list[JobSpec] = []
-        for prefix, kind in self._kinds.items():
+        # A copy: a cog may register its kind while this loop awaits another kind's jobs.
+        for prefix, kind in list(self._kinds.items()):
             try:
                 specs = list(await kind.jobs())
             except Exception:  # one broken feature must not stop the others' posts

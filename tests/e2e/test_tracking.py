@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.db.models.activity import ActivityEvent, DailyGuildActivity, EventKind, Member
-from demo.harness import FoyerEnv, running_foyer
+from demo.harness import FoyerEnv, recovered, running_foyer
 from demo.scenario import build_town
 from discord_sandbox import Sandbox
 
@@ -150,6 +150,7 @@ async def test_backfill_after_downtime_fills_the_gap_once(
     sandbox.core.hub.sessions.clear()  # the old session is gone: the next start IDENTIFYs
     async with running_foyer(sandbox, database_url=database_url, wait_for_sync=False) as bot:
         env = FoyerEnv(sandbox, bot, town)
+        await recovered(bot)
         await settle(env)
         ids = await message_ids(env)
         totals = await guild_totals(env)

@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.db.models.activity import ActivityEvent, BackfillGap, DailyGuildActivity, EventKind
 from bot.recording import backfill
 from bot.recording.recovery import GapRecovery
-from demo.harness import running_foyer
+from demo.harness import recovered, running_foyer
 from demo.scenario import Town, build_town
 from discord_sandbox import Sandbox
 
@@ -37,12 +37,6 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 60.0)
         if loop.time() > deadline:
             raise TimeoutError(what)
         await asyncio.sleep(0.02)
-
-
-async def recovered(bot: Any, count: int) -> None:
-    """Wait until the bot finished `count` shard recoveries since it started."""
-    tracking = bot.get_cog("Tracking")
-    await until(lambda: tracking.recoveries >= count, f"{count} recoveries")
 
 
 async def settle(sb: Sandbox, bot: Any) -> None:
