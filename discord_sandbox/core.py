@@ -18,7 +18,7 @@ from .oauth2 import OAuth
 from .permissions import MANAGE_THREADS, VIEW_CHANNEL
 from .ratelimits import RateLimiter
 from .snowflake import utcnow
-from .state import PRIVATE_THREAD, Channel, Guild, Member, Message, User, World
+from .state import PRIVATE_THREAD, Channel, Guild, Member, Message, Role, User, World
 
 EPHEMERAL = 1 << 6
 NONCE_WINDOW = timedelta(minutes=5)
@@ -431,6 +431,29 @@ class Core:
                 {"guild_id": str(guild.id), "user": payloads.user(user)},
                 guild_id=guild.id,
             )
+
+    async def delete_role(self, guild: Guild, role: Role) -> None:
+        """Delete a role as Discord does: gone from the guild, from every member holding it
+        and from every channel's overwrites; GUILD_ROLE_DELETE (``{guild_id, role_id}``,
+        Guilds intent), then GUILD_MEMBER_UPDATE for each member who held it (Guild
+        Members intent). The overwrites go without a CHANNEL_UPDATE (not emulated)."""
+        guild.roles.pop(role.id, None)
+        holders = [m for m in guild.members.values() if role.id in m.roles]
+        for member in holders:
+            member.roles.remove(role.id)
+        for channel in guild.channels.values():
+            channel.overwrites = [
+                o for o in channel.overwrites if not (o.type == 0 and o.id == role.id)
+            ]
+        if not guild.bot_present:
+            return
+        await self.hub.dispatch(
+            "GUILD_ROLE_DELETE",
+            {"guild_id": str(guild.id), "role_id": str(role.id)},
+            guild_id=guild.id,
+        )
+        for member in holders:
+            await self.member_updated(member)
 
     async def member_updated(self, member: Member) -> None:
         """Dispatch GUILD_MEMBER_UPDATE after a role or nick change."""

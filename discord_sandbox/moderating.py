@@ -1,6 +1,7 @@
 """Moderation as a community's moderators and AutoMod do it: timeouts, kicks, bans,
 messages deleted by a moderator (one or in bulk), messages AutoMod blocks; and an admin
-changing a role's permissions (the bot's, to grant or take away View Audit Log).
+changing a role's permissions (the bot's, to grant or take away View Audit Log) or
+deleting a role.
 
 Each action changes the state and dispatches what Discord sends: the action's own events
 (GUILD_MEMBER_UPDATE, GUILD_MEMBER_REMOVE, GUILD_BAN_ADD, MESSAGE_DELETE(_BULK)), then the
@@ -35,7 +36,7 @@ from .snowflake import iso, utcnow
 from .state import Channel, Guild, Member, Message, Role, User
 
 # Discord's audit log event numbers
-MEMBER_KICK, MEMBER_BAN_ADD, MEMBER_UPDATE, ROLE_UPDATE = 20, 22, 24, 31
+MEMBER_KICK, MEMBER_BAN_ADD, MEMBER_UPDATE, ROLE_UPDATE, ROLE_DELETE = 20, 22, 24, 31, 32
 MESSAGE_DELETE, MESSAGE_BULK_DELETE = 72, 73
 AUTO_MODERATION_BLOCK_MESSAGE = 143
 MAX_TIMEOUT = timedelta(days=28)  # Discord refuses a longer one (400)
@@ -230,6 +231,22 @@ class ModeratingMixin:
             )
         change = {"key": "permissions", "old_value": str(before), "new_value": str(permissions)}
         return await self._entry(guild, ROLE_UPDATE, admin.id, role.id, at, changes=[change])
+
+    async def delete_role(
+        self, guild: Guild, admin: User, role: Role, *, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Delete a role as an admin (Manage Roles) in the server settings: it leaves every
+        member and channel overwrite; GUILD_ROLE_DELETE, GUILD_MEMBER_UPDATE for each
+        member who held it, then the role delete entry (32)."""
+        self._require(guild, admin, MANAGE_ROLES)
+        if role.id == guild.id or role.id not in guild.roles:
+            raise ValueError(f"{role.name} is not a deletable role of {guild.name}")
+        await self.core.delete_role(guild, role)
+        changes = [
+            {"key": "name", "old_value": role.name},
+            {"key": "permissions", "old_value": str(role.permissions)},
+        ]
+        return await self._entry(guild, ROLE_DELETE, admin.id, role.id, at, changes=changes)
 
     async def automod_block(
         self,

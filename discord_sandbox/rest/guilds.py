@@ -1,4 +1,5 @@
-"""Guild routes: guild, channels, roles, members and their roles, active threads."""
+"""Guild routes: guild, channels, roles (list, delete), members and their roles, active
+threads."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from aiohttp import web
 
 from .. import payloads
 from ..permissions import MANAGE_ROLES
-from ..state import Guild
+from ..state import Guild, Role
 from .common import (
     core_of,
     guild_of,
@@ -59,18 +60,25 @@ def _top_position(guild: Guild, user_id: int) -> int:
     return max(roles, default=0)
 
 
-async def _change_role(request: web.Request, add: bool) -> web.Response:
+def _manageable_role(request: web.Request, guild: Guild) -> Role:
+    """Return the role in the path if the bot may manage it: 404 10011 for an unknown role
+    (or @everyone), 403 50013 without Manage Roles or for a role not below its highest."""
     core = core_of(request)
-    guild = guild_of(request)
-    member = member_of(request, guild)
-    role_id = snowflake(request, "role_id")
-    role = guild.roles.get(role_id)
-    if role is None or role_id == guild.id:
+    role = guild.roles.get(snowflake(request, "role_id"))
+    if role is None or role.id == guild.id:
         raise unknown("role")
     require_guild(core, guild, MANAGE_ROLES)
     bot_id = core.world.bot_user.id
     if bot_id != guild.owner_id and role.position >= _top_position(guild, bot_id):
         raise missing_permissions()
+    return role
+
+
+async def _change_role(request: web.Request, add: bool) -> web.Response:
+    core = core_of(request)
+    guild = guild_of(request)
+    member = member_of(request, guild)
+    role_id = _manageable_role(request, guild).id
     changed = (role_id not in member.roles) if add else (role_id in member.roles)
     if changed:
         if add:
@@ -89,6 +97,15 @@ async def add_member_role(request: web.Request) -> web.Response:
 async def remove_member_role(request: web.Request) -> web.Response:
     """``DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}``."""
     return await _change_role(request, False)
+
+
+async def delete_role(request: web.Request) -> web.Response:
+    """``DELETE /guilds/{guild_id}/roles/{role_id}``: Manage Roles and a role below the
+    bot's highest (403 50013 otherwise); GUILD_ROLE_DELETE and member updates follow."""
+    guild = guild_of(request)
+    role = _manageable_role(request, guild)
+    await core_of(request).delete_role(guild, role)
+    return no_content()
 
 
 async def active_threads(request: web.Request) -> web.Response:
@@ -116,6 +133,7 @@ ROUTES = [
     ("GET", G, get_guild),
     ("GET", G + "/channels", list_channels),
     ("GET", G + "/roles", list_roles),
+    ("DELETE", G + "/roles/{role_id}", delete_role),
     ("GET", G + "/members", list_members),
     ("GET", G + "/members/{user_id}", get_member),
     ("PUT", G + "/members/{user_id}/roles/{role_id}", add_member_role),
