@@ -8,6 +8,7 @@ server is replaced; bad input gets a clear answer and saves nothing. The guild i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from bot.buddies.job import buddy_round
 from bot.clock import ManualClock
-from bot.db.models import BuddyMatch, BuddyVolunteer
+from bot.db.models import BuddyMatch, BuddyTopicRole, BuddyVolunteer, BuddyVolunteerTopic
 from bot.i18n import t
 from demo.harness import running_foyer
 from demo.scenario import Town, build_town
@@ -237,3 +238,47 @@ async def test_an_english_server_reads_it_all_in_english(
         assert offer.content == t("buddies.offer", "en", newcomer=f"<@{nora.user.id}>")
         button = offer.components[0]["components"][0]
         assert button["label"] == t("buddies.offer.button", "en")
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("fr", "fr"), ("en-US", "en")])
+async def test_a_topic_role_deleted_on_discord_is_no_longer_a_topic(
+    sandbox: Sandbox, database_url: str, locale: str, lang: str
+) -> None:
+    """An admin deletes an offered topic role in the server settings (GUILD_ROLE_DELETE):
+    Foyer drops it at once for the guild and its volunteers; choosing it again, as a member
+    or an admin whose Discord still shows it, is refused and saves nothing."""
+    town = build_town(sandbox, locale=locale)
+    ana = town.members[0]
+    python = sandbox.create_role(town.guild, "Python")
+    rust = sandbox.create_role(town.guild, "Rust")
+    owner = sandbox.world.users[town.guild.owner_id]
+    async with running_foyer(sandbox, database_url=database_url) as bot:
+        env = Env(sandbox, bot, town, ManualClock(datetime.now(UTC)))
+        await env.buddy(town.admin, "setup", enabled=True, topic_1=python, topic_2=rust)
+        await env.buddy(ana, "join", capacity=2, topic=python, topic_2=rust)
+        both = f"<@&{python.id}>, <@&{rust.id}>"
+        assert t("buddies.me.topics", lang, topics=both) in await env.buddy(ana, "me")
+
+        await sandbox.delete_role(town.guild, owner, python)
+        await sandbox.wait_for_bot_idle()
+        for _ in range(100):  # the listener's write may land just after the dispatch is read
+            if {r.role_id for r in await env.rows(BuddyTopicRole)} == {rust.id}:
+                break
+            await asyncio.sleep(0.05)
+        assert {r.role_id for r in await env.rows(BuddyTopicRole)} == {rust.id}
+        assert {(v.user_id, v.role_id) for v in await env.rows(BuddyVolunteerTopic)} == {
+            (ana.user.id, rust.id)
+        }
+        mine = await env.buddy(ana, "me")
+        assert t("buddies.me.topics", lang, topics=f"<@&{rust.id}>") in mine
+        summary = await env.buddy(town.admin, "setup")
+        assert f"<@&{rust.id}>" in summary and f"<@&{python.id}>" not in summary
+
+        # the deleted role chosen again: a clear answer, nothing saved
+        refused = await env.buddy(ana, "join", capacity=3, topic=python)
+        assert refused == t("buddies.unknown_topic", lang, role=f"<@&{python.id}>")
+        refused = await env.buddy(town.admin, "setup", topic_1=python)
+        assert refused == t("errors.bad_option", lang, value=f"<@&{python.id}>")
+        assert [v.capacity for v in await env.rows(BuddyVolunteer)] == [2]
+        assert {r.role_id for r in await env.rows(BuddyTopicRole)} == {rust.id}
+        assert {v.role_id for v in await env.rows(BuddyVolunteerTopic)} == {rust.id}
