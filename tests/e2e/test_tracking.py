@@ -197,9 +197,8 @@ async def test_unreadable_channel_is_reported_to_admins_once(
         # At start no admin channel was set: nobody to tell yet, so nothing is remembered.
         await bot.guild_settings.update(town.guild.id, admin_channel_id=town.admin_channel.id)
         for fresh_session in (1, 2):  # two reconnects that cannot resume: two recoveries
-            fetched = len(sandbox.calls_to("GET", history))
             await sandbox.send_invalid_session(resumable=False)
-            await sandbox.wait_for_call("GET", history, count=fetched + 2, timeout=15)
+            await recovered(bot, 1 + fresh_session)  # the start's, then this reconnect's
             await sandbox.wait_for_bot_idle()
             posts = [
                 c
