@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Table,
     UniqueConstraint,
@@ -61,6 +62,7 @@ class Fabricator:
     def __init__(self, when: datetime) -> None:
         self.when = when
         self._ids: Iterator[int] = itertools.count(3_000_000_000_000_000)
+        self._small_ids: Iterator[int] = itertools.count(1)  # keys of SMALLINT columns (kinds)
         self._seen: set[tuple[object, ...]] = set()
 
     async def scenario(
@@ -119,6 +121,8 @@ class Fabricator:
         if isinstance(kind, Boolean):
             return False
         if column.primary_key or column.name.endswith("_id") or column.unique:
+            if isinstance(kind, SmallInteger):  # PostgreSQL refuses a snowflake-sized value
+                return next(self._small_ids)
             return next(self._ids) if not isinstance(kind, String) else f"k{next(self._ids)}"
         if column.default is not None and column.default.is_scalar:
             return column.default.arg
