@@ -91,15 +91,30 @@ class BuddyDiscord:
     async def _send(
         self, guild: discord.Guild, thread_id: int, nonce: str, text: str, **kwargs: Any
     ) -> bool:
-        """Send once in the thread; False when Discord refused (logged, not retried)."""
+        """Send once in the thread. True once nothing is left to try: sent, or refused for
+        good (403/404: a permission or the thread is gone, and asking again every round
+        would be a 403 loop); False after a transient failure, which the next round retries
+        with the same nonce."""
         thread = await self._thread(guild, thread_id)
-        if thread is None:
-            return False
+        if thread is None:  # deleted or out of sight: nothing a retry could send in
+            log.warning("buddy post skipped: thread gone", extra={"guild_id": guild.id})
+            return True
         try:
             await thread.send(text, nonce=nonce, **kwargs)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            log.warning(
+                "buddy post refused for good (%s %s); not retried",
+                exc.status,
+                exc.code,
+                extra={"guild_id": guild.id},
+            )
+            return True
         except discord.HTTPException as exc:
             log.warning(
-                "buddy post refused (%s %s)", exc.status, exc.code, extra={"guild_id": guild.id}
+                "buddy post failed (%s %s); the next round retries",
+                exc.status,
+                exc.code,
+                extra={"guild_id": guild.id},
             )
             return False
         return True

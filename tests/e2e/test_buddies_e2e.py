@@ -218,6 +218,36 @@ async def test_a_buddy_gone_while_being_added_is_skipped_for_the_next(env: Env) 
     assert ana.user.id not in thread.thread_members and bea.user.id in thread.thread_members
 
 
+async def test_a_reminder_discord_refuses_is_not_asked_again(env: Env) -> None:
+    """A 403 on the reminder (the bot lost Send Messages in Threads): logged once, and the
+    rounds every ten minutes do not ask Discord again (no 403 loop)."""
+    sb, town = env.sb, env.town
+    ana = town.members[0]
+    await env.buddy(town.admin, "setup", enabled=True)
+    await env.buddy(ana, "join")
+    nina = await sb.join(town.guild, "nina")
+    await env.settle()
+    thread = env.thread_of(nina)
+    await sb.click(offer_in(env, thread, nina), nina, f"foyer:buddy:accept:{nina.user.id}")
+    await sb.wait_for_bot_idle()
+    env.clock.advance(timedelta(hours=25))
+    denied = {"message": "Missing Permissions", "code": 50013}
+    sb.faults.next("POST", "/channels/{channel_id}/messages", status=403, body=denied)
+    posts = f"/channels/{thread.id}/messages"
+    await env.round()
+    tried = [
+        c for c in sb.calls_to("POST", "/channels/{channel_id}/messages") if c.path.endswith(posts)
+    ]
+    for _ in range(3):
+        env.clock.advance(timedelta(minutes=10))
+        await env.round()
+    again = [
+        c for c in sb.calls_to("POST", "/channels/{channel_id}/messages") if c.path.endswith(posts)
+    ]
+    assert tried and len(again) == len(tried)  # the refused reminder was the last call there
+    assert not [m for m in env.posts(thread) if "petit rappel" in (m.content or "")]
+
+
 async def test_an_english_server_reads_it_all_in_english(
     sandbox: Sandbox, database_url: str
 ) -> None:
