@@ -29,7 +29,8 @@ def unsign(value: str, key: bytes) -> dict[str, Any] | None:
     """The signed data, or None for anything tampered with or malformed."""
     body, _, mac = value.rpartition(".")
     expected = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
-    if not body or not hmac.compare_digest(mac, expected):
+    # Bytes: compare_digest refuses a str with non-ASCII characters (a forged cookie).
+    if not body or not hmac.compare_digest(mac.encode(), expected.encode()):
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(body.encode()))

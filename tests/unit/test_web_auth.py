@@ -29,6 +29,7 @@ def test_a_signature_holds_only_for_the_same_data_and_key() -> None:
     assert unsign(f"{body}x.{mac}", KEY) is None
     flipped = mac[:-1] + ("1" if mac[-1] == "0" else "0")
     assert unsign(f"{body}.{flipped}", KEY) is None
+    assert unsign(f"{body}.é{mac[1:]}", KEY) is None  # non-ASCII: refused, not a 500
     assert unsign("garbage", KEY) is None and unsign(".", KEY) is None
 
 
