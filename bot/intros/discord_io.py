@@ -47,6 +47,16 @@ def can_open_threads(channel: discord.TextChannel) -> bool:
     )
 
 
+async def _prompted(thread: discord.Thread) -> bool:
+    """Whether the bot already wrote in the thread. Not `last_message_id`: adding members
+    to a private thread makes Discord post system messages, which would pass for the prompt."""
+    me = thread.guild.me.id
+    async for message in thread.history(limit=20):
+        if message.author.id == me and message.type is discord.MessageType.default:
+            return True
+    return False
+
+
 class IntrosDiscord:
     def __init__(self, service: IntrosService) -> None:
         self.service = service
@@ -68,7 +78,7 @@ class IntrosDiscord:
             again = planned.pair.thread_intent_at is not None
             thread = await self._thread(channel, planned, lang, known)
             known.add(thread.id)
-            if again and thread.last_message_id is not None:  # the prompt of an earlier attempt
+            if again and await _prompted(thread):  # the prompt of an earlier attempt
                 await self.service.prompt_sent(planned.pair.id)
                 done += 1
                 continue
