@@ -4,11 +4,14 @@ manager-role rule. Every address comes from the settings, so the sandbox can sta
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+
+log = logging.getLogger(__name__)
 
 SCOPES = "identify guilds"
 MANAGE_GUILD = 1 << 5
@@ -98,8 +101,16 @@ class DiscordApi:
         return out
 
     async def member_roles(self, guild_id: int, user_id: int) -> list[int]:
-        """The member's roles today, read with the bot token (none without one)."""
+        """The member's roles today, read with the bot token: none without one, and none
+        when Discord refuses the bot (a bad token, a guild it left). That refusal is the
+        bot's, not the person's: raising it would end their session and, as the login
+        goes straight back to the same check, send them round in a loop."""
         if not self._bot_token:
             return []
-        body = await self._get(f"/guilds/{guild_id}/members/{user_id}", f"Bot {self._bot_token}")
+        path = f"/guilds/{guild_id}/members/{user_id}"
+        try:
+            body = await self._get(path, f"Bot {self._bot_token}")
+        except DiscordRefused as refused:
+            log.warning("the bot cannot read a member's roles (%s)", refused)
+            return []
         return [int(r) for r in (body or {}).get("roles", [])]
